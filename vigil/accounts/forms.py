@@ -1,0 +1,156 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from vigil.areas.models import AdminUnit, Level
+from vigil.core.phones import normalize_phone
+from vigil.core.scope import scope_path
+
+from . import services
+from .models import Task, User
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Wrong username or password. Both are case-sensitive."),
+        "inactive": _("This account is disabled. Ask the operations centre."),
+        "throttled": _("Too many failed attempts. Wait %(minutes)s minutes and try again."),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username", "")
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        if services.login_blocked(username, ip):
+            from django.conf import settings
+
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES},
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            services.record_login_failure(username, ip)
+            raise
+
+
+def jurisdiction_choices(user):
+    """Units the user may assign: their own and everything below, down to communes."""
+    path = scope_path(user)
+    if path is None:
+        return AdminUnit.objects.none()
+    return (
+        AdminUnit.objects.active_tree()
+        .filter(path__startswith=path, level__lte=Level.COMMUNE)
+        .order_by("path")
+    )
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        # Indent by level so that communes read under their district.
+        return "\u2003" * (obj.level - 1) + obj.name
+
+
+class PhoneField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return ""
+        phone = normalize_phone(value)
+        if phone is None:
+            raise forms.ValidationError(
+                _("Enter a Vietnamese phone number, e.g. 0905 123 456 or +84 905 123 456.")
+            )
+        return phone
+
+
+class AccountForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[a-z0-9._-]+$",
+        error_messages={
+            "invalid": _("Use lower-case letters, digits and . _ - only, without spaces.")
+        },
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    phone = PhoneField(label=_("Phone"), required=False)
+    unit_name = forms.CharField(label=_("Work unit"), max_length=200, required=False)
+    tasks = forms.MultipleChoiceField(
+        label=_("Task groups"), choices=Task.choices, widget=forms.CheckboxSelectMultiple
+    )
+    jurisdiction = UnitChoiceField(label=_("Jurisdiction"), queryset=AdminUnit.objects.none())
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, actor, instance=None, **kwargs):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "username": instance.username,
+                "full_name": instance.full_name,
+                "phone": instance.phone,
+                "unit_name": instance.unit_name,
+                "tasks": instance.tasks,
+                "jurisdiction": instance.jurisdiction_id,
+                "version": instance.version,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = jurisdiction_choices(actor)
+        if instance is not None:
+            self.fields["username"].disabled = True
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if self.instance is None and User.objects.filter(username=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+
+class AccountRequestForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    phone = PhoneField(label=_("Phone"))
+    task = forms.ChoiceField(label=_("Task group"), choices=Task.choices)
+    jurisdiction = UnitChoiceField(label=_("Jurisdiction"), queryset=AdminUnit.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = jurisdiction_choices(actor)
+        self.fields["jurisdiction"].initial = actor.jurisdiction_id
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("e.g. phone app"))
+
+
+class AccountFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    task = forms.ChoiceField(
+        label=_("Task group"), required=False, choices=[("", _("All"))] + Task.choices
+    )
+    active = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("1", _("Active")), ("0", _("Disabled"))],
+    )
+
+    def filter_qs(self, qs):
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["q"]:
+            from django.db.models import Q
+
+            qs = qs.filter(Q(username__icontains=data["q"]) | Q(full_name__icontains=data["q"]))
+        if data["task"]:
+            # Tasks are a JSON list; matching the quoted code works on SQLite and PostgreSQL.
+            qs = qs.filter(tasks__icontains=f'"{data["task"]}"')
+        if data["active"]:
+            qs = qs.filter(is_active=data["active"] == "1")
+        return qs

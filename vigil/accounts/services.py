@@ -1,0 +1,227 @@
+"""Operations that change accounts. Views, the API and commands call these."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.audit.services import Action, log
+from vigil.core.scope import in_scope
+
+from .models import AccountRequest, ApiToken, LoginFailure, Task, User
+
+# Exclude 0, O, 1, l, I so that a password read out over the phone or written
+# on paper cannot be mistyped.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class StaleRecord(Exception):
+    """The record changed since the form was opened (optimistic locking)."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__("stale")
+
+
+def generate_password(length=12):
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
+def _check_jurisdiction(actor, unit):
+    if unit is None or not in_scope(actor, unit.path):
+        raise PermissionDenied(_("That jurisdiction is outside your own."))
+
+
+def _require_admin(actor):
+    if not actor.has_task(Task.ADMIN):
+        raise PermissionDenied(_("Only the operations centre manages accounts."))
+
+
+@transaction.atomic
+def create_account(actor, *, username, full_name, tasks, jurisdiction, phone="", unit_name=""):
+    """Create an account and return (user, initial password shown once)."""
+    _require_admin(actor)
+    _check_jurisdiction(actor, jurisdiction)
+    password = generate_password()
+    user = User(
+        username=username,
+        full_name=full_name,
+        phone=phone,
+        unit_name=unit_name,
+        tasks=sorted(set(tasks)),
+        jurisdiction=jurisdiction,
+    )
+    user.set_password(password)
+    user.save()
+    log(actor, Action.CREATE, user, area_path=user.jurisdiction_path, detail={"tasks": user.tasks})
+    return user, password
+
+
+@transaction.atomic
+def update_account(actor, user, *, version, **fields):
+    """Change an account's details; refuses a form opened before another change."""
+    _require_admin(actor)
+    if "jurisdiction" in fields:
+        _check_jurisdiction(actor, fields["jurisdiction"])
+    current = User.objects.select_for_update().get(pk=user.pk)
+    if current.version != version:
+        raise StaleRecord(current)
+    before = {k: _plain(getattr(current, k)) for k in fields}
+    for key, value in fields.items():
+        setattr(current, key, sorted(set(value)) if key == "tasks" else value)
+    current.version += 1
+    current.save()
+    after = {k: _plain(getattr(current, k)) for k in fields}
+    changed = {k: [before[k], after[k]] for k in fields if before[k] != after[k]}
+    log(actor, Action.CHANGE, current, area_path=current.jurisdiction_path, detail=changed)
+    return current
+
+
+def _plain(value):
+    return getattr(value, "pk", value)
+
+
+@transaction.atomic
+def set_active(actor, user, active, reason=""):
+    """Enable or disable an account. Disabling also revokes nothing: tokens of a
+    disabled account stop working because authentication checks is_active."""
+    _require_admin(actor)
+    if user.pk == actor.pk and not active:
+        raise PermissionDenied(_("You cannot disable your own account."))
+    User.objects.filter(pk=user.pk).update(is_active=active, version=user.version + 1)
+    user.refresh_from_db()
+    log(
+        actor,
+        Action.CHANGE,
+        user,
+        area_path=user.jurisdiction_path,
+        detail={"is_active": active, "reason": reason},
+    )
+    return user
+
+
+@transaction.atomic
+def reset_password(actor, user):
+    _require_admin(actor)
+    password = generate_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    log(actor, Action.CHANGE, user, area_path=user.jurisdiction_path, detail={"password": "reset"})
+    return password
+
+
+@transaction.atomic
+def file_request(actor, *, full_name, phone, task, jurisdiction, note=""):
+    """A unit leader asks for an account for a member of their unit."""
+    if not actor.has_task(Task.LEADER, Task.ADMIN):
+        raise PermissionDenied(_("Only unit leaders can request accounts."))
+    _check_jurisdiction(actor, jurisdiction)
+    req = AccountRequest.objects.create(
+        requested_by=actor,
+        full_name=full_name,
+        phone=phone,
+        task=task,
+        jurisdiction=jurisdiction,
+        note=note,
+    )
+    log(actor, Action.CREATE, req, object_repr=f"{full_name} ({task})")
+    return req
+
+
+def suggest_username(full_name, phone):
+    """'Nguyễn Văn Đức', '0905123456' -> 'ducnv.3456' (free in the database)."""
+    from vigil.core.text import fold
+
+    parts = fold(full_name).split() or ["user"]
+    base = parts[-1] + "".join(p[0] for p in parts[:-1])
+    base = f"{base}.{phone[-4:]}" if phone else base
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+@transaction.atomic
+def approve_request(actor, req, username=None):
+    """Approve a pending request: creates the account. Returns (user, password)."""
+    _require_admin(actor)
+    req = AccountRequest.objects.select_for_update().get(pk=req.pk)
+    if req.status != AccountRequest.Status.PENDING:
+        raise StaleRecord(req)
+    user, password = create_account(
+        actor,
+        username=username or suggest_username(req.full_name, req.phone),
+        full_name=req.full_name,
+        phone=req.phone,
+        tasks=[req.task],
+        jurisdiction=req.jurisdiction,
+    )
+    req.status = AccountRequest.Status.APPROVED
+    req.decided_by, req.decided_at, req.created_user = actor, timezone.now(), user
+    req.save()
+    log(actor, Action.CHANGE, req, detail={"status": req.status, "user": user.username})
+    return user, password
+
+
+@transaction.atomic
+def reject_request(actor, req, note):
+    _require_admin(actor)
+    req = AccountRequest.objects.select_for_update().get(pk=req.pk)
+    if req.status != AccountRequest.Status.PENDING:
+        raise StaleRecord(req)
+    req.status = AccountRequest.Status.REJECTED
+    req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
+    req.save()
+    log(actor, Action.CHANGE, req, detail={"status": req.status, "note": note})
+    return req
+
+
+# Login throttling ---------------------------------------------------------
+
+
+def _window_start():
+    return timezone.now() - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+
+
+def login_blocked(username, ip):
+    """True when this account or this address failed too often recently."""
+    recent = LoginFailure.objects.filter(at__gte=_window_start())
+    if username and recent.filter(username=username.lower()).count() >= (
+        settings.LOGIN_FAILURES_PER_ACCOUNT
+    ):
+        return True
+    return bool(ip) and recent.filter(ip=ip).count() >= settings.LOGIN_FAILURES_PER_ADDRESS
+
+
+def record_login_failure(username, ip):
+    LoginFailure.objects.create(username=(username or "").lower()[:150], ip=ip or None)
+    # Old rows serve no purpose; pruning here keeps the table tiny without a cron job.
+    LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+
+
+def clear_login_failures(username):
+    LoginFailure.objects.filter(username=username.lower()).delete()
+
+
+# API tokens -----------------------------------------------------------------
+
+
+@transaction.atomic
+def create_token(user, name):
+    token, secret = ApiToken.issue(user, name)
+    log(user, Action.CREATE, token, object_repr=f"API token {name}")
+    return token, secret
+
+
+@transaction.atomic
+def revoke_token(user, token):
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log(user, Action.DELETE, token, object_repr=f"API token {token.name}")
+    return token

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password"),
+    path("", views.account_list, name="list"),
+    path("new/", views.account_create, name="create"),
+    path("<int:user_id>/", views.account_edit, name="edit"),
+    path("<int:user_id>/active/", views.account_set_active, name="set-active"),
+    path("<int:user_id>/reset-password/", views.account_reset_password, name="reset-password"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/new/", views.request_create, name="request-create"),
+    path("requests/<int:request_id>/approve/", views.request_approve, name="request-approve"),
+    path("requests/<int:request_id>/reject/", views.request_reject, name="request-reject"),
+    path("tokens/", views.token_list, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+]

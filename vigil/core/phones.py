@@ -1,0 +1,25 @@
+"""Vietnamese phone numbers in their common spellings, stored as 0xxxxxxxxx."""
+
+import phonenumbers
+
+
+def normalize_phone(value):
+    """'+84 905 123 456', '84905123456', '0905.123.456' -> '0905123456'; None if invalid.
+
+    Only Vietnamese numbers are accepted: the OTP is sent by a Vietnamese SMS
+    gateway and staff call back on local lines.
+    """
+    if value is None:
+        return None
+    raw = "".join(ch for ch in str(value) if ch.isdigit() or ch == "+")
+    if not raw:
+        return None
+    if raw.startswith("84") and not raw.startswith("+") and len(raw) >= 11:
+        raw = "+" + raw
+    try:
+        number = phonenumbers.parse(raw, "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
+        return None
+    return "0" + str(number.national_number)

@@ -1,0 +1,72 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.masking import mask_id_number, mask_phone
+from vigil.core.scope import ScopedQuerySet
+from vigil.core.text import fold
+
+
+class IdKind(models.TextChoices):
+    CMND = "cmnd", _("ID card (CMND, 9 digits)")
+    CCCD = "cccd", _("Citizen ID (CCCD, 12 digits)")
+    PASSPORT = "passport", _("Passport")
+    BIRTH_CERT = "birth_cert", _("Birth certificate")
+    OTHER = "other", _("Other / none")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+
+
+class PersonQuerySet(ScopedQuerySet):
+    pass
+
+
+class Person(models.Model):
+    """The identity behind every event: declarations, tests, stays, cases.
+
+    `area` is the commune (or village) the person lives at or arrives at in the
+    province; `area_path` copies its path for jurisdiction. `search_key` is the
+    folded full name used by the staff search on every database.
+    """
+
+    id_number = models.CharField(_("ID number"), max_length=20, blank=True, db_index=True)
+    id_kind = models.CharField(_("ID kind"), max_length=16, choices=IdKind.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    search_key = models.CharField(max_length=200, db_index=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=200, blank=True)
+    area = models.ForeignKey(
+        "areas.AdminUnit", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"
+    )
+    area_path = models.CharField(max_length=128, db_index=True)
+    address = models.CharField(_("street address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["search_key", "id"]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_key = fold(self.full_name)
+        self.area_path = self.area.path
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)

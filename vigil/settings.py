@@ -1,0 +1,207 @@
+"""Vigil settings: one module, configured by environment variables.
+
+Every variable has a harmless development default, except that production
+(VIGIL_DEBUG unset or false) refuses to start without a real secret key.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envstr(name, default=""):
+    """A string from NAME, or from the file named by NAME_FILE (for secrets)."""
+    path = os.environ.get(name + "_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envint(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+DEBUG = envbool("VIGIL_DEBUG", False)
+TESTING = envbool("VIGIL_TESTING", False)
+
+_DEV_SECRET = "vigil-development-only-secret-key-do-not-use-in-production"
+SECRET_KEY = envstr("VIGIL_SECRET_KEY", _DEV_SECRET if (DEBUG or TESTING) else "")
+if not SECRET_KEY or (SECRET_KEY == _DEV_SECRET and not (DEBUG or TESTING)):
+    raise ImproperlyConfigured(
+        "Set VIGIL_SECRET_KEY (or VIGIL_SECRET_KEY_FILE) to a long random value, "
+        "or VIGIL_DEBUG=true for development."
+    )
+
+ALLOWED_HOSTS = [h for h in envstr("VIGIL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in envstr("VIGIL_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "vigil.core",
+    "vigil.areas",
+    "vigil.accounts",
+    "vigil.people",
+    "vigil.audit",
+    "vigil.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "vigil.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "vigil.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "vigil.urls"
+WSGI_APPLICATION = "vigil.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "vigil" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "vigil.core.context_processors.vigil",
+            ],
+        },
+    },
+]
+
+# Database: SQLite (WAL) by default, PostgreSQL through DATABASE_URL.
+VAR_DIR = Path(envstr("VIGIL_VAR_DIR", str(BASE_DIR / "var")))
+DATABASE_URL = envstr("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "vigil.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers go on while one writer writes; IMMEDIATE takes
+                # the write lock at BEGIN so that concurrent writers queue instead
+                # of failing with "database is locked" half-way through.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; tests create hundreds of accounts.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Login throttling: failures counted over a sliding window.
+LOGIN_FAILURE_WINDOW_MINUTES = envint("VIGIL_LOGIN_FAILURE_WINDOW_MINUTES", 15)
+LOGIN_FAILURES_PER_ACCOUNT = envint("VIGIL_LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = envint("VIGIL_LOGIN_FAILURES_PER_ADDRESS", 20)
+
+# Internationalisation: Vietnamese first, English second.
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "vigil" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = envstr("VIGIL_TIME_ZONE", "Asia/Ho_Chi_Minh")
+FORMAT_MODULE_PATH = ["vigil.formats"]
+LANGUAGE_COOKIE_NAME = "vigil_language"
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "vigil" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Security defaults; cookies are secure whenever the site is not in debug.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG and not TESTING and envbool("VIGIL_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = envint("VIGIL_SESSION_HOURS", 12) * 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if envbool("VIGIL_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The deployment's place in the world.
+VIGIL_AREA_TREE = envstr("VIGIL_AREA_TREE", "pre2025")
+if VIGIL_AREA_TREE not in ("pre2025", "current"):
+    raise ImproperlyConfigured("VIGIL_AREA_TREE must be 'pre2025' or 'current'")
+VIGIL_HOME_PROVINCE = envstr("VIGIL_HOME_PROVINCE", "46")  # Tỉnh Thừa Thiên Huế
+VIGIL_SITE_NAME = envstr("VIGIL_SITE_NAME", "Vigil")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("VIGIL_LOG_LEVEL", "WARNING")},
+}
