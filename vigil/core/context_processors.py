@@ -6,6 +6,6 @@ from .modules import menu_for
 def vigil(request):
     user = getattr(request, "user", None)
     return {
-        "site_name": settings.VIGIL_SITE_NAME,
+        "vigil_site_name": settings.VIGIL_SITE_NAME,
         "menu": menu_for(user) if user is not None and user.is_authenticated else [],
     }

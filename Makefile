@@ -1,0 +1,54 @@
+# The few targets a newcomer needs. Everything installs into .venv.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test test-db lint format setup bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.run-deps $@
+
+## setup: install, migrate, load areas and demo data (keeps existing data)
+setup: $(VENV)/.run-deps
+	VIGIL_DEBUG=true $(MANAGE) compiletranslations
+	VIGIL_DEBUG=true $(MANAGE) migrate --no-input -v 0
+	VIGIL_DEBUG=true $(MANAGE) load_areas
+	VIGIL_DEBUG=true $(MANAGE) seed_demo
+	VIGIL_DEBUG=true $(MANAGE) demo_logins
+
+## run: serve the demo on http://127.0.0.1:$(PORT)
+run: setup
+	VIGIL_DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## test: lint, migrations check and the whole suite (SQLite unless DATABASE_URL is set)
+test: $(VENV)/.dev-deps lint
+	VIGIL_TESTING=true $(MANAGE) compiletranslations
+	VIGIL_TESTING=true $(MANAGE) makemigrations --check --dry-run
+	VIGIL_TESTING=true $(BIN)/pytest
+
+## test-db: the suite without the browser tests (CI's PostgreSQL run)
+test-db: $(VENV)/.dev-deps
+	VIGIL_TESTING=true $(MANAGE) compiletranslations
+	VIGIL_TESTING=true $(BIN)/pytest -m "not browser" --create-db
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-deps
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var staticfiles

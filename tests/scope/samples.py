@@ -1,0 +1,71 @@
+"""Out-of-scope objects for the jurisdiction harness.
+
+`build_world` puts one record of every kind in a commune of another district
+(the "far" commune). `SAMPLES` maps each URL parameter name used anywhere in the
+project to the far record it should name. A module that adds a route with a new
+parameter name adds one line here (and the record to `build_world`).
+"""
+
+from types import SimpleNamespace
+
+from vigil.accounts.models import AccountRequest, ApiToken, Task, User
+from vigil.audit.models import AuditEvent
+from vigil.audit.services import Action, log
+from vigil.people.models import Person
+
+
+def build_world(places, make_user, make_person):
+    every_task = list(Task.values)
+    far_user = make_user("far.secret", places.far, tasks=every_task, full_name="Quan Xa Bimat")
+    neighbour_user = make_user("neighbour.all", places.neighbour, tasks=every_task)
+    far_person = make_person(
+        places.far, full_name="Bùi Thị Bímật", id_number="046999888777", phone="0912345678"
+    )
+    far_request = AccountRequest.objects.create(
+        requested_by=far_user,
+        full_name="Tran Yeucau Bimat",
+        phone="0987654321",
+        task=Task.POLICE,
+        jurisdiction=places.far,
+    )
+    far_token, _secret = ApiToken.issue(far_user, "far token")
+    log(far_user, Action.VIEW, far_person)
+    return SimpleNamespace(
+        far_user=far_user,
+        neighbour_user=neighbour_user,
+        far_person=far_person,
+        far_request=far_request,
+        far_token=far_token,
+        markers=[
+            far_person.full_name,
+            far_person.id_number,
+            far_person.phone,
+            far_user.username,
+            far_user.full_name,
+            far_request.full_name,
+            far_request.phone,
+        ],
+    )
+
+
+SAMPLES = {
+    "person_id": lambda w: w.far_person.pk,
+    "user_id": lambda w: w.far_user.pk,
+    "request_id": lambda w: w.far_request.pk,
+    "token_id": lambda w: w.far_token.pk,
+}
+
+
+def snapshot(world):
+    """Everything of the far commune that a leaking route could change."""
+
+    def rows(qs):
+        return sorted(map(repr, qs.values()))
+
+    return (
+        rows(Person.objects.filter(area=world.far_person.area)),
+        rows(User.objects.filter(pk=world.far_user.pk)),
+        rows(AccountRequest.objects.filter(pk=world.far_request.pk)),
+        rows(ApiToken.objects.filter(user=world.far_user)),
+        AuditEvent.objects.filter(area_path=world.far_person.area_path).count(),
+    )

@@ -1,0 +1,124 @@
+"""The jurisdiction harness: every URL pattern, pages and API alike, walked as a
+user of another commune who holds every task group (so that permissions never
+hide a scope leak).
+
+- A route with object ids in its URL is requested, with every HTTP method, for
+  an object of a commune in another district: it must answer 404 (or 405) and
+  leave that object unchanged. The object's own commune user must not get 404
+  (so the 404 is about scope, not a wrong sample).
+- A route without ids (lists, search, forms, documents) must not show any of the
+  outsider's identifying values.
+
+New routes are picked up automatically. A new URL parameter name fails the
+suite until tests/scope/samples.py says which out-of-scope object it names.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from vigil.accounts.models import ApiToken, Task
+
+from .samples import SAMPLES, build_world, snapshot
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def walk(patterns=None, prefix=""):
+    """(route, namespace) for every URL pattern, with prefixes joined."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, route)
+        elif isinstance(p, URLPattern):
+            yield route.lstrip("^").rstrip("$")
+
+
+ROUTES = sorted(set(walk()))
+
+
+def params(route):
+    return [m.group("name") for m in _PARAM.finditer(route)]
+
+
+def fill(route, values):
+    return "/" + _PARAM.sub(lambda m: str(values[m.group("name")]), route)
+
+
+def request(client, method, url, token):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if url.startswith("/api/") else {}
+    kwargs = {"content_type": "application/json"} if method in ("put", "patch") else {}
+    return getattr(client, method)(url, **headers, **kwargs)
+
+
+def test_the_walk_finds_the_known_routes():
+    # Guards the walker itself: if it found nothing, every other test would pass.
+    assert "people/<int:person_id>/" in ROUTES
+    assert any(r.startswith("api/v1/") and "person_id" in r for r in ROUTES)
+    assert len(ROUTES) > 15
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_route_parameter_has_an_out_of_scope_sample(route):
+    missing = [name for name in params(route) if name not in SAMPLES]
+    assert not missing, (
+        f"Register an out-of-scope sample for URL parameter(s) {missing} of '{route}' "
+        "in tests/scope/samples.py"
+    )
+
+
+@pytest.fixture
+def world(db, places, make_user, make_person):
+    return build_world(places, make_user, make_person)
+
+
+def _token(user):
+    return ApiToken.issue(user, "harness")[1]
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if params(r)])
+def test_records_outside_scope_answer_404_and_stay_unchanged(client, world, route):
+    values = {name: SAMPLES[name](world) for name in params(route)}
+    url = fill(route, values)
+    before = snapshot(world)
+
+    client.force_login(world.neighbour_user)
+    token = _token(world.neighbour_user)
+    for method in METHODS:
+        response = request(client, method, url, token)
+        assert response.status_code in (404, 405), (
+            f"{method.upper()} {url} as a user of another commune answered "
+            f"{response.status_code}, not 404"
+        )
+    assert snapshot(world) == before, f"{url} changed a record outside the caller's scope"
+
+    # Positive control: the record's own commune does reach it.
+    client.force_login(world.far_user)
+    response = request(client, "get", url, _token(world.far_user))
+    assert response.status_code != 404, f"GET {url} is 404 even for the record's own commune"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if not params(r)])
+def test_lists_and_pages_show_nothing_from_outside_scope(client, world, route):
+    url = fill(route, {})
+    client.force_login(world.neighbour_user)
+    token = _token(world.neighbour_user)
+    # Searches that would find the outsider, spelled so that the echo of the
+    # query in the page is not itself a marker.
+    queries = ["", "?q=bui thi bimat", "?q=046 999 888 777", "?q=%2B84 912 345 678"]
+    for query in queries:
+        for method in ("get", "post"):
+            response = request(client, method, url + query, token)
+            body = response.content.decode("utf-8", "replace")
+            for marker in world.markers:
+                assert marker not in body, (
+                    f"{method.upper()} {url}{query} shows '{marker}' from another district"
+                )
+
+
+def test_the_harness_user_holds_every_task_group(world):
+    assert sorted(world.neighbour_user.tasks) == sorted(Task.values)

@@ -1,0 +1,99 @@
+"""Demo data: an account per task group at province, district and two communes,
+and a few thousand synthetic people. Safe to run again: it adds what is missing
+and changes nothing that exists."""
+
+import random
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from vigil.accounts.models import Task, User
+from vigil.areas.models import AdminUnit, Level
+from vigil.core.text import fold
+from vigil.people.models import Person
+from vigil.people.synthetic import people
+
+DEMO_PASSWORD = "Vigil@2021"
+# Names looked for first; any unit of the right level serves when the tree lacks them.
+DEMO_DISTRICT = "Thành phố Huế"
+DEMO_COMMUNES = ("Phường Phú Nhuận", "Phường Vĩnh Ninh")
+
+
+def demo_units():
+    """(province, district or None, [commune, commune]) of the home province."""
+    try:
+        province = AdminUnit.objects.home_province()
+    except AdminUnit.DoesNotExist:
+        raise CommandError("Load the administrative units first: manage.py load_areas") from None
+    districts = AdminUnit.objects.active_tree().under(province).filter(level=Level.DISTRICT)
+    district = districts.filter(name=DEMO_DISTRICT).first() or districts.order_by("code").first()
+    base = district or province
+    communes = AdminUnit.objects.active_tree().under(base).filter(level=Level.COMMUNE)
+    chosen = list(communes.filter(name__in=DEMO_COMMUNES).order_by("code"))
+    if len(chosen) < 2:
+        chosen = list(communes.order_by("code")[:2])
+    return province, district, chosen
+
+
+def slug(unit):
+    """'Phường Phú Nhuận' -> 'phunhuan' (the division word dropped)."""
+    name = fold(unit.short_name or unit.name)
+    for prefix in ("thanh pho ", "thi xa ", "huyen ", "quan ", "phuong ", "xa ", "thi tran "):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    return name.replace(" ", "")
+
+
+def demo_accounts():
+    """[(username, task, unit)] in a stable order (the README lists these)."""
+    province, district, communes = demo_units()
+    levels = [("tinh", province)]
+    if district is not None:
+        levels.append(("huyen", district))
+    levels += [(slug(c), c) for c in communes]
+    return [(f"{task}.{level}", task, unit) for task in Task.values for level, unit in levels]
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and synthetic people (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--people", type=int, default=3000)
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = 0
+        # One Argon2 hash for all demo accounts: hashing is slow by design and
+        # the password is the same anyway.
+        password_hash = make_password(DEMO_PASSWORD)
+        for username, task, unit in demo_accounts():
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User(
+                username=username,
+                full_name=f"Demo {Task(task).label} – {unit.name}",
+                tasks=[task],
+                jurisdiction=unit,
+            )
+            user.password = password_hash
+            user.save()
+            created += 1
+        made = self.seed_people(options["people"])
+        self.stdout.write(f"Demo data: {created} accounts and {made} people added.")
+
+    def seed_people(self, count):
+        if Person.objects.exists():
+            return 0
+        province, district, communes = demo_units()
+        everywhere = list(
+            AdminUnit.objects.active_tree().under(province).filter(level=Level.COMMUNE)
+        )
+        rng = random.Random(46)
+        rows = []
+        for fields in people(count, seed=2021):
+            # Half in the two demo communes so that their accounts see a full list.
+            area = rng.choice(communes) if rng.random() < 0.5 else rng.choice(everywhere)
+            rows.append(Person(area=area, area_path=area.path, search_key=fold(fields["full_name"]), **fields))
+        Person.objects.bulk_create(rows, batch_size=1000)
+        return len(rows)

@@ -1,0 +1,50 @@
+from django import forms, template
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+
+register = template.Library()
+
+_CHECKS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+@register.simple_tag
+def widget(field, **attrs):
+    """Render a form field's widget with Bootstrap classes and error state."""
+    w = field.field.widget
+    if isinstance(w, _CHECKS):
+        css = "form-check-input"
+    elif isinstance(w, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+        attrs.setdefault("aria-invalid", "true")
+        attrs.setdefault("aria-describedby", f"{field.auto_id}_error")
+    attrs["class"] = f"{css} {attrs.get('class', '')}".strip()
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox_list(field):
+    return isinstance(field.field.widget, (forms.CheckboxSelectMultiple, forms.RadioSelect))
+
+
+@register.filter
+def is_checkbox(field):
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def dt(value):
+    """dd/mm/yyyy HH:MM in the local time zone."""
+    return date_format(localtime(value), "d/m/Y H:i") if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters changed (for pagination)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
