@@ -40,8 +40,11 @@ def villages(commune):
 
 
 def test_it_imports_villages_under_a_commune(phu_nhuan, tmp_path):
-    path = write(tmp_path, "code,name\n3,Tổ dân phố 3\nQL,Thôn Quy Lai\n7,Khu tập thể Đồng Đa\n",
-                 encoding="utf-8-sig")
+    path = write(
+        tmp_path,
+        "code,name\n3,Tổ dân phố 3\nQL,Thôn Quy Lai\n7,Khu tập thể Đồng Đa\n",
+        encoding="utf-8-sig",
+    )
 
     out = run(PHU_NHUAN, path)
 
@@ -68,7 +71,9 @@ def test_reimporting_updates_the_names_of_existing_codes(phu_nhuan, tmp_path):
     assert "1 villages added, 1 updated, 1 unchanged" in out
     renamed = AdminUnit.objects.get(tree="pre2025", code="19789-1")
     assert (renamed.name, renamed.division_type, renamed.search_key) == (
-        "Tổ dân phố 1", "tổ dân phố", "to dan pho 1"
+        "Tổ dân phố 1",
+        "tổ dân phố",
+        "to dan pho 1",
     )
     assert villages(phu_nhuan).count() == 3
 
@@ -114,7 +119,10 @@ def test_it_reports_every_bad_line_at_once(phu_nhuan, tmp_path):
 def test_it_rejects_an_unknown_commune_code(phu_nhuan, tmp_path):
     path = write(tmp_path, "code,name\n1,Thôn Một\n")
 
-    with pytest.raises(CommandError, match="Unknown commune code '99999'"), translation.override("en"):
+    with (
+        pytest.raises(CommandError, match="Unknown commune code '99999'"),
+        translation.override("en"),
+    ):
         call_command("import_villages", "99999", path)
 
     assert not AdminUnit.objects.filter(level=Level.VILLAGE).exists()
@@ -133,6 +141,9 @@ def test_it_only_looks_in_the_active_tree(phu_nhuan, tmp_path):
     path = write(tmp_path, "code,name\n1,Thôn Một\n")
     assert settings.VIGIL_AREA_TREE == "pre2025"
 
-    with override_settings(VIGIL_AREA_TREE="current"), translation.override("en"):
-        with pytest.raises(CommandError, match="Unknown commune code '19789'"):
-            call_command("import_villages", PHU_NHUAN, path)
+    with (
+        override_settings(VIGIL_AREA_TREE="current"),
+        translation.override("en"),
+        pytest.raises(CommandError, match="Unknown commune code '19789'"),
+    ):
+        call_command("import_villages", PHU_NHUAN, path)

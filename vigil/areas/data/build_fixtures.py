@@ -92,9 +92,20 @@ COUNTRY_NAME_FIXES = {
 
 
 def download(spec, dest):
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-         "--only-binary", ":all:", "-d", str(dest), spec],
+    subprocess.run(  # noqa: S603 (fixed arguments, developer tool)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "-d",
+            str(dest),
+            spec,
+        ],
         check=True,
     )
     name, version = spec.split("==")
@@ -106,7 +117,7 @@ def short_name(name, division_type):
     """'Tỉnh Thừa Thiên Huế' -> 'Thừa Thiên Huế'; numbered units keep their prefix ('Quận 1')."""
     prefix = PREFIX.get(division_type, "")
     if prefix and name.lower().startswith(prefix + " "):
-        rest = name[len(prefix) + 1:].strip()
+        rest = name[len(prefix) + 1 :].strip()
         if rest and not rest.isdigit():
             return rest
     return name
@@ -189,8 +200,10 @@ def main():
     write_units(HERE / "units-current.csv.gz", cur)
     write_countries(HERE / "countries.csv", countries)
     for label, rows in (("pre2025", pre), ("current", cur)):
-        print(f"{label}: {count(rows, 1)} provinces, {count(rows, 2)} districts, "
-              f"{count(rows, 3)} communes, {len(rows)} rows")
+        print(
+            f"{label}: {count(rows, 1)} provinces, {count(rows, 2)} districts, "
+            f"{count(rows, 3)} communes, {len(rows)} rows"
+        )
     print(f"countries: {len(countries)} rows")
 
 

@@ -37,7 +37,7 @@ def division_type(name):
 
 def short_name(name, kind):
     """'Thôn Quy Lai' -> 'Quy Lai'; numbered groups keep their prefix ('Tổ dân phố 3')."""
-    rest = name[len(kind):].strip() if kind else name
+    rest = name[len(kind) :].strip() if kind else name
     return name if rest.isdigit() else rest
 
 
@@ -47,11 +47,12 @@ def parse(path):
         with open(path, encoding="utf-8-sig", newline="") as f:
             lines = list(enumerate_rows(csv.reader(f)))
     except FileNotFoundError:
-        raise CommandError(_("File not found: %(path)s") % {"path": path})
+        raise CommandError(_("File not found: %(path)s") % {"path": path}) from None
     except UnicodeDecodeError:
-        raise CommandError(_("%(path)s is not a UTF-8 text file.") % {"path": path})
+        raise CommandError(_("%(path)s is not a UTF-8 text file.") % {"path": path}) from None
     except csv.Error as exc:
-        raise CommandError(_("%(path)s is not a valid CSV file: %(error)s") % {"path": path, "error": exc})
+        message = _("%(path)s is not a valid CSV file: %(error)s")
+        raise CommandError(message % {"path": path, "error": exc}) from None
 
     if not lines or [c.strip().lower() for c in lines[0][1]] != HEADER:
         line = lines[0][0] if lines else 1
@@ -103,7 +104,8 @@ def check(cells, seen):
         return _("name longer than %(max)d characters.") % {"max": NAME_MAX}
     if code in seen:
         return _("duplicate code '%(code)s' (first on line %(first)d).") % {
-            "code": code, "first": seen[code]
+            "code": code,
+            "first": seen[code],
         }
     return None
 
@@ -118,10 +120,8 @@ class Command(BaseCommand):
     def handle(self, *args, commune_code, file, **options):
         commune = self.get_commune(commune_code)
         rows = parse(file)
-        existing = {
-            u.code: u
-            for u in AdminUnit.objects.filter(tree=commune.tree, parent=commune, level=Level.VILLAGE)
-        }
+        villages = AdminUnit.objects.filter(tree=commune.tree, parent=commune, level=Level.VILLAGE)
+        existing = {u.code: u for u in villages}
         new, changed = [], []
         for _line, local_code, name in rows:
             code = f"{commune.code}-{local_code}"
@@ -135,8 +135,11 @@ class Command(BaseCommand):
             }
             unit = existing.get(code)
             if unit is None:
-                new.append(AdminUnit(tree=commune.tree, level=Level.VILLAGE, code=code,
-                                     parent=commune, **fields))
+                new.append(
+                    AdminUnit(
+                        tree=commune.tree, level=Level.VILLAGE, code=code, parent=commune, **fields
+                    )
+                )
             elif any(getattr(unit, k) != v for k, v in fields.items()):
                 for k, v in fields.items():
                     setattr(unit, k, v)
@@ -146,8 +149,12 @@ class Command(BaseCommand):
             AdminUnit.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
         self.stdout.write(
             _("%(commune)s: %(new)d villages added, %(changed)d updated, %(same)d unchanged.")
-            % {"commune": commune.full_name(), "new": len(new), "changed": len(changed),
-               "same": len(rows) - len(new) - len(changed)}
+            % {
+                "commune": commune.full_name(),
+                "new": len(new),
+                "changed": len(changed),
+                "same": len(rows) - len(new) - len(changed),
+            }
         )
 
     def get_commune(self, code):

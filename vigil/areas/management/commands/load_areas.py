@@ -69,17 +69,19 @@ class Command(BaseCommand):
                 if int(row["level"]) != level:
                     continue
                 parent = by_code[row["parent_code"]] if row["parent_code"] else None
-                batch.append(AdminUnit(
-                    tree=tree,
-                    level=level,
-                    code=row["code"],
-                    name=row["name"],
-                    short_name=row["short_name"],
-                    division_type=row["division_type"],
-                    parent_id=parent[0] if parent else None,
-                    path=(parent[1] if parent else "") + row["code"] + "/",
-                    search_key=fold(row["name"]),  # bulk_create skips save()
-                ))
+                batch.append(
+                    AdminUnit(
+                        tree=tree,
+                        level=level,
+                        code=row["code"],
+                        name=row["name"],
+                        short_name=row["short_name"],
+                        division_type=row["division_type"],
+                        parent_id=parent[0] if parent else None,
+                        path=(parent[1] if parent else "") + row["code"] + "/",
+                        search_key=fold(row["name"]),  # bulk_create skips save()
+                    )
+                )
             AdminUnit.objects.bulk_create(
                 batch,
                 batch_size=500,
@@ -89,8 +91,9 @@ class Command(BaseCommand):
             )
             by_code.update(
                 (code, (pk, path))
-                for pk, code, path in AdminUnit.objects.filter(tree=tree, level=level)
-                .values_list("pk", "code", "path")
+                for pk, code, path in AdminUnit.objects.filter(tree=tree, level=level).values_list(
+                    "pk", "code", "path"
+                )
             )
         self.repath_villages(tree)
 
@@ -107,8 +110,15 @@ class Command(BaseCommand):
 
     def load_countries(self, rows):
         Country.objects.bulk_create(
-            [Country(code=r["code"], name=r["name"], name_en=r["name_en"],
-                     sort_order=int(r["sort_order"])) for r in rows],
+            [
+                Country(
+                    code=r["code"],
+                    name=r["name"],
+                    name_en=r["name_en"],
+                    sort_order=int(r["sort_order"]),
+                )
+                for r in rows
+            ],
             update_conflicts=True,
             unique_fields=["code"],
             update_fields=["name", "name_en", "sort_order"],
