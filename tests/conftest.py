@@ -91,3 +91,9 @@ def login(client):
         return client
 
     return do
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: their live server needs a transactional database,
+    which is emptied after each of them (the administrative tree included)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

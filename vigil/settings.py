@@ -46,7 +46,7 @@ def envint(name, default):
 DEBUG = envbool("VIGIL_DEBUG", False)
 TESTING = envbool("VIGIL_TESTING", False)
 
-_DEV_SECRET = "vigil-development-only-secret-key-do-not-use-in-production"
+_DEV_SECRET = "vigil-development-only-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = envstr("VIGIL_SECRET_KEY", _DEV_SECRET if (DEBUG or TESTING) else "")
 if not SECRET_KEY or (SECRET_KEY == _DEV_SECRET and not (DEBUG or TESTING)):
     raise ImproperlyConfigured(
@@ -167,7 +167,12 @@ FORMAT_MODULE_PATH = ["vigil.formats"]
 LANGUAGE_COOKIE_NAME = "vigil_language"
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(envstr("VIGIL_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+if DEBUG or TESTING:
+    # Served from the source folders (WhiteNoise's finders); the empty root
+    # only keeps WhiteNoise from warning that it is missing.
+    WHITENOISE_USE_FINDERS = True
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "vigil" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -113,7 +113,9 @@ class AccountRequestForm(forms.Form):
     phone = PhoneField(label=_("Phone"))
     task = forms.ChoiceField(label=_("Task group"), choices=Task.choices)
     jurisdiction = UnitChoiceField(label=_("Jurisdiction"), queryset=AdminUnit.objects.none())
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

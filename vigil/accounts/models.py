@@ -116,6 +116,9 @@ class AccountRequest(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self):
+        return f"{self.full_name} ({self.get_task_display()})"
+
     def save(self, *args, **kwargs):
         self.area_path = self.jurisdiction.path
         super().save(*args, **kwargs)
@@ -136,6 +139,9 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} (vgl_{self.prefix}…)"
 
     @staticmethod
     def hash(secret):
@@ -161,3 +167,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"

@@ -16,7 +16,7 @@ from .models import AccountRequest, ApiToken, LoginFailure, Task, User
 
 # Exclude 0, O, 1, l, I so that a password read out over the phone or written
 # on paper cannot be mistyped.
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
 
 
 class StaleRecord(Exception):

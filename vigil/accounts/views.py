@@ -232,7 +232,9 @@ def token_list(request):
         _token, secret = services.create_token(request.user, form.cleaned_data["name"])
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user)
-    return render(request, "accounts/tokens.html", {"form": form, "tokens": tokens, "secret": secret})
+    return render(
+        request, "accounts/tokens.html", {"form": form, "tokens": tokens, "secret": secret}
+    )
 
 
 @require_POST

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from vigil.accounts import services
 from vigil.accounts.models import ApiToken
@@ -57,15 +57,17 @@ def list_tokens(request):
     response={201: TokenCreated},
     summary="Create a personal API token",
     description="The secret is returned once, here; only its hash is stored.",
-    openapi_extra={"requestBody": {"content": {"application/json": {"example": {"name": "phone"}}}}},
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"example": {"name": "phone"}}}}
+    },
 )
 def create_token(request, payload: TokenIn):
     token, secret = services.create_token(request.auth, payload.name.strip()[:100] or "token")
-    return 201, {**TokenOut.from_orm(token).dict(), "secret": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
 def revoke_token(request, token_id: int):
     token = get_object_or_404(ApiToken, user=request.auth, pk=token_id)
     services.revoke_token(request.auth, token)
-    return 204, None
+    return Status(204, None)

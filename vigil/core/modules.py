@@ -53,9 +53,7 @@ def menu_for(user):
     """[(section, [(label, url), ...]), ...] for the sections the user may open."""
     out = []
     for section in SECTIONS:
-        links = [
-            (e.label, reverse(e.url_name)) for e in section.entries if user.has_task(*e.tasks)
-        ]
+        links = [(e.label, reverse(e.url_name)) for e in section.entries if user.has_task(*e.tasks)]
         if links:
             out.append((section, links))
     return out

@@ -42,5 +42,3 @@ def set_language(request):
             secure=settings.SESSION_COOKIE_SECURE,
         )
     return response
-
-

@@ -27,7 +27,9 @@ class Match:
         return MATCH_LABELS[self.kind]
 
 
-_ID_LIKE = re.compile(r"^[A-Za-z]?[0-9][0-9 .\-]{4,}$")
+# ID numbers (digits, passports: letters and digits) and phones, once spaces,
+# dots, dashes and brackets are taken out; an optional leading + for phones.
+_CODE_LIKE = re.compile(r"^\+?[0-9A-Za-z]*[0-9][0-9A-Za-z]*$")
 
 
 def search_people(queryset, query, limit=20):
@@ -51,9 +53,9 @@ def search_people(queryset, query, limit=20):
             seen.add(person.pk)
             found.append(Match(person, kind))
 
-    compact = re.sub(r"[\s.\-]", "", query)
-    if _ID_LIKE.match(query) or (compact.isalnum() and any(c.isdigit() for c in compact)):
-        take(queryset.filter(id_number=compact.upper()), "id")
+    compact = re.sub(r"[\s.\-()]", "", query)
+    if _CODE_LIKE.match(compact):
+        take(queryset.filter(id_number=compact.lstrip("+").upper()), "id")
         phone = normalize_phone(query)
         if phone:
             take(queryset.filter(phone=phone), "phone")

@@ -14,7 +14,7 @@ from vigil.core.text import fold
 from vigil.people.models import Person
 from vigil.people.synthetic import people
 
-DEMO_PASSWORD = "Vigil@2021"
+DEMO_PASSWORD = "Vigil@2021"  # noqa: S105  (published in the README)
 # Names looked for first; any unit of the right level serves when the tree lacks them.
 DEMO_DISTRICT = "Thành phố Huế"
 DEMO_COMMUNES = ("Phường Phú Nhuận", "Phường Vĩnh Ninh")
@@ -94,6 +94,10 @@ class Command(BaseCommand):
         for fields in people(count, seed=2021):
             # Half in the two demo communes so that their accounts see a full list.
             area = rng.choice(communes) if rng.random() < 0.5 else rng.choice(everywhere)
-            rows.append(Person(area=area, area_path=area.path, search_key=fold(fields["full_name"]), **fields))
+            rows.append(
+                Person(
+                    area=area, area_path=area.path, search_key=fold(fields["full_name"]), **fields
+                )
+            )
         Person.objects.bulk_create(rows, batch_size=1000)
         return len(rows)
