@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             province = AdminUnit.objects.home_province()
         except AdminUnit.DoesNotExist:
-            raise CommandError("Load the administrative units first: manage.py load_areas") from None
+            raise CommandError(
+                "Load the administrative units first: manage.py load_areas"
+            ) from None
         if password_file:
             with open(password_file) as f:
                 password = f.read().strip()
