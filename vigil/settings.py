@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "vigil.areas",
     "vigil.accounts",
     "vigil.people",
+    "vigil.declarations",
     "vigil.audit",
     "vigil.api",
 ]
@@ -203,6 +204,23 @@ if VIGIL_AREA_TREE not in ("pre2025", "current"):
     raise ImproperlyConfigured("VIGIL_AREA_TREE must be 'pre2025' or 'current'")
 VIGIL_HOME_PROVINCE = envstr("VIGIL_HOME_PROVINCE", "46")  # Tỉnh Thừa Thiên Huế
 VIGIL_SITE_NAME = envstr("VIGIL_SITE_NAME", "Vigil")
+# The province's name in public pages ("Khai báo về Huế").
+VIGIL_PROVINCE_LABEL = envstr("VIGIL_PROVINCE_LABEL", "Huế")
+# Citizens' one-time codes by SMS.
+VIGIL_SMS_BACKEND = envstr("VIGIL_SMS_BACKEND", "file" if (DEBUG or TESTING) else "console")
+if VIGIL_SMS_BACKEND not in ("console", "file", "http"):
+    raise ImproperlyConfigured("VIGIL_SMS_BACKEND must be console, file or http")
+VIGIL_SMS_FILE = envstr("VIGIL_SMS_FILE", str(VAR_DIR / "sms-outbox.jsonl"))
+VIGIL_SMS_HTTP_URL = envstr("VIGIL_SMS_HTTP_URL", "")
+VIGIL_SMS_HTTP_TOKEN = envstr("VIGIL_SMS_HTTP_TOKEN", "")
+VIGIL_OTP_TTL_SECONDS = envint("VIGIL_OTP_TTL_SECONDS", 300)
+VIGIL_OTP_MAX_ATTEMPTS = envint("VIGIL_OTP_MAX_ATTEMPTS", 5)
+VIGIL_OTP_PER_PHONE_PER_HOUR = envint("VIGIL_OTP_PER_PHONE_PER_HOUR", 5)
+VIGIL_OTP_PER_ADDRESS_PER_HOUR = envint("VIGIL_OTP_PER_ADDRESS_PER_HOUR", 30)
+# How long a citizen stays signed in after entering a code.
+VIGIL_CITIZEN_SESSION_MINUTES = envint("VIGIL_CITIZEN_SESSION_MINUTES", 120)
+# Key that signs declaration QR codes; rotating it invalidates printed codes.
+VIGIL_QR_SECRET = envstr("VIGIL_QR_SECRET", SECRET_KEY)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,9 @@ urlpatterns = [
     path("", include("vigil.core.urls")),
     path("accounts/", include("vigil.accounts.urls")),
     path("people/", include("vigil.people.urls")),
+    path("areas/", include("vigil.areas.urls")),
+    path("declarations/", include("vigil.declarations.urls")),
+    path("khai-bao/", include("vigil.declarations.urls_public")),
     path("audit/", include("vigil.audit.urls")),
     path("api/v1/", api.urls),
 ]

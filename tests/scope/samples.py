@@ -6,12 +6,29 @@ project to the far record it should name. A module that adds a route with a new
 parameter name adds one line here (and the record to `build_world`).
 """
 
+import datetime
 from types import SimpleNamespace
 
 from vigil.accounts.models import AccountRequest, ApiToken, Task, User
 from vigil.audit.models import AuditEvent
 from vigil.audit.services import Action, log
+from vigil.declarations.models import Declaration
 from vigil.people.models import Person
+
+
+def make_declaration(person, area):
+    return Declaration.objects.create(
+        person=person,
+        registration_kind="return_home",
+        departure_country_id="VN",
+        area=area,
+        address="99 Đường Bímật",
+        transport="car",
+        arrival_date=datetime.date(2021, 8, 1),
+        channel="web",
+        submitter_phone=person.phone,
+        sym_fever=True,
+    )
 
 
 def build_world(places, make_user, make_person):
@@ -29,6 +46,7 @@ def build_world(places, make_user, make_person):
         jurisdiction=places.far,
     )
     far_token, _secret = ApiToken.issue(far_user, "far token")
+    far_declaration = make_declaration(far_person, places.far)
     log(far_user, Action.VIEW, far_person)
     return SimpleNamespace(
         far_user=far_user,
@@ -36,6 +54,7 @@ def build_world(places, make_user, make_person):
         far_person=far_person,
         far_request=far_request,
         far_token=far_token,
+        far_declaration=far_declaration,
         markers=[
             far_person.full_name,
             far_person.id_number,
@@ -44,6 +63,8 @@ def build_world(places, make_user, make_person):
             far_user.full_name,
             far_request.full_name,
             far_request.phone,
+            far_declaration.code,
+            far_declaration.address,
         ],
     )
 
@@ -53,6 +74,7 @@ SAMPLES = {
     "user_id": lambda w: w.far_user.pk,
     "request_id": lambda w: w.far_request.pk,
     "token_id": lambda w: w.far_token.pk,
+    "declaration_id": lambda w: w.far_declaration.pk,
 }
 
 
@@ -67,5 +89,6 @@ def snapshot(world):
         rows(User.objects.filter(pk=world.far_user.pk)),
         rows(AccountRequest.objects.filter(pk=world.far_request.pk)),
         rows(ApiToken.objects.filter(user=world.far_user)),
+        rows(Declaration.objects.filter(area=world.far_person.area)),
         AuditEvent.objects.filter(area_path=world.far_person.area_path).count(),
     )

@@ -33,7 +33,10 @@ SECTIONS = (
     Section(
         "prevention",
         _("Epidemic prevention (new phase)"),
-        (Entry(_("People registry"), "people:list", tuple(STAFF)),),
+        (
+            Entry(_("Scan QR"), "declarations:scan", tuple(STAFF)),
+            Entry(_("People registry"), "people:list", tuple(STAFF)),
+        ),
     ),
     Section("investigation", _("Epidemiological investigation"), ()),
     Section("statistics", _("Statistics"), ()),

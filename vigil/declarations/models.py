@@ -1,0 +1,191 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.scope import ScopedQuerySet
+
+from . import questions
+
+
+class Channel(models.TextChoices):
+    """How a declaration reached the system (R-D2, R-P3)."""
+
+    APP = "app", _("Mobile app")
+    WEB = "web", _("Public web (phone + code)")
+    WALK_IN = "walk_in", _("Walk-in at a health station")
+    PAPER = "paper", _("Paper form, digitised")
+    CHECKPOINT = "checkpoint", _("Checkpoint")
+    ESTABLISHMENT = "establishment", _("Accommodation establishment")
+    QUARANTINE = "quarantine", _("Quarantine intake")
+    EXTERNAL_QR = "external_qr", _("National declaration QR")
+
+
+ONLINE_CHANNELS = (Channel.APP, Channel.WEB)
+STAFF_CHANNELS = (Channel.WALK_IN, Channel.PAPER, Channel.CHECKPOINT)
+
+
+class RegistrationKind(models.TextChoices):
+    RETURN_HOME = "return_home", _("Returning home")
+    STUDENT = "student", _("Student returning to study")
+    MEDICAL = "medical", _("Medical visit")
+    WORK = "work", _("Work trip")
+    TRANSIT = "transit", _("Transit")
+    OTHER = "other", _("Other")
+
+
+class Transport(models.TextChoices):
+    CAR = "car", _("Car")
+    MOTORBIKE = "motorbike", _("Motorbike")
+    COACH = "coach", _("Coach")
+    TRAIN = "train", _("Train")
+    PLANE = "plane", _("Plane")
+    OTHER = "other", _("Other")
+
+
+# Exclude 0, O, 1, I, L to avoid confusion when the code is read aloud or
+# typed from a blurred phone screen.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def new_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class DeclarationQuerySet(ScopedQuerySet):
+    def from_phone(self, phone):
+        """Declarations a citizen's phone made, for themselves or on behalf of others."""
+        return self.filter(models.Q(submitter_phone=phone) | models.Q(person__phone=phone))
+
+
+class Declaration(models.Model):
+    """One arrival declaration ("Khai báo về Huế") of one Person.
+
+    Identity (name, ID number, phone...) lives on the Person; the declaration
+    holds the journey and the health questionnaire, where in the province the
+    person is going (its jurisdiction), and how and by whom it was declared.
+    """
+
+    code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=new_code)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="declarations"
+    )
+    registration_kind = models.CharField(
+        _("registration kind"), max_length=16, choices=RegistrationKind.choices
+    )
+    student_code = models.CharField(_("student code"), max_length=40, blank=True)
+    school = models.CharField(_("school"), max_length=200, blank=True)
+
+    # Where from.
+    departure_country = models.ForeignKey(
+        "areas.Country", verbose_name=_("departure country"), on_delete=models.PROTECT
+    )
+    departure_unit = models.ForeignKey(
+        "areas.AdminUnit",
+        verbose_name=_("departure commune / district / province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    departure_place = models.CharField(_("departure place (abroad)"), max_length=200, blank=True)
+
+    # Where to, in the province: the declaration's jurisdiction.
+    area = models.ForeignKey(
+        "areas.AdminUnit",
+        verbose_name=_("destination commune"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    area_path = models.CharField(max_length=128, db_index=True)
+    village = models.ForeignKey(
+        "areas.AdminUnit",
+        verbose_name=_("village / residential group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    address = models.CharField(_("street address"), max_length=300)
+
+    transport = models.CharField(_("means of transport"), max_length=16, choices=Transport.choices)
+    transport_number = models.CharField(
+        _("plate or flight number"), max_length=40, blank=True, db_index=True
+    )
+    arrival_date = models.DateField(_("arrival date"), db_index=True)
+    visited_areas = models.TextField(_("countries / areas visited in the last 21 days"), blank=True)
+
+    # How, and by whom.
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    is_proxy = models.BooleanField(_("declared on behalf of someone"), default=False)
+    proxy_relation = models.CharField(_("relation of the declarer"), max_length=100, blank=True)
+    submitter_phone = models.CharField(max_length=20, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paper_form_number = models.CharField(_("paper form number"), max_length=40, blank=True)
+    paper_form_date = models.DateField(_("paper form date"), null=True, blank=True)
+    checkpoint = models.CharField(_("checkpoint"), max_length=200, blank=True)
+    external_payload = models.TextField(blank=True)
+
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    identity_conflict = models.BooleanField(
+        _("identity conflict"),
+        default=False,
+        help_text=_("The ID number is known under another name: staff must check."),
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = DeclarationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["area_path", "created_at"], name="decl_scope_created"),
+            models.Index(fields=["channel", "created_at"], name="decl_channel_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.person}"
+
+    def save(self, *args, **kwargs):
+        self.area_path = (self.village or self.area).path
+        super().save(*args, **kwargs)
+
+    def answers(self):
+        """[(group label, [(question label, yes?), ...]), ...] for display."""
+        return [
+            (label, [(q_label, getattr(self, key)) for key, q_label in items])
+            for _key, label, items in questions.GROUPS
+        ]
+
+    def yes_answers(self):
+        return [label for key, label in questions.ALL if getattr(self, key)]
+
+
+for _key, _label in questions.ALL:
+    Declaration.add_to_class(_key, models.BooleanField(_label, default=False))
+
+
+class OtpChallenge(models.Model):
+    """A one-time code sent by SMS to a phone (R-D3). Only a hash is stored."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=128)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    burnt = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"OTP for {self.phone} at {self.created_at:%Y-%m-%d %H:%M}"

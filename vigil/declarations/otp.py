@@ -1,0 +1,92 @@
+"""One-time codes by SMS for citizens (R-D3), with the limits of DESIGN.md:
+requests limited per phone and per address per hour, 5 wrong codes burn the
+code, codes expire after 5 minutes, and only a hash is stored."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import OtpChallenge
+from .sms import send_sms
+
+CODE_DIGITS = 6
+
+
+class OtpError(Exception):
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _hash(code):
+    # A fast salted hash is enough: a code lives 5 minutes and allows 5 tries.
+    return make_password(code, hasher="pbkdf2_sha256" if not settings.TESTING else "md5")
+
+
+def request_code(phone, ip=None):
+    """Send a new code to `phone`; OtpError when a limit is reached."""
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = OtpChallenge.objects.filter(created_at__gte=hour_ago)
+    if recent.filter(phone=phone).count() >= settings.VIGIL_OTP_PER_PHONE_PER_HOUR:
+        raise OtpError(
+            _("Too many codes were sent to this phone. Try again in an hour."), "too_many_phone"
+        )
+    if ip and recent.filter(ip=ip).count() >= settings.VIGIL_OTP_PER_ADDRESS_PER_HOUR:
+        raise OtpError(
+            _("Too many codes were requested from this network. Try again later."),
+            "too_many_address",
+        )
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    now = timezone.now()
+    with transaction.atomic():
+        # A new code replaces any older one still open for this phone.
+        OtpChallenge.objects.filter(phone=phone, used_at__isnull=True, burnt=False).update(
+            burnt=True
+        )
+        challenge = OtpChallenge.objects.create(
+            phone=phone,
+            code_hash=_hash(code),
+            ip=ip,
+            expires_at=now + timedelta(seconds=settings.VIGIL_OTP_TTL_SECONDS),
+        )
+    send_sms(
+        phone,
+        _("Your %(site)s code is %(code)s. It expires in 5 minutes.")
+        % {"site": settings.VIGIL_SITE_NAME, "code": code},
+    )
+    return challenge
+
+
+def verify_code(phone, code):
+    """True on the right code (which is then used up); OtpError otherwise."""
+    with transaction.atomic():
+        challenge = (
+            OtpChallenge.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True, burnt=False)
+            .order_by("-created_at")
+            .first()
+        )
+        if challenge is None:
+            raise OtpError(_("Request a new code first."), "no_code")
+        if challenge.expires_at < timezone.now():
+            challenge.burnt = True
+            challenge.save(update_fields=["burnt"])
+            raise OtpError(_("This code has expired. Request a new one."), "expired")
+        if not check_password((code or "").strip(), challenge.code_hash):
+            challenge.attempts += 1
+            if challenge.attempts >= settings.VIGIL_OTP_MAX_ATTEMPTS:
+                challenge.burnt = True
+            challenge.save(update_fields=["attempts", "burnt"])
+            if challenge.burnt:
+                raise OtpError(_("Too many wrong codes. Request a new code."), "burnt")
+            left = settings.VIGIL_OTP_MAX_ATTEMPTS - challenge.attempts
+            raise OtpError(_("Wrong code. %(n)s tries left.") % {"n": left}, "wrong")
+        challenge.used_at = timezone.now()
+        challenge.save(update_fields=["used_at"])
+    return True

@@ -1,0 +1,271 @@
+"""Creating and changing declarations, matching people, and QR codes.
+
+Every channel (public web, app, staff entry, paper import, external QR) calls
+`submit_declaration`; nothing else creates a Declaration or a Person for one.
+"""
+
+import io
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from vigil.audit.services import Action, log
+from vigil.core.text import fold
+from vigil.people.models import Person
+
+from . import questions
+from .models import Declaration
+
+IDENTITY_FIELDS = (
+    "full_name",
+    "id_kind",
+    "id_number",
+    "phone",
+    "birth_year",
+    "gender",
+    "occupation",
+)
+DECLARATION_FIELDS = (
+    "registration_kind",
+    "student_code",
+    "school",
+    "departure_country",
+    "departure_unit",
+    "departure_place",
+    "area",
+    "village",
+    "address",
+    "transport",
+    "transport_number",
+    "arrival_date",
+    "visited_areas",
+    "proxy_relation",
+    "paper_form_number",
+    "paper_form_date",
+    "checkpoint",
+    *questions.KEYS,
+)
+
+
+class StaleDeclaration(Exception):
+    """The declaration changed since the form was opened (optimistic locking)."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__("stale")
+
+
+@dataclass
+class Submission:
+    declaration: Declaration
+    created: bool  # False when an idempotency key matched an earlier submission
+
+
+# People -------------------------------------------------------------------
+
+
+def match_person(identity):
+    """The existing Person these identity fields belong to, and whether they conflict.
+
+    Matching order (R-P2): the ID number; then phone + name + birth year. The
+    same ID number under a different name is a conflict: the caller keeps the
+    people apart and flags the declaration for staff instead of merging them.
+    """
+    id_number = (identity.get("id_number") or "").strip().upper()
+    key = fold(identity.get("full_name"))
+    if id_number:
+        same_id = list(Person.objects.filter(id_number=id_number).order_by("id")[:5])
+        for person in same_id:
+            if person.search_key == key:
+                return person, False
+        if same_id:
+            return None, True
+    phone = identity.get("phone")
+    if phone and key:
+        person = (
+            Person.objects.filter(
+                phone=phone, search_key=key, birth_year=identity.get("birth_year")
+            )
+            .order_by("id")
+            .first()
+        )
+        if person is not None and (not person.id_number or not id_number):
+            return person, False
+    return None, False
+
+
+def _apply_identity(person, identity, area):
+    for field in IDENTITY_FIELDS:
+        value = identity.get(field)
+        if value not in (None, ""):
+            setattr(person, field, value.upper() if field == "id_number" else value)
+    person.area = area
+    return person
+
+
+# Declarations -------------------------------------------------------------
+
+
+def submit_declaration(
+    identity,
+    data,
+    *,
+    channel,
+    actor=None,
+    submitter_phone="",
+    is_proxy=False,
+    idempotency_key=None,
+    external_payload="",
+    request=None,
+):
+    """Record one declaration through any channel. Returns a Submission.
+
+    `identity` holds the Person fields, `data` the Declaration fields (cleaned
+    values: model instances, dates, booleans). A repeated `idempotency_key`
+    (double tap, retry on a flaky network) returns the first declaration.
+    """
+    if idempotency_key:
+        earlier = Declaration.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return Submission(earlier, False)
+    try:
+        with transaction.atomic():
+            person, conflict = match_person(identity)
+            if person is None:
+                person = Person()
+            _apply_identity(person, identity, data["area"])
+            person.save()
+            declaration = Declaration(
+                person=person,
+                channel=channel,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                submitter_phone=submitter_phone,
+                is_proxy=is_proxy,
+                idempotency_key=idempotency_key or None,
+                identity_conflict=conflict,
+                external_payload=external_payload,
+                **_declaration_values(data),
+            )
+            declaration.save()
+            log(
+                request or actor,
+                Action.CREATE,
+                declaration,
+                detail={
+                    "channel": channel,
+                    "proxy": is_proxy,
+                    "submitter_phone": submitter_phone,
+                    "identity_conflict": conflict,
+                },
+            )
+    except IntegrityError:
+        # Two retries raced past the check above: the first one won.
+        if idempotency_key:
+            earlier = Declaration.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                return Submission(earlier, False)
+        raise
+    return Submission(declaration, True)
+
+
+def _declaration_values(data):
+    """The Declaration fields present in `data`; None becomes the field's default
+    for columns that cannot be NULL (the API sends null for an unanswered field)."""
+    values = {}
+    for name in DECLARATION_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        field = Declaration._meta.get_field(name)
+        values[name] = field.get_default() if value is None and not field.null else value
+    return values
+
+
+@transaction.atomic
+def update_declaration(declaration, identity, data, *, version, actor=None, request=None):
+    """Change a declaration and its person; refuses a form opened before another change."""
+    current = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if current.version != version:
+        raise StaleDeclaration(current)
+    person = current.person
+    values = _declaration_values(data)
+    before = {f: getattr(current, f) for f in values}
+    before_identity = {f: getattr(person, f) for f in IDENTITY_FIELDS if f in identity}
+    _apply_identity(person, identity, data.get("area", current.area))
+    person.version += 1
+    person.save()
+    for field, value in values.items():
+        setattr(current, field, value)
+    current.version += 1
+    current.save()
+    changed = {
+        f: [_plain(before[f]), _plain(getattr(current, f))]
+        for f in before
+        if before[f] != getattr(current, f)
+    }
+    changed.update(
+        {
+            f: [_plain(before_identity[f]), _plain(getattr(person, f))]
+            for f in before_identity
+            if before_identity[f] != getattr(person, f)
+        }
+    )
+    log(request or actor, Action.CHANGE, current, detail=changed)
+    return current
+
+
+def _plain(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+# QR codes -----------------------------------------------------------------
+
+QR_PREFIX = "VGL1"
+
+
+class InvalidCode(Exception):
+    """Not a QR of this system, or one that was altered."""
+
+    message = _("Not a valid code.")
+
+
+def _signer():
+    return signing.Signer(key=settings.VIGIL_QR_SECRET, salt="vigil.declarations.qr")
+
+
+def qr_payload(declaration):
+    """'VGL1:<code>:<signature>': short enough for a small QR, unforgeable without the key."""
+    return _signer().sign(f"{QR_PREFIX}:{declaration.code}")
+
+
+def code_from_payload(payload):
+    """The declaration code inside a signed payload; InvalidCode when forged or altered."""
+    payload = (payload or "").strip()
+    try:
+        value = _signer().unsign(payload)
+    except signing.BadSignature:
+        raise InvalidCode from None
+    prefix, _sep, code = value.partition(":")
+    if prefix != QR_PREFIX or not code:
+        raise InvalidCode
+    return code
+
+
+def qr_svg(payload, scale=6):
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="svg", scale=scale, border=2, xmldecl=False)
+    return buffer.getvalue()
+
+
+def qr_png(payload, scale=8):
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()

@@ -1,0 +1,4 @@
+"""The citizens' public pages (mounted under /khai-bao/)."""
+
+app_name = "public"
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Staff entry, paper import and the channel lists (mounted under /declarations/)."""
+
+urlpatterns = []
