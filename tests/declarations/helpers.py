@@ -1,0 +1,32 @@
+"""Valid declaration form data for tests."""
+
+import datetime
+
+from django.utils import timezone
+
+from vigil.areas.models import AdminUnit
+from vigil.declarations import questions
+
+
+def form_data(area, **changes):
+    hanoi = AdminUnit.objects.active_tree().get(code="01")
+    data = {
+        "full_name": "Nguyễn Văn Đức",
+        "id_kind": "cccd",
+        "id_number": "046090001234",
+        "phone": "0905111222",
+        "birth_year": "1985",
+        "gender": "male",
+        "occupation": "",
+        "registration_kind": "return_home",
+        "departure_country": "VN",
+        "departure_province": str(hanoi.pk),
+        "area": str(area.pk),
+        "address": "12 Lê Lợi",
+        "transport": "car",
+        "transport_number": "75A-12345",
+        "arrival_date": (timezone.localdate() - datetime.timedelta(days=1)).strftime("%d/%m/%Y"),
+    }
+    data.update({key: "0" for key in questions.KEYS})
+    data.update(changes)
+    return data
