@@ -109,13 +109,18 @@ class Command(BaseCommand):
         AdminUnit.objects.bulk_update(moved, ["path"], batch_size=500)
 
     def load_countries(self, rows):
+        # Vietnam first (sort_order 0 in the file), then the rest in Vietnamese
+        # alphabetical order of their folded names: databases collate "Ả Rập"
+        # differently, so the order is stored rather than left to ORDER BY name.
+        others = sorted((r for r in rows if int(r["sort_order"])), key=lambda r: fold(r["name"]))
+        rank = {r["code"]: n for n, r in enumerate(others, start=1)}
         Country.objects.bulk_create(
             [
                 Country(
                     code=r["code"],
                     name=r["name"],
                     name_en=r["name_en"],
-                    sort_order=int(r["sort_order"]),
+                    sort_order=rank.get(r["code"], 0),
                 )
                 for r in rows
             ],
