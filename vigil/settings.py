@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "vigil.accounts",
     "vigil.people",
     "vigil.declarations",
+    "vigil.verification",
+    "vigil.triage",
     "vigil.audit",
     "vigil.api",
 ]
@@ -219,6 +221,8 @@ VIGIL_OTP_PER_PHONE_PER_HOUR = envint("VIGIL_OTP_PER_PHONE_PER_HOUR", 5)
 VIGIL_OTP_PER_ADDRESS_PER_HOUR = envint("VIGIL_OTP_PER_ADDRESS_PER_HOUR", 30)
 # How long a citizen stays signed in after entering a code.
 VIGIL_CITIZEN_SESSION_MINUTES = envint("VIGIL_CITIZEN_SESSION_MINUTES", 120)
+# Background jobs run inline (tests, or a single-process set-up).
+VIGIL_JOBS_EAGER = envbool("VIGIL_JOBS_EAGER", TESTING)
 # Key that signs declaration QR codes; rotating it invalidates printed codes.
 VIGIL_QR_SECRET = envstr("VIGIL_QR_SECRET", SECRET_KEY)
 

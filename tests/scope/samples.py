@@ -75,6 +75,7 @@ SAMPLES = {
     "request_id": lambda w: w.far_request.pk,
     "token_id": lambda w: w.far_token.pk,
     "declaration_id": lambda w: w.far_declaration.pk,
+    "code": lambda w: w.far_declaration.code,
 }
 
 

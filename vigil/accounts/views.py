@@ -6,12 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vigil.audit.services import Action, last_change, log
+from vigil.audit.services import Action, log, stale_message
 from vigil.core.scope import get_for_user
 
 from . import services
@@ -64,15 +62,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_success_url(self):
         messages.success(self.request, _("Your password was changed."))
         return "/"
-
-
-def stale_message(obj):
-    """'This record was changed by X at HH:MM, review it and save again.'"""
-    event = last_change(obj)
-    return _("This record was changed by %(who)s at %(time)s, review it and save again.") % {
-        "who": event.actor_name if event else _("another user"),
-        "time": date_format(localtime(event.at), "H:i") if event else "",
-    }
 
 
 # Accounts (operations centre) ----------------------------------------------

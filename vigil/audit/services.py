@@ -47,4 +47,17 @@ def last_change(obj):
     )
 
 
-__all__ = ["Action", "last_change", "log"]
+def stale_message(obj):
+    """'This record was changed by X at HH:MM, review it and save again.'"""
+    from django.utils.formats import date_format
+    from django.utils.timezone import localtime
+    from django.utils.translation import gettext as _
+
+    event = last_change(obj)
+    return _("This record was changed by %(who)s at %(time)s, review it and save again.") % {
+        "who": event.actor_name if event and event.actor_name else _("another user"),
+        "time": date_format(localtime(event.at), "H:i") if event else "",
+    }
+
+
+__all__ = ["Action", "last_change", "log", "stale_message"]

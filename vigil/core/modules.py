@@ -35,6 +35,46 @@ SECTIONS = (
         _("Epidemic prevention (new phase)"),
         (
             Entry(_("Scan QR"), "declarations:scan", tuple(STAFF)),
+            # Staff entry and paper digitisation ("Cập nhật người về từ địa
+            # phương" / "... từ các chốt"): the task groups of
+            # vigil.declarations.permissions.ENTRY_TASKS.
+            Entry(
+                _("Update arrivals in the locality"),
+                "declarations:new",
+                (
+                    Task.HEALTH_STATION,
+                    Task.DIGITISATION,
+                    Task.COMMUNITY,
+                    Task.CHECKPOINT,
+                    Task.POLICE,
+                    Task.CDC,
+                ),
+            ),
+            Entry(
+                _("Update arrivals from checkpoints"),
+                "declarations:new-checkpoint",
+                (
+                    Task.HEALTH_STATION,
+                    Task.DIGITISATION,
+                    Task.COMMUNITY,
+                    Task.CHECKPOINT,
+                    Task.POLICE,
+                    Task.CDC,
+                ),
+            ),
+            Entry(
+                _("Import paper forms"),
+                "declarations:import",
+                (
+                    Task.HEALTH_STATION,
+                    Task.DIGITISATION,
+                    Task.COMMUNITY,
+                    Task.CHECKPOINT,
+                    Task.POLICE,
+                    Task.CDC,
+                ),
+            ),
+            Entry(_("Arrival declarations"), "declarations:list", tuple(STAFF)),
             Entry(_("People registry"), "people:list", tuple(STAFF)),
         ),
     ),

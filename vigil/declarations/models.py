@@ -55,6 +55,48 @@ def new_code():
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+class VerificationState(models.TextChoices):
+    """Verification at the home commune (R-V2, Fig 7)."""
+
+    PENDING = "pending", _("Not yet verified")
+    RETURNED = "returned", _("Returned to the locality")
+    FAILED = "failed", _("Could not verify")
+    NOT_REQUIRED = "not_required", _("Entered by staff (no verification needed)")
+
+
+class MedicalState(models.TextChoices):
+    """CDC medical verification of flagged declarations (R-M2, Fig 8)."""
+
+    NOT_FLAGGED = "not_flagged", _("Not flagged")
+    PENDING = "pending", _("Flagged, not yet medically verified")
+    VERIFIED = "verified", _("Medically verified")
+
+
+class ApprovalState(models.TextChoices):
+    """Prior registration to return ("Duyệt đăng ký về địa phương", R-V4)."""
+
+    NONE = "", _("No approval requested")
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Surveillance(models.TextChoices):
+    CONCENTRATED = "concentrated", _("Concentrated quarantine")
+    HOME_QUARANTINE = "home_quarantine", _("Home quarantine")
+    HOME_MONITORING = "home_monitoring", _("Home health monitoring")
+    SELF_MONITORING = "self_monitoring", _("Self-monitoring")
+    HOSPITAL = "hospital", _("Hospital referral")
+    NONE = "none", _("No further action")
+
+
+class RiskColour(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    ORANGE = "orange", _("Orange")
+    RED = "red", _("Red")
+
+
 class DeclarationQuerySet(ScopedQuerySet):
     def from_phone(self, phone):
         """Declarations a citizen's phone made, for themselves or on behalf of others."""
@@ -131,6 +173,45 @@ class Declaration(models.Model):
     checkpoint = models.CharField(_("checkpoint"), max_length=200, blank=True)
     external_payload = models.TextField(blank=True)
 
+    # State, changed only by the services of verification and triage, each
+    # change recorded as a DeclarationEvent.
+    verification_state = models.CharField(
+        _("verification"),
+        max_length=16,
+        choices=VerificationState.choices,
+        default=VerificationState.PENDING,
+        db_index=True,
+    )
+    medical_state = models.CharField(
+        _("medical verification"),
+        max_length=16,
+        choices=MedicalState.choices,
+        default=MedicalState.NOT_FLAGGED,
+        db_index=True,
+    )
+    approval_state = models.CharField(
+        _("approval to return"), max_length=16, choices=ApprovalState.choices, blank=True
+    )
+    surveillance = models.CharField(
+        _("surveillance type"), max_length=20, choices=Surveillance.choices, blank=True
+    )
+    surveillance_start = models.DateField(_("surveillance from"), null=True, blank=True)
+    surveillance_end = models.DateField(_("surveillance until"), null=True, blank=True)
+    risk_level = models.PositiveSmallIntegerField(_("risk level"), default=0, db_index=True)
+    risk_colour = models.CharField(
+        _("risk colour"), max_length=8, choices=RiskColour.choices, default=RiskColour.GREEN
+    )
+    risk_score = models.PositiveIntegerField(default=0)
+    risk_reasons = models.JSONField(default=list, blank=True)
+    transferred_from = models.ForeignKey(
+        "areas.AdminUnit",
+        verbose_name=_("transferred from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     identity_conflict = models.BooleanField(
         _("identity conflict"),
@@ -170,6 +251,33 @@ class Declaration(models.Model):
 
 for _key, _label in questions.ALL:
     Declaration.add_to_class(_key, models.BooleanField(_label, default=False))
+
+
+class DeclarationEvent(models.Model):
+    """One change of state of a declaration (R-V5): who, when, from, to, why."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    from_area = models.ForeignKey(
+        "areas.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_area = models.ForeignKey(
+        "areas.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.declaration_id} {self.action} {self.from_state}→{self.to_state}"
 
 
 class OtpChallenge(models.Model):

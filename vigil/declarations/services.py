@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from vigil.audit.services import Action, log
 from vigil.core.text import fold
 from vigil.people.models import Person
+from vigil.triage.engine import assess
 
 from . import questions
-from .models import Declaration
+from .models import ONLINE_CHANNELS, Declaration, VerificationState
 
 IDENTITY_FIELDS = (
     "full_name",
@@ -148,8 +149,16 @@ def submit_declaration(
                 idempotency_key=idempotency_key or None,
                 identity_conflict=conflict,
                 external_payload=external_payload,
+                # Staff saw the person (walk-in, paper, checkpoint, door-step scan):
+                # only online declarations wait for verification at home.
+                verification_state=(
+                    VerificationState.PENDING
+                    if channel in ONLINE_CHANNELS
+                    else VerificationState.NOT_REQUIRED
+                ),
                 **_declaration_values(data),
             )
+            assess(declaration)
             declaration.save()
             log(
                 request or actor,
@@ -200,6 +209,7 @@ def update_declaration(declaration, identity, data, *, version, actor=None, requ
     person.save()
     for field, value in values.items():
         setattr(current, field, value)
+    assess(current)
     current.version += 1
     current.save()
     changed = {

@@ -1,0 +1,120 @@
+"""Verification of arrivals at the home commune (R-V2..R-V5, Fig 7).
+
+One function per action; each goes through declarations.transitions.transition,
+which checks the state and the version and records the event.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from vigil.areas.models import AdminUnit, Level
+from vigil.declarations.models import ApprovalState, Surveillance, VerificationState
+from vigil.declarations.transitions import TransitionRefused, transition
+
+OPEN = (VerificationState.PENDING,)
+
+
+def _check_period(surveillance, start, end):
+    errors = {}
+    if surveillance not in Surveillance.values:
+        errors["surveillance"] = _("Choose a surveillance type.")
+    if start and end and end < start:
+        errors["surveillance_end"] = _("The end date is before the start date.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def verify_returned(declaration, *, actor, version, surveillance, start=None, end=None, note=""):
+    """ "Đã về địa phương": the person is at home; a surveillance type is required."""
+    _check_period(surveillance, start, end)
+    return transition(
+        declaration,
+        actor=actor,
+        version=version,
+        action="verify_returned",
+        state_field="verification_state",
+        allowed_from=OPEN,
+        to_state=VerificationState.RETURNED,
+        changes={
+            "surveillance": surveillance,
+            "surveillance_start": start,
+            "surveillance_end": end,
+        },
+        note=note,
+        data={"surveillance": surveillance},
+    )
+
+
+def verify_failed(declaration, *, actor, version, reason):
+    """ "Không xác minh được": goes to the failed list for the competent authority."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason the person could not be verified.")})
+    return transition(
+        declaration,
+        actor=actor,
+        version=version,
+        action="verify_failed",
+        state_field="verification_state",
+        allowed_from=OPEN,
+        to_state=VerificationState.FAILED,
+        note=reason.strip(),
+    )
+
+
+def transfer(declaration, *, actor, version, target, note=""):
+    """ "Chuyển địa bàn": the declaration moves to the right commune's queue."""
+    home = AdminUnit.objects.home_province()
+    if target is None or target.level != Level.COMMUNE or not target.path.startswith(home.path):
+        raise ValidationError({"target": _("Choose a commune of the province.")})
+    if target.pk == declaration.area_id:
+        raise ValidationError({"target": _("The declaration is already in this commune.")})
+    return transition(
+        declaration,
+        actor=actor,
+        version=version,
+        action="transfer",
+        state_field="verification_state",
+        allowed_from=OPEN,
+        to_state=VerificationState.PENDING,
+        to_area=target,
+        note=note,
+        data={"from": declaration.area.name, "to": target.name},
+    )
+
+
+def request_approval(declaration, *, actor=None):
+    """A registration to return that needs the locality's approval first (R-V4)."""
+    return transition(
+        declaration,
+        actor=actor,
+        version=None,
+        action="approval_requested",
+        state_field="approval_state",
+        allowed_from=(ApprovalState.NONE,),
+        to_state=ApprovalState.PENDING,
+    )
+
+
+def decide_approval(declaration, *, actor, version, approve, reason=""):
+    if not approve and not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    return transition(
+        declaration,
+        actor=actor,
+        version=version,
+        action="approve" if approve else "reject",
+        state_field="approval_state",
+        allowed_from=(ApprovalState.PENDING,),
+        to_state=ApprovalState.APPROVED if approve else ApprovalState.REJECTED,
+        note=(reason or "").strip(),
+    )
+
+
+__all__ = [
+    "TransitionRefused",
+    "decide_approval",
+    "request_approval",
+    "transfer",
+    "verify_failed",
+    "verify_returned",
+]
