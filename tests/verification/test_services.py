@@ -72,7 +72,8 @@ def test_a_surveillance_end_before_its_start_is_refused(declaration, clerk):
     with pytest.raises(ValidationError) as exc:
         services.verify_returned(
             declaration, actor=clerk, version=declaration.version,
-            surveillance=Surveillance.SELF_MONITORING, start=TODAY, end=TODAY - datetime.timedelta(1),
+            surveillance=Surveillance.SELF_MONITORING, start=TODAY,
+            end=TODAY - datetime.timedelta(1),
         )  # fmt: skip
     assert "surveillance_end" in exc.value.message_dict
     assert not DeclarationEvent.objects.exists()

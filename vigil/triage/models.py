@@ -35,13 +35,13 @@ class EpidemicArea(models.Model):
             else str(self.unit)
         )
 
-    def clean(self):
-        if self.end and self.start and self.end < self.start:
-            raise ValidationError({"end": _("The end date is before the start date.")})
-
     def save(self, *args, **kwargs):
         self.unit_path = self.unit.path
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.end and self.start and self.end < self.start:
+            raise ValidationError({"end": _("The end date is before the start date.")})
 
 
 class RiskRule(models.Model):
