@@ -253,6 +253,17 @@ for _key, _label in questions.ALL:
     Declaration.add_to_class(_key, models.BooleanField(_label, default=False))
 
 
+EVENT_LABELS = {
+    "verify_returned": _("Verified: returned to the locality"),
+    "verify_failed": _("Could not verify"),
+    "transfer": _("Transferred to another area"),
+    "approval_requested": _("Approval to return requested"),
+    "approve": _("Registration approved"),
+    "reject": _("Registration rejected"),
+    "medical_verify": _("Medical verification"),
+}
+
+
 class DeclarationEvent(models.Model):
     """One change of state of a declaration (R-V5): who, when, from, to, why."""
 
@@ -278,6 +289,10 @@ class DeclarationEvent(models.Model):
 
     def __str__(self):
         return f"{self.declaration_id} {self.action} {self.from_state}→{self.to_state}"
+
+    @property
+    def label(self):
+        return EVENT_LABELS.get(self.action, self.action)
 
 
 class OtpChallenge(models.Model):

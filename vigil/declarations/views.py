@@ -36,6 +36,7 @@ def declaration_detail(request, declaration_id):
             "person": declaration.person,
             "show_identity": whole,
             "payload": services.qr_payload(declaration),
+            "events": declaration.events.select_related("actor", "from_area", "to_area"),
         },
     )
 
