@@ -52,7 +52,9 @@ def test_a_typed_short_code_works_too(client, staff, places):
 def test_an_altered_or_forged_qr_shows_nothing(client, staff, places, mutate):
     declaration = declare(places.commune)
     client.force_login(staff)
-    response = client.get("/declarations/scan/", {"payload": mutate(services.qr_payload(declaration))})
+    response = client.get(
+        "/declarations/scan/", {"payload": mutate(services.qr_payload(declaration))}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="scan-error"' in body
@@ -101,7 +103,9 @@ def test_it_reads_the_national_json_payload():
 
 
 def test_it_reads_a_chip_id_card_qr():
-    parsed = external.parse("046090001234|191234567|Nguyễn Văn Đức|15081985|Nam|12 Lê Lợi, Huế|10052021")
+    parsed = external.parse(
+        "046090001234|191234567|Nguyễn Văn Đức|15081985|Nam|12 Lê Lợi, Huế|10052021"
+    )
     assert parsed.fields["full_name"] == "Nguyễn Văn Đức"
     assert parsed.fields["birth_year"] == 1985
     assert parsed.fields["gender"] == "male"
@@ -149,9 +153,7 @@ def test_an_external_qr_is_completed_and_saved(client, staff, places):
     assert declaration.area == places.commune
 
 
-def test_an_external_qr_missing_the_destination_is_refused_next_to_the_field(
-    client, staff, places
-):
+def test_an_external_qr_missing_the_destination_is_refused_next_to_the_field(client, staff, places):
     client.force_login(staff)
     client.get("/declarations/scan/", {"payload": "Họ tên: Lê Văn Tám\nCMND: 191234567"})
     data = form_data(places.commune, full_name="Lê Văn Tám", id_number="191234567", id_kind="cmnd")
@@ -184,3 +186,23 @@ def test_the_same_id_under_another_name_is_flagged_not_merged(places):
     assert second.person_id != first.person_id
     assert second.identity_conflict
     assert not first.identity_conflict
+
+
+def test_an_online_declaration_cannot_take_over_a_known_persons_phone(places):
+    from vigil.declarations.forms import DeclarationForm
+
+    staff_entered = DeclarationForm(form_data(places.commune, phone="0905111222"))
+    assert staff_entered.is_valid()
+    victim = services.submit_declaration(
+        staff_entered.identity(), staff_entered.declaration_data(), channel=Channel.WALK_IN
+    ).declaration
+    # Someone types the victim's ID number and name with their own phone.
+    form = DeclarationForm(form_data(places.commune, phone="0987000111"))
+    assert form.is_valid()
+    services.submit_declaration(
+        form.identity(), form.declaration_data(), channel=Channel.WEB,
+        submitter_phone="0987000111",
+    )  # fmt: skip
+    victim.person.refresh_from_db()
+    assert victim.person.phone == "0905111222"
+    assert not Declaration.objects.from_phone("0987000111").filter(pk=victim.pk).exists()

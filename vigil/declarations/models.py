@@ -99,8 +99,13 @@ class RiskColour(models.TextChoices):
 
 class DeclarationQuerySet(ScopedQuerySet):
     def from_phone(self, phone):
-        """Declarations a citizen's phone made, for themselves or on behalf of others."""
-        return self.filter(models.Q(submitter_phone=phone) | models.Q(person__phone=phone))
+        """Declarations a citizen's phone made, for themselves or on behalf of others.
+
+        Only the phone that submitted counts, never the phone on the Person:
+        anyone can type someone else's ID number and name, and must not gain
+        their declarations by doing so.
+        """
+        return self.filter(submitter_phone=phone)
 
 
 class Declaration(models.Model):

@@ -2,11 +2,12 @@
 requests limited per phone and per address per hour, 5 wrong codes burn the
 code, codes expire after 5 minutes, and only a hash is stored."""
 
+import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,9 +25,22 @@ class OtpError(Exception):
         self.code = code
 
 
+def _digest(salt, code):
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
 def _hash(code):
-    # A fast salted hash is enough: a code lives 5 minutes and allows 5 tries.
-    return make_password(code, hasher="pbkdf2_sha256" if not settings.TESTING else "md5")
+    """A salted HMAC keyed by the secret key: cheap to check (a slow password
+    hash per request would let anyone load the servers), and a leaked table
+    alone cannot be brute-forced without the key."""
+    salt = secrets.token_hex(8)
+    return f"{salt}${_digest(salt, code)}"
+
+
+def _matches(code, stored):
+    salt, _sep, digest = stored.partition("$")
+    return hmac.compare_digest(_digest(salt, code), digest)
 
 
 def request_code(phone, ip=None):
@@ -57,14 +71,23 @@ def request_code(phone, ip=None):
         )
     send_sms(
         phone,
-        _("Your %(site)s code is %(code)s. It expires in 5 minutes.")
-        % {"site": settings.VIGIL_SITE_NAME, "code": code},
+        _("Your %(site)s code is %(code)s. It expires in %(minutes)s minutes.")
+        % {
+            "site": settings.VIGIL_SITE_NAME,
+            "code": code,
+            "minutes": max(1, settings.VIGIL_OTP_TTL_SECONDS // 60),
+        },
     )
     return challenge
 
 
 def verify_code(phone, code):
-    """True on the right code (which is then used up); OtpError otherwise."""
+    """True on the right code (which is then used up); OtpError otherwise.
+
+    The refusal is raised after the transaction commits: raising inside it
+    would roll back the attempt count and let anyone guess without limit.
+    """
+    refusal = None
     with transaction.atomic():
         challenge = (
             OtpChallenge.objects.select_for_update()
@@ -73,20 +96,23 @@ def verify_code(phone, code):
             .first()
         )
         if challenge is None:
-            raise OtpError(_("Request a new code first."), "no_code")
-        if challenge.expires_at < timezone.now():
+            refusal = OtpError(_("Request a new code first."), "no_code")
+        elif challenge.expires_at < timezone.now():
             challenge.burnt = True
             challenge.save(update_fields=["burnt"])
-            raise OtpError(_("This code has expired. Request a new one."), "expired")
-        if not check_password((code or "").strip(), challenge.code_hash):
+            refusal = OtpError(_("This code has expired. Request a new one."), "expired")
+        elif not _matches((code or "").strip(), challenge.code_hash):
             challenge.attempts += 1
-            if challenge.attempts >= settings.VIGIL_OTP_MAX_ATTEMPTS:
-                challenge.burnt = True
+            challenge.burnt = challenge.attempts >= settings.VIGIL_OTP_MAX_ATTEMPTS
             challenge.save(update_fields=["attempts", "burnt"])
             if challenge.burnt:
-                raise OtpError(_("Too many wrong codes. Request a new code."), "burnt")
-            left = settings.VIGIL_OTP_MAX_ATTEMPTS - challenge.attempts
-            raise OtpError(_("Wrong code. %(n)s tries left.") % {"n": left}, "wrong")
-        challenge.used_at = timezone.now()
-        challenge.save(update_fields=["used_at"])
+                refusal = OtpError(_("Too many wrong codes. Request a new code."), "burnt")
+            else:
+                left = settings.VIGIL_OTP_MAX_ATTEMPTS - challenge.attempts
+                refusal = OtpError(_("Wrong code. %(n)s tries left.") % {"n": left}, "wrong")
+        else:
+            challenge.used_at = timezone.now()
+            challenge.save(update_fields=["used_at"])
+    if refusal is not None:
+        raise refusal
     return True

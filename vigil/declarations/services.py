@@ -99,11 +99,17 @@ def match_person(identity):
     return None, False
 
 
-def _apply_identity(person, identity, area):
+def _apply_identity(person, identity, area, overwrite=True):
+    """Copy identity fields onto the person. Without `overwrite` (citizens'
+    own channels), only blanks are filled: what staff recorded for a known
+    person is not replaced by what anyone typed on a phone."""
     for field in IDENTITY_FIELDS:
         value = identity.get(field)
-        if value not in (None, ""):
-            setattr(person, field, value.upper() if field == "id_number" else value)
+        if value in (None, ""):
+            continue
+        if not overwrite and person.pk and getattr(person, field) not in (None, ""):
+            continue
+        setattr(person, field, value.upper() if field == "id_number" else value)
     person.area = area
     return person
 
@@ -138,7 +144,9 @@ def submit_declaration(
             person, conflict = match_person(identity)
             if person is None:
                 person = Person()
-            _apply_identity(person, identity, data["area"])
+            _apply_identity(
+                person, identity, data["area"], overwrite=channel not in ONLINE_CHANNELS
+            )
             person.save()
             declaration = Declaration(
                 person=person,

@@ -1,0 +1,134 @@
+"""The citizens' public flow in a phone-sized Chromium (R-D3, R-D4; Fig 4, Fig 5)."""
+
+import io
+import re
+
+import pytest
+import zxingcpp
+from django.utils import timezone
+from PIL import Image
+
+from vigil.accounts.models import Task
+from vigil.areas.models import AdminUnit
+from vigil.declarations import questions, services
+from vigil.declarations.models import Declaration
+from vigil.declarations.sms import FileBackend
+
+from ..conftest import PASSWORD
+from .conftest import ARTIFACTS, log_in
+
+PHONE = "0905123456"
+OTHER_PHONE = "0912000111"
+
+
+@pytest.fixture
+def outbox(settings, tmp_path):
+    settings.VIGIL_SMS_BACKEND = "file"
+    settings.VIGIL_SMS_FILE = str(tmp_path / "sms-outbox.jsonl")
+    return FileBackend()
+
+
+def verify_phone(page, site, outbox, phone):
+    page.goto(f"{site}/khai-bao/")
+    page.fill("#id_phone", phone)
+    page.click("#send-code")
+    page.wait_for_url(f"{site}/khai-bao/code/")
+    text = outbox.messages(phone)[-1]["text"]
+    page.fill("#id_code", re.search(r"\b(\d{6})\b", text).group(1))
+    page.click("#verify-code")
+    page.wait_for_url(f"{site}/khai-bao/mine/")
+
+
+def fill_declaration(page, places, full_name, id_number, phone=None):
+    hanoi = AdminUnit.objects.active_tree().get(code="01")
+    page.fill("#id_full_name", full_name)
+    page.fill("#id_birth_year", "1985")
+    page.fill("#id_id_number", id_number)
+    if phone:
+        page.fill("#id_phone", phone)
+    page.select_option("#id_departure_province", str(hanoi.pk))
+    page.select_option("#id_area", str(places.commune.pk))
+    page.fill("#id_address", "12 Lê Lợi")
+    page.fill("#id_arrival_date", timezone.localdate().strftime("%d/%m/%Y"))
+    for key in questions.KEYS:
+        page.check(f"#id_{key}_1")  # "No"
+
+
+def submitted_declaration(page, site):
+    page.wait_for_url(re.compile(re.escape(site) + r"/khai-bao/d/\w+/$"))
+    return Declaration.objects.get(code=page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def assert_fits_a_phone(page, shot=None):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{page.url} is {width}px wide on a 360px phone"
+    if shot:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"citizen-{shot}-phone.png"), full_page=True)
+
+
+def test_a_citizen_declares_gets_a_qr_and_staff_scan_it(
+    site, phone_page, outbox, places, make_user
+):
+    page = phone_page
+    verify_phone(page, site, outbox, PHONE)
+    page.click("#declare-self")
+    page.wait_for_url(f"{site}/khai-bao/new/")
+    assert page.input_value("#id_phone") == PHONE
+    assert_fits_a_phone(page)
+
+    fill_declaration(page, places, "Trần Văn Khách", "04609000123")  # 11 digits
+    page.click("#submit-declaration")
+    page.wait_for_selector("#id_id_number_error")
+    assert page.input_value("#id_full_name") == "Trần Văn Khách"
+    assert page.is_checked("#id_sym_fever_1")
+    assert Declaration.objects.count() == 0
+    assert_fits_a_phone(page, "form-error")
+
+    page.fill("#id_id_number", "046090001234")
+    page.click("#submit-declaration")
+    declaration = submitted_declaration(page, site)
+    assert declaration.person.full_name == "Trần Văn Khách"
+    assert page.inner_text("#short-code").strip() == declaration.code
+    assert_fits_a_phone(page, "qr")
+
+    qr = page.locator("#qr")
+    qr.scroll_into_view_if_needed()
+    page.wait_for_function("document.getElementById('qr').naturalWidth > 0")
+    shot = Image.open(io.BytesIO(qr.screenshot()))
+    decoded = zxingcpp.read_barcode(shot)
+    assert decoded is not None, "the QR on the page does not decode"
+    assert decoded.text == services.qr_payload(declaration)
+
+    make_user("hs.phunhuan", places.commune, tasks=[Task.HEALTH_STATION])
+    log_in(page, site, "hs.phunhuan", PASSWORD)
+    page.goto(f"{site}/declarations/scan/")
+    page.fill("#payload", decoded.text)
+    page.click("#scan-submit")
+    page.wait_for_url(f"{site}/declarations/{declaration.pk}/")
+    assert page.inner_text("#declaration-name").strip() == "Trần Văn Khách"
+
+
+def test_a_citizen_declares_on_behalf_of_a_parent(site, phone_page, outbox, places):
+    page = phone_page
+    verify_phone(page, site, outbox, PHONE)
+    page.click("#declare-proxy")
+    page.wait_for_url(f"{site}/khai-bao/new/?proxy=1")
+    assert page.input_value("#id_phone") == ""
+
+    fill_declaration(page, places, "Nguyễn Thị Mẹ", "046060001111", phone=OTHER_PHONE)
+    page.click("#submit-declaration")
+    page.wait_for_selector("#id_proxy_relation_error")  # the relation is required
+    page.fill("#id_proxy_relation", "Con trai")
+    page.click("#submit-declaration")
+    declaration = submitted_declaration(page, site)
+    assert declaration.is_proxy and declaration.proxy_relation == "Con trai"
+    assert declaration.submitter_phone == PHONE
+    assert declaration.person.phone == OTHER_PHONE
+
+    page.click("#mine-link")
+    page.wait_for_url(f"{site}/khai-bao/mine/")
+    item = page.locator(f"#decl-{declaration.code}")
+    assert "Nguyễn Thị Mẹ" in item.inner_text()
+    assert "Con trai" in item.inner_text()
+    assert_fits_a_phone(page, "mine")
