@@ -27,6 +27,6 @@ def form_data(area, **changes):
         "transport_number": "75A-12345",
         "arrival_date": (timezone.localdate() - datetime.timedelta(days=1)).strftime("%d/%m/%Y"),
     }
-    data.update({key: "0" for key in questions.KEYS})
+    data.update(dict.fromkeys(questions.KEYS, "0"))
     data.update(changes)
     return data

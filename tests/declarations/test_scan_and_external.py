@@ -118,8 +118,11 @@ def test_it_reads_key_value_lines():
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("garbage", ["", "hello world", "{}", "[1,2]", "a|b|c", "x" * 5000,
-                                     '{"foo": "bar"}', "name=", "https://example.com/?q=1"])  # fmt: skip
+GARBAGE = ["", "hello world", "{}", "[1,2]", "a|b|c", "x" * 5000, '{"foo": "bar"}', "name=",
+           "https://example.com/?q=1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
 def test_it_rejects_garbage(garbage):
     assert external.parse(garbage) is None
 
