@@ -9,6 +9,8 @@ urlpatterns = [
     path("areas/", include("vigil.areas.urls")),
     path("declarations/", include("vigil.declarations.urls")),
     path("khai-bao/", include("vigil.declarations.urls_public")),
+    path("verification/", include("vigil.verification.urls")),
+    path("triage/", include("vigil.triage.urls")),
     path("audit/", include("vigil.audit.urls")),
     path("api/v1/", api.urls),
 ]
