@@ -88,8 +88,9 @@ def on_http_error(request, exc):
     return error(request, exc.status_code, getattr(exc, "code", "error"), exc.message)
 
 
-from vigil.api import accounts, areas, people  # noqa: E402  (routers register on import)
+from vigil.api import accounts, areas, declarations, people  # noqa: E402  (routers register on import)
 
 api.add_router("/", accounts.router)
 api.add_router("/areas", areas.router)
 api.add_router("/people", people.router)
+api.add_router("/declarations", declarations.router)

@@ -1,19 +1,26 @@
 """Demo data: an account per task group at province, district and two communes,
-and a few thousand synthetic people. Safe to run again: it adds what is missing
-and changes nothing that exists."""
+a few thousand synthetic people and declarations for a third of them. Safe to
+run again: it adds what is missing and changes nothing that exists."""
 
+import datetime
 import random
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from vigil.accounts.models import Task, User
-from vigil.areas.models import AdminUnit, Level
+from vigil.areas.models import AdminUnit, Country, Level
 from vigil.core.text import fold
+from vigil.declarations import questions
+from vigil.declarations.models import Channel, Declaration
+from vigil.declarations.services import IDENTITY_FIELDS, submit_declaration
 from vigil.people.models import Person
 from vigil.people.synthetic import people
+from vigil.triage.models import EpidemicArea
 
+KINDS = ["return_home"] * 8 + ["student", "medical", "work"]
 DEMO_PASSWORD = "Vigil@2021"  # noqa: S105  (published in the README)
 # Names looked for first; any unit of the right level serves when the tree lacks them.
 DEMO_DISTRICT = "Thành phố Huế"
@@ -80,7 +87,10 @@ class Command(BaseCommand):
             user.save()
             created += 1
         made = self.seed_people(options["people"])
-        self.stdout.write(f"Demo data: {created} accounts and {made} people added.")
+        declared = self.seed_declarations()
+        self.stdout.write(
+            f"Demo data: {created} accounts, {made} people and {declared} declarations added."
+        )
 
     def seed_people(self, count):
         if Person.objects.exists():
@@ -101,3 +111,43 @@ class Command(BaseCommand):
             )
         Person.objects.bulk_create(rows, batch_size=1000)
         return len(rows)
+
+    def seed_declarations(self, share=0.3):
+        """Declarations for some of the people, through the real service (risk
+        colours, events), over the last two weeks and every channel."""
+        if Declaration.objects.exists():
+            return 0
+        rng = random.Random(2021)
+        provinces = list(AdminUnit.objects.active_tree().filter(level=Level.PROVINCE))
+        EpidemicArea.objects.get_or_create(
+            unit=AdminUnit.objects.active_tree().get(code="79"),  # Hồ Chí Minh City
+            defaults={"start": timezone.localdate() - datetime.timedelta(days=60)},
+        )
+        channels = [c for c, _label in Channel.choices if c != Channel.QUARANTINE]
+        count = 0
+        for person in Person.objects.order_by("pk").select_related("area"):
+            if rng.random() > share:
+                continue
+            answers = {key: rng.random() < 0.05 for key in questions.KEYS}
+            channel = rng.choice(channels[:2] * 3 + channels[2:])  # mostly online
+            data = {
+                "registration_kind": rng.choice(KINDS),
+                "student_code": "SV21" + person.id_number[-4:] if person.id_number else "SV0001",
+                "school": "Đại học Huế",
+                "departure_country": Country.objects.get(pk="VN"),
+                "departure_unit": rng.choice(provinces),
+                "area": person.area,
+                "address": person.address,
+                "transport": rng.choice(["car", "motorbike", "coach", "plane", "train"]),
+                "transport_number": rng.choice(["VN1541", "VJ212", "75B-01234", "SE1"]),
+                "arrival_date": timezone.localdate() - datetime.timedelta(days=rng.randrange(14)),
+                "paper_form_number": f"TK{count:05d}" if channel == Channel.PAPER else "",
+                "checkpoint": "Chốt Phong Điền" if channel == Channel.CHECKPOINT else "",
+                **answers,
+            }
+            identity = {f: getattr(person, f) for f in IDENTITY_FIELDS}
+            submit_declaration(
+                identity, data, channel=channel, submitter_phone=person.phone, is_proxy=False
+            )
+            count += 1
+        return count

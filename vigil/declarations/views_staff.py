@@ -1,0 +1,392 @@
+"""Staff entry (walk-in, paper, checkpoint), the paper-form import and the declaration list."""
+
+import contextlib
+import datetime
+import re
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from vigil.accounts.models import Task
+from vigil.accounts.views import task_required
+from vigil.areas.models import AdminUnit, Level
+from vigil.core.modules import STAFF
+from vigil.core.phones import normalize_phone
+from vigil.core.scope import get_for_user, in_scope
+from vigil.people.models import Person
+from vigil.people.services import search_people
+from vigil.people.validators import normalize_id_number
+
+from . import imports, questions, services
+from .filters import DeclarationFilterForm, PaperImportForm, StaffDeclarationForm
+from .forms import DeclarationForm
+from .models import STAFF_CHANNELS, Channel, Declaration, RegistrationKind
+from .permissions import ENTRY_TASKS
+
+# What the last save of this clerk chose, to keep on the next empty form.
+SESSION_KEY = "declarations.entry"
+# Answers that belong to one journey, not to the person: a new declaration
+# never inherits them from the previous one.
+TRIP_FIELDS = (
+    "arrival_date",
+    "transport_number",
+    "version",
+    *(key for key, _label in questions.EXPOSURES + questions.SYMPTOMS),
+)
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def entry_url(channel, **params):
+    return reverse("declarations:new") + "?" + urlencode({"channel": channel, **params})
+
+
+def _channel(request, channel=None):
+    """The channel named by the URL, the form, the last save, or the account's work."""
+    saved = request.session.get(SESSION_KEY, {}).get("channel")
+    for value in (channel, request.POST.get("channel"), request.GET.get("channel"), saved):
+        if value in STAFF_CHANNELS:
+            return Channel(value)
+    if request.user.has_task(Task.DIGITISATION):
+        return Channel.PAPER
+    if request.user.has_task(Task.CHECKPOINT):
+        return Channel.CHECKPOINT
+    return Channel.WALK_IN
+
+
+# Staff entry ----------------------------------------------------------------
+
+
+@task_required(*ENTRY_TASKS)
+def staff_entry(request, channel=None):
+    """Search existing people first (R-P2), then enter a declaration for one of
+    them or for a new person. After a save the page comes back empty, keeping
+    the commune, village, paper form date and checkpoint of the last one."""
+    channel = _channel(request, channel)
+    if request.method == "POST":
+        form = StaffDeclarationForm(request.POST, user=request.user, channel=channel)
+        key = request.POST.get("idempotency_key", "")
+        if form.is_valid():
+            submission = services.submit_declaration(
+                form.identity(),
+                form.declaration_data(),
+                channel=channel,
+                actor=request.user,
+                idempotency_key=f"entry:{key}" if _KEY.match(key) else None,
+                request=request,
+            )
+            _remember(request, channel, form.cleaned_data)
+            declaration = submission.declaration
+            names = {"name": declaration.person.full_name, "code": declaration.code}
+            if submission.created:
+                messages.success(request, _("Saved %(name)s, declaration %(code)s.") % names)
+            else:
+                messages.info(request, _("Already saved: %(name)s, declaration %(code)s.") % names)
+            return redirect(entry_url(channel, new=1))
+        return _render_entry(request, channel, form=form, key=key)
+
+    query = request.GET.get("q", "").strip()
+    initial = _sticky(request, channel)
+    person_id = request.GET.get("person")
+    if person_id:
+        person = get_for_user(Person.objects.select_related("area"), request.user, pk=person_id)
+        initial.update(_from_person(request.user, person))
+        # Typed before the person was picked (entry.js carries them along).
+        for name in StaffDeclarationForm.CHANNEL_FIELDS[channel]:
+            if request.GET.get(name):
+                initial[name] = request.GET[name][:200]
+        picked = True
+    elif request.GET.get("new"):
+        initial.update(_from_query(query))
+        picked = True
+    else:
+        picked = False
+    if query and not picked:
+        return _render_entry(
+            request, channel, query=query, matches=_matches(request.user, query, limit=20)
+        )
+    form = StaffDeclarationForm(initial=initial, user=request.user, channel=channel)
+    # The digitisation clerk goes straight to the form; at a desk with the
+    # person in front, staff look them up first.
+    focus_form = picked or channel == Channel.PAPER
+    return _render_entry(request, channel, form=form, focus_form=focus_form)
+
+
+def _render_entry(request, channel, form=None, key="", query="", matches=None, focus_form=True):
+    if form is not None and focus_form:
+        _autofocus(form)
+    channels = [
+        (value, label, entry_url(value))
+        for value, label in Channel.choices
+        if value in STAFF_CHANNELS
+    ]
+    return render(
+        request,
+        "declarations/staff/entry.html",
+        {
+            "form": form,
+            "channel": channel,
+            "channel_label": Channel(channel).label,
+            "channels": channels,
+            "idempotency_key": key if _KEY.match(key or "") else uuid.uuid4().hex,
+            "query": query,
+            "matches": matches,
+            "focus_search": form is None or not focus_form,
+            "new_url": entry_url(channel, new=1, q=query) if query else entry_url(channel, new=1),
+        },
+    )
+
+
+def _autofocus(form):
+    """Focus the first field with an error, else the first required empty one."""
+    order = [name for name in form.field_order_names() if name in form.fields]
+    if form.is_bound:
+        wanted = [name for name in order if name in form.errors]
+    else:
+        wanted = [
+            name
+            for name in order
+            if form.fields[name].required and form[name].value() in (None, "", [])
+        ]
+    target = (wanted or ["full_name"])[0]
+    if target in questions.KEYS:
+        # Radios are drawn by hand in the questions table; they take no attrs.
+        target = "full_name"
+    form.fields[target].widget.attrs["autofocus"] = True
+
+
+def _remember(request, channel, data):
+    saved = dict(request.session.get(SESSION_KEY, {}))
+    saved.update(
+        {
+            "channel": str(channel),
+            "area": data["area"].pk,
+            "village": data["village"].pk if data.get("village") else None,
+        }
+    )
+    if data.get("paper_form_date"):
+        saved["paper_form_date"] = data["paper_form_date"].isoformat()
+    if data.get("checkpoint"):
+        saved["checkpoint"] = data["checkpoint"]
+    request.session[SESSION_KEY] = saved
+
+
+def _sticky(request, channel):
+    """Initial values kept from the last save, or the account's own commune."""
+    saved = request.session.get(SESSION_KEY, {})
+    user = request.user
+    initial = {}
+    wanted = [pk for pk in (saved.get("area"), saved.get("village")) if pk]
+    units = {
+        u.pk: u
+        for u in (AdminUnit.objects.filter(pk__in=wanted) if wanted else ())
+        if in_scope(user, u.path)  # the account may have moved since
+    }
+    if saved.get("area") in units:
+        initial["area"] = saved["area"]
+        if saved.get("village") in units:
+            initial["village"] = saved["village"]
+    elif user.jurisdiction_id and user.jurisdiction.level == Level.COMMUNE:
+        initial["area"] = user.jurisdiction_id
+    if channel == Channel.PAPER and saved.get("paper_form_date"):
+        with contextlib.suppress(ValueError):
+            initial["paper_form_date"] = datetime.date.fromisoformat(saved["paper_form_date"])
+    if channel == Channel.CHECKPOINT and saved.get("checkpoint"):
+        initial["checkpoint"] = saved["checkpoint"]
+    return initial
+
+
+def _from_person(user, person):
+    """The picked person's identity, and what lasts from their latest declaration
+    (destination, departure, registration, chronic conditions): R-P2, reuse."""
+    latest = Declaration.objects.visible_to(user).filter(person=person).first()
+    initial = DeclarationForm.initial_from(declaration=latest, person=person)
+    for name in TRIP_FIELDS:
+        initial.pop(name, None)
+    return initial
+
+
+def _from_query(query):
+    """'Nobody matches, enter a new person': keep what was typed in the search."""
+    query = query.strip()
+    if not query:
+        return {}
+    compact = normalize_id_number(re.sub(r"[.\-()]", "", query))
+    if compact.isdigit() and len(compact) in (9, 12):
+        return {"id_number": compact, "id_kind": "cmnd" if len(compact) == 9 else "cccd"}
+    phone = normalize_phone(query)
+    if phone:
+        return {"phone": phone}
+    if any(ch.isdigit() for ch in query):
+        return {"id_number": compact}
+    return {"full_name": " ".join(query.split())}
+
+
+def _matches(user, query, limit):
+    """[(Match, [latest declarations in scope]), ...] for the people found."""
+    people = Person.objects.visible_to(user).select_related("area")
+    found = search_people(people, query, limit=limit)
+    latest = {}
+    if found:
+        rows = (
+            Declaration.objects.visible_to(user)
+            .filter(person_id__in=[m.person.pk for m in found])
+            .select_related("area")
+            .order_by("-created_at", "-id")[: limit * 10]
+        )
+        for declaration in rows:
+            mine = latest.setdefault(declaration.person_id, [])
+            if len(mine) < 3:
+                mine.append(declaration)
+    return [(m, latest.get(m.person.pk, [])) for m in found]
+
+
+@require_GET
+@task_required(*ENTRY_TASKS)
+def entry_matches(request):
+    """The "already known" panel under the form, refreshed (htmx) when the
+    clerk leaves the ID number or phone field."""
+    query = ""
+    for name in ("q", "id_number", "phone"):
+        query = request.GET.get(name, "").strip()
+        if query:
+            break
+    matches = _matches(request.user, query, limit=5) if len(query) >= 6 else []
+    return render(
+        request,
+        "declarations/staff/_matches.html",
+        {"matches": matches, "channel": _channel(request), "compact": True, "query": query},
+    )
+
+
+# The list ---------------------------------------------------------------------
+
+
+@task_required(*STAFF)
+def declaration_list(request):
+    form = DeclarationFilterForm(request.GET, user=request.user)
+    scoped = Declaration.objects.visible_to(request.user)
+    # select_related: one query for the page, however many rows (no N+1).
+    declarations = form.filter_qs(scoped).select_related("person", "area")
+    page = Paginator(declarations, 50).get_page(request.GET.get("page"))
+    by_channel = dict(
+        form.filter_qs(scoped, skip=("channel",))
+        .order_by()
+        .values_list("channel")
+        .annotate(n=Count("id"))
+    )
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    data = form.cleaned_data if form.is_valid() else {}
+    return render(
+        request,
+        "declarations/staff/list.html",
+        {
+            "form": form,
+            "page": page,
+            "total": page.paginator.count,
+            "period_tabs": [
+                (
+                    _("All dates"),
+                    _tab_url(request, date_on=None, date_from=None, date_to=None),
+                    not request.GET.get("date_from") and not request.GET.get("date_to"),
+                    "period-all",
+                ),
+                (
+                    _("Declared today"),
+                    _tab_url(request, date_on="created", date_from=today, date_to=today),
+                    request.GET.get("date_from") == today
+                    and request.GET.get("date_to") == today
+                    and data.get("date_on", "created") in ("", "created"),
+                    "period-today",
+                ),
+            ],
+            "channel_tabs": [
+                (
+                    _("All channels"),
+                    _tab_url(request, channel=None),
+                    not data.get("channel"),
+                    "channel-all",
+                    sum(by_channel.values()),
+                ),
+                *(
+                    (
+                        label,
+                        _tab_url(request, channel=value),
+                        data.get("channel") == value,
+                        f"channel-{value}",
+                        by_channel.get(value, 0),
+                    )
+                    for value, label in Channel.choices
+                    if by_channel.get(value) or data.get("channel") == value
+                ),
+            ],  # fmt: skip
+            "kind_tabs": [
+                (_("All kinds"), _tab_url(request, kind=None), not data.get("kind"), "kind-all"),
+                *(
+                    (
+                        label,
+                        _tab_url(request, kind=value),
+                        data.get("kind") == value,
+                        f"kind-{value}",
+                    )
+                    for value, label in RegistrationKind.choices
+                ),
+            ],  # fmt: skip
+        },
+    )
+
+
+def _tab_url(request, **changes):
+    params = request.GET.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode()
+
+
+# Paper import -------------------------------------------------------------------
+
+
+@task_required(*ENTRY_TASKS)
+def paper_import(request):
+    result = None
+    if request.method == "POST":
+        form = PaperImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = imports.import_paper_forms(
+                form.cleaned_data["file"], request.user, request=request
+            )
+            if result.ok:
+                messages.success(request, imports.summary(result))
+                return redirect("declarations:import")
+    else:
+        form = PaperImportForm()
+    return render(
+        request,
+        "declarations/staff/import.html",
+        {
+            "form": form,
+            "result": result,
+            "max_rows": imports.MAX_ROWS,
+            "max_mb": imports.MAX_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@require_GET
+@task_required(*ENTRY_TASKS)
+def import_template(request):
+    response = HttpResponse(imports.template_xlsx(), content_type=imports.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{imports.template_filename()}"'
+    return response
