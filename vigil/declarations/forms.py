@@ -6,6 +6,7 @@ so that a value refused on one channel is refused on every channel.
 """
 
 import datetime
+import functools
 
 from django import forms
 from django.conf import settings
@@ -46,6 +47,22 @@ def unit_choices(queryset, group_by_parent):
             current = unit.parent_id
         items.append((unit.pk, unit.name))
     return groups
+
+
+@functools.lru_cache(maxsize=4)
+def commune_choices(home_pk, home_path):
+    """The grouped commune choices of the home province, built once per process.
+
+    Building them took most of the time of every declaration form, API calls
+    included. Keyed on the home province's row, so reloading the areas (new
+    primary keys) builds them again.
+    """
+    communes = (
+        AdminUnit.objects.filter(path__startswith=home_path, level=Level.COMMUNE)
+        .active_tree()
+        .order_by("path")
+    )
+    return unit_choices(communes, settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025)
 
 
 def yes_no_field(label):
@@ -135,7 +152,7 @@ class DeclarationForm(forms.Form):
         communes = units.under(home).filter(level=Level.COMMUNE).order_by("path")
         area = self.fields["area"]
         area.queryset = communes
-        area.choices = unit_choices(communes, settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025)
+        area.choices = commune_choices(home.pk, home.path)
         self.fields["departure_province"].queryset = units.filter(level=Level.PROVINCE).order_by(
             "name"
         )
