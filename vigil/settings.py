@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "vigil.declarations",
     "vigil.verification",
     "vigil.triage",
+    "vigil.quarantine",
+    "vigil.testing",
     "vigil.audit",
     "vigil.api",
 ]
@@ -221,6 +223,16 @@ VIGIL_OTP_PER_PHONE_PER_HOUR = envint("VIGIL_OTP_PER_PHONE_PER_HOUR", 5)
 VIGIL_OTP_PER_ADDRESS_PER_HOUR = envint("VIGIL_OTP_PER_ADDRESS_PER_HOUR", 30)
 # How long a citizen stays signed in after entering a code.
 VIGIL_CITIZEN_SESSION_MINUTES = envint("VIGIL_CITIZEN_SESSION_MINUTES", 120)
+# Planned length of a quarantine stay, in days, and per type of facility
+# ("medical=21,paid=14").
+VIGIL_QUARANTINE_DAYS = envint("VIGIL_QUARANTINE_DAYS", 14)
+VIGIL_QUARANTINE_DAYS_BY_KIND = {}
+for _item in envstr("VIGIL_QUARANTINE_DAYS_BY_KIND", "").split(","):
+    if _item.strip():
+        _kind, _sep, _days = _item.partition("=")
+        if not _days.strip().isdigit():
+            raise ImproperlyConfigured(f"VIGIL_QUARANTINE_DAYS_BY_KIND: bad item {_item!r}")
+        VIGIL_QUARANTINE_DAYS_BY_KIND[_kind.strip()] = int(_days)
 # Background jobs run inline (tests, or a single-process set-up).
 VIGIL_JOBS_EAGER = envbool("VIGIL_JOBS_EAGER", TESTING)
 # Key that signs declaration QR codes; rotating it invalidates printed codes.

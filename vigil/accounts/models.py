@@ -54,6 +54,15 @@ class User(AbstractUser):
         related_name="+",
     )
     jurisdiction_path = models.CharField(max_length=128, blank=True, db_index=True)
+    facility = models.ForeignKey(
+        "quarantine.Facility",
+        verbose_name=_("quarantine facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managers",
+        help_text=_("For a facility manager: the account sees only this facility."),
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = VigilUserManager()
@@ -67,6 +76,9 @@ class User(AbstractUser):
         return f"{self.full_name} ({self.username})" if self.full_name else self.username
 
     def save(self, *args, **kwargs):
+        if self.facility_id:
+            # A facility manager works where the facility is.
+            self.jurisdiction = self.facility.area
         self.jurisdiction_path = self.jurisdiction.path if self.jurisdiction_id else ""
         super().save(*args, **kwargs)
 

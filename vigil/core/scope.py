@@ -26,14 +26,28 @@ def scope_path(user):
 
 
 class ScopedQuerySet(models.QuerySet):
-    """A queryset whose rows carry an area path in `scope_field`."""
+    """A queryset whose rows carry an area path in `scope_field`.
+
+    An account whose jurisdiction is a quarantine facility (a facility
+    manager) sees only the rows that `facility_field` links to that facility,
+    and nothing of a model that has no such link.
+    """
 
     scope_field = "area_path"
+    facility_field = None
 
     def visible_to(self, user):
         path = scope_path(user)
         if path is None:
             return self.none()
+        facility_id = getattr(user, "facility_id", None)
+        if facility_id:
+            if self.facility_field is None:
+                return self.none()
+            # A subquery rather than a join: a person with three stays in the
+            # facility is still one row.
+            linked = self.model.objects.filter(**{self.facility_field: facility_id})
+            return self.filter(pk__in=linked.values("pk"))
         return self.filter(**{f"{self.scope_field}__startswith": path})
 
 

@@ -98,6 +98,8 @@ class RiskColour(models.TextChoices):
 
 
 class DeclarationQuerySet(ScopedQuerySet):
+    facility_field = "person__stays__facility"
+
     def from_phone(self, phone):
         """Declarations a citizen's phone made, for themselves or on behalf of others.
 
@@ -266,6 +268,7 @@ EVENT_LABELS = {
     "approve": _("Registration approved"),
     "reject": _("Registration rejected"),
     "medical_verify": _("Medical verification"),
+    "quarantine_intake": _("Taken into concentrated quarantine"),
 }
 
 

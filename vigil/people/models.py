@@ -22,7 +22,7 @@ class Gender(models.TextChoices):
 
 
 class PersonQuerySet(ScopedQuerySet):
-    pass
+    facility_field = "stays__facility"
 
 
 class Person(models.Model):

@@ -1,0 +1,61 @@
+"""Test results (R-T1..R-T3): checkpoint rapid tests and screening tests are the
+same rows, seen from two places."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.core.scope import ScopedQuerySet
+
+
+class TestType(models.TextChoices):
+    RAPID = "rapid", _("Rapid antigen")
+    PCR = "pcr", _("RT-PCR")
+    POOLED = "pooled", _("Pooled PCR")
+    OTHER = "other", _("Other")
+
+
+class TestOutcome(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+    INCONCLUSIVE = "inconclusive", _("Inconclusive")
+    PENDING = "pending", _("Waiting for the result")
+
+
+class TestResultQuerySet(ScopedQuerySet):
+    facility_field = "person__stays__facility"
+
+
+class TestResult(models.Model):
+    __test__ = False  # not a pytest test class, despite the name
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="tests")
+    area_path = models.CharField(max_length=128, db_index=True)
+    sampling_unit = models.CharField(_("sampling unit"), max_length=200, blank=True)
+    batch_code = models.CharField(_("group / batch code"), max_length=64, blank=True, db_index=True)
+    test_id = models.CharField(_("test ID"), max_length=64, blank=True, db_index=True)
+    sample_date = models.DateField(_("sample date"), db_index=True)
+    test_date = models.DateField(_("test date"), null=True, blank=True)
+    test_type = models.CharField(_("test type"), max_length=16, choices=TestType.choices)
+    result = models.CharField(
+        _("result"), max_length=16, choices=TestOutcome.choices, default=TestOutcome.PENDING
+    )
+    checkpoint = models.CharField(_("checkpoint"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TestResultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sample_date", "-id"]
+
+    def __str__(self):
+        return f"{self.person} {self.get_test_type_display()} {self.sample_date}: {self.result}"
+
+    def save(self, *args, **kwargs):
+        self.area_path = self.person.area_path
+        super().save(*args, **kwargs)
