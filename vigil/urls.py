@@ -11,6 +11,8 @@ urlpatterns = [
     path("khai-bao/", include("vigil.declarations.urls_public")),
     path("verification/", include("vigil.verification.urls")),
     path("triage/", include("vigil.triage.urls")),
+    path("quarantine/", include("vigil.quarantine.urls")),
+    path("tests/", include("vigil.testing.urls")),
     path("audit/", include("vigil.audit.urls")),
     path("api/v1/", api.urls),
 ]

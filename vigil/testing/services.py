@@ -1,0 +1,100 @@
+"""Recording test results (R-T2): one or many rows per person, a batch sampled
+together under one group code, and a lab's result sheet matched by test ID."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.audit.services import Action, log
+
+from .models import TestOutcome, TestResult, TestType
+
+FIELDS = ("sampling_unit", "batch_code", "test_id", "sample_date", "test_date", "test_type",
+          "result", "checkpoint")  # fmt: skip
+
+
+def check_row(row):
+    """Raise ValidationError (per field) for a result row that cannot be right."""
+    today = timezone.localdate()
+    errors = {}
+    sample, tested = row.get("sample_date"), row.get("test_date")
+    if not isinstance(sample, datetime.date):
+        errors["sample_date"] = _("Enter the sample date.")
+    elif sample > today:
+        errors["sample_date"] = _("The sample date cannot be in the future.")
+    if tested is not None:
+        if tested > today:
+            errors["test_date"] = _("The test date cannot be in the future.")
+        elif isinstance(sample, datetime.date) and tested < sample:
+            errors["test_date"] = _("The test date is before the sample date.")
+    if row.get("test_type") not in TestType.values:
+        errors["test_type"] = _("Choose the test type.")
+    if row.get("result", TestOutcome.PENDING) not in TestOutcome.values:
+        errors["result"] = _("Choose the result.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_results(actor, person, rows):
+    """Add result rows for one person; all or nothing."""
+    for row in rows:
+        check_row(row)
+    created = [
+        TestResult.objects.create(person=person, created_by=actor, **_fields(row)) for row in rows
+    ]
+    for result in created:
+        log(
+            actor, Action.CREATE, result, detail={"type": result.test_type, "result": result.result}
+        )
+    return created
+
+
+@transaction.atomic
+def add_batch(actor, people, row):
+    """The same sample (group code, dates, type, result) for many people sampled together."""
+    check_row(row)
+    if not (row.get("batch_code") or "").strip():
+        raise ValidationError({"batch_code": _("Enter the group code of the batch.")})
+    results = [
+        TestResult.objects.create(person=person, created_by=actor, **_fields(row))
+        for person in people
+    ]
+    log(
+        actor,
+        Action.CREATE,
+        None,
+        object_repr=f"batch {row['batch_code']}",
+        detail={"batch": row["batch_code"], "people": [p.pk for p in people]},
+    )
+    return results
+
+
+@transaction.atomic
+def apply_lab_results(actor, queryset, results):
+    """Set results from a lab sheet: {test ID: (result, test date)}.
+
+    Only rows of `queryset` (the caller's scope) are touched. Returns
+    (updated, unknown test IDs).
+    """
+    by_id = {r.test_id: r for r in queryset.filter(test_id__in=list(results)).select_for_update()}
+    unknown = sorted(set(results) - set(by_id))
+    for test_id, (outcome, test_date) in results.items():
+        row = by_id.get(test_id)
+        if row is None:
+            continue
+        check_row({
+            "sample_date": row.sample_date, "test_date": test_date,
+            "test_type": row.test_type, "result": outcome,
+        })  # fmt: skip
+        row.result, row.test_date, row.version = outcome, test_date, row.version + 1
+        row.save(update_fields=["result", "test_date", "version"])
+        log(actor, Action.CHANGE, row, detail={"result": outcome, "via": "lab sheet"})
+    return len(by_id), unknown
+
+
+def _fields(row):
+    return {f: row[f] for f in FIELDS if row.get(f) not in (None,)}
