@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "vigil.triage",
     "vigil.quarantine",
     "vigil.testing",
+    "vigil.reports",
     "vigil.audit",
     "vigil.api",
 ]
@@ -233,6 +234,10 @@ for _item in envstr("VIGIL_QUARANTINE_DAYS_BY_KIND", "").split(","):
         if not _days.strip().isdigit():
             raise ImproperlyConfigured(f"VIGIL_QUARANTINE_DAYS_BY_KIND: bad item {_item!r}")
         VIGIL_QUARANTINE_DAYS_BY_KIND[_kind.strip()] = int(_days)
+# Excel exports: files are kept here; up to this many rows download at once,
+# larger lists are written in the background.
+VIGIL_EXPORT_DIR = envstr("VIGIL_EXPORT_DIR", str(VAR_DIR / "exports"))
+VIGIL_EXPORT_SYNC_ROWS = envint("VIGIL_EXPORT_SYNC_ROWS", 20000)
 # Background jobs run inline (tests, or a single-process set-up).
 VIGIL_JOBS_EAGER = envbool("VIGIL_JOBS_EAGER", TESTING)
 # Key that signs declaration QR codes; rotating it invalidates printed codes.

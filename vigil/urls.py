@@ -14,5 +14,6 @@ urlpatterns = [
     path("quarantine/", include("vigil.quarantine.urls")),
     path("tests/", include("vigil.testing.urls")),
     path("audit/", include("vigil.audit.urls")),
+    path("reports/", include("vigil.reports.urls")),
     path("api/v1/", api.urls),
 ]

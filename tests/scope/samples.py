@@ -14,6 +14,8 @@ from vigil.audit.models import AuditEvent
 from vigil.audit.services import Action, log
 from vigil.declarations.models import Declaration
 from vigil.people.models import Person
+from vigil.reports.models import Export
+from vigil.triage.models import Job, RiskRule
 
 
 def make_declaration(person, area):
@@ -48,13 +50,21 @@ def build_world(places, make_user, make_person):
     far_token, _secret = ApiToken.issue(far_user, "far token")
     far_declaration = make_declaration(far_person, places.far)
     log(far_user, Action.VIEW, far_person)
+    # A re-evaluation job is seen only by the account that started it.
+    far_job = Job.objects.create(kind="reevaluate_risk", created_by=far_user)
+    # Exports are seen only by the account that made them.
+    far_export = Export.objects.create(
+        user=far_user, list_key="declarations", title="x", state="done", path=__file__
+    )
     return SimpleNamespace(
+        far_export=far_export,
         far_user=far_user,
         neighbour_user=neighbour_user,
         far_person=far_person,
         far_request=far_request,
         far_token=far_token,
         far_declaration=far_declaration,
+        far_job=far_job,
         markers=[
             far_person.full_name,
             far_person.id_number,
@@ -69,6 +79,15 @@ def build_world(places, make_user, make_person):
     )
 
 
+def any_rule():
+    """Risk rules are province-wide data, not scoped: their only route with an id
+    (PUT) answers 404 to accounts that may not edit rules, such as a commune's."""
+    rule, _created = RiskRule.objects.get_or_create(
+        label="Harness rule", defaults={"facts": ["sym_fever"]}
+    )
+    return rule
+
+
 SAMPLES = {
     "person_id": lambda w: w.far_person.pk,
     "user_id": lambda w: w.far_user.pk,
@@ -76,6 +95,9 @@ SAMPLES = {
     "token_id": lambda w: w.far_token.pk,
     "declaration_id": lambda w: w.far_declaration.pk,
     "code": lambda w: w.far_declaration.code,
+    "job_id": lambda w: w.far_job.pk,
+    "export_id": lambda w: w.far_export.pk,
+    "rule_id": lambda w: any_rule().pk,
 }
 
 
@@ -91,5 +113,6 @@ def snapshot(world):
         rows(AccountRequest.objects.filter(pk=world.far_request.pk)),
         rows(ApiToken.objects.filter(user=world.far_user)),
         rows(Declaration.objects.filter(area=world.far_person.area)),
+        rows(Job.objects.filter(created_by=world.far_user)),
         AuditEvent.objects.filter(area_path=world.far_person.area_path).count(),
     )

@@ -29,57 +29,51 @@ class Section:
     entries: tuple
 
 
+# Task groups of the seed's procedure, per kind of work. Written out here
+# rather than imported from each app: the menu must not import the apps' views.
+ENTRY = (
+    Task.HEALTH_STATION,
+    Task.DIGITISATION,
+    Task.COMMUNITY,
+    Task.CHECKPOINT,
+    Task.POLICE,
+    Task.CDC,
+)
+VERIFY = (
+    Task.COMMUNITY,
+    Task.POLICE,
+    Task.DIGITISATION,
+    Task.MILITARY,
+    Task.HEALTH_STATION,
+    Task.ADMIN,
+)
+APPROVE = (*VERIFY, Task.LEADER)
+MEDICAL = (Task.CDC, Task.HEALTH_STATION)
+
 SECTIONS = (
     Section(
         "prevention",
         _("Epidemic prevention (new phase)"),
         (
             Entry(_("Scan QR"), "declarations:scan", tuple(STAFF)),
-            # Staff entry and paper digitisation ("Cập nhật người về từ địa
-            # phương" / "... từ các chốt"): the task groups of
-            # vigil.declarations.permissions.ENTRY_TASKS.
-            Entry(
-                _("Update arrivals in the locality"),
-                "declarations:new",
-                (
-                    Task.HEALTH_STATION,
-                    Task.DIGITISATION,
-                    Task.COMMUNITY,
-                    Task.CHECKPOINT,
-                    Task.POLICE,
-                    Task.CDC,
-                ),
-            ),
-            Entry(
-                _("Update arrivals from checkpoints"),
-                "declarations:new-checkpoint",
-                (
-                    Task.HEALTH_STATION,
-                    Task.DIGITISATION,
-                    Task.COMMUNITY,
-                    Task.CHECKPOINT,
-                    Task.POLICE,
-                    Task.CDC,
-                ),
-            ),
-            Entry(
-                _("Import paper forms"),
-                "declarations:import",
-                (
-                    Task.HEALTH_STATION,
-                    Task.DIGITISATION,
-                    Task.COMMUNITY,
-                    Task.CHECKPOINT,
-                    Task.POLICE,
-                    Task.CDC,
-                ),
-            ),
+            Entry(_("Update arrivals in the locality"), "declarations:new", ENTRY),
+            Entry(_("Update arrivals from checkpoints"), "declarations:new-checkpoint", ENTRY),
+            Entry(_("Import paper forms"), "declarations:import", ENTRY),
             Entry(_("Arrival declarations"), "declarations:list", tuple(STAFF)),
+            Entry(_("Verify arrivals in the locality"), "verification:queue", VERIFY),
+            Entry(_("Verify students returning to study"), "verification:students", VERIFY),
+            Entry(_("Verify medical visits"), "verification:medical", VERIFY),
+            Entry(_("Failed verifications"), "verification:failed", VERIFY),
+            Entry(_("Approve registrations to return"), "verification:approvals", APPROVE),
             Entry(_("People registry"), "people:list", tuple(STAFF)),
         ),
     ),
     Section("investigation", _("Epidemiological investigation"), ()),
-    Section("statistics", _("Statistics"), ()),
+    Section(
+        "statistics",
+        _("Statistics"),
+        (Entry(_("My exports"), "reports:exports", tuple(STAFF)),),
+    ),
     Section(
         "administration",
         _("Administration"),

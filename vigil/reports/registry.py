@@ -1,0 +1,79 @@
+"""The lists that can be exported, each with the same filters as its page.
+
+Headers are Vietnamese literals: they are the province's file format, read
+back by its other tools, not interface text.
+"""
+
+from vigil.core.modules import STAFF
+
+from .exports import DATE, DATETIME, ID, NUMBER, PHONE, Column, ExportSpec, register
+
+
+def describe(form):
+    """'Label: value' for each filter that is set, for the title row."""
+    if not form.is_valid():
+        return []
+    out = []
+    for name, value in form.cleaned_data.items():
+        if value in (None, "", [], ()):
+            continue
+        field = form.fields[name]
+        if hasattr(value, "strftime"):
+            value = value.strftime("%d/%m/%Y")
+        elif hasattr(field, "choices") and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        out.append(f"{field.label}: {value}")
+    return out
+
+
+def person_columns(get_person):
+    return [
+        Column("Họ và tên", lambda r: get_person(r).full_name, width=26),
+        Column("Số CMND/CCCD", lambda r: get_person(r).id_number, ID),
+        Column("Số điện thoại", lambda r: get_person(r).phone, PHONE, width=14),
+        Column("Năm sinh", lambda r: get_person(r).birth_year, NUMBER, width=9),
+        Column("Giới tính", lambda r: get_person(r).get_gender_display(), width=9),
+    ]
+
+
+def declaration_columns():
+    return [
+        Column("Mã tờ khai", lambda d: d.code, width=11),
+        *person_columns(lambda d: d.person),
+        Column("Loại đăng ký", lambda d: d.get_registration_kind_display()),
+        Column(
+            "Nơi đi", lambda d: d.departure_unit.name if d.departure_unit else d.departure_place
+        ),
+        Column("Phường/xã đến", lambda d: d.area.name),
+        Column("Địa chỉ", lambda d: d.address, width=28),
+        Column("Phương tiện", lambda d: d.get_transport_display(), width=12),
+        Column("Số hiệu phương tiện", lambda d: d.transport_number, width=12),
+        Column("Ngày đến", lambda d: d.arrival_date, DATE, width=11),
+        Column("Kênh khai báo", lambda d: d.get_channel_display()),
+        Column("Mức nguy cơ", lambda d: d.get_risk_colour_display(), width=10),
+        Column("Xác minh", lambda d: d.get_verification_state_display()),
+        Column("Loại giám sát", lambda d: d.get_surveillance_display()),
+        Column("Thời điểm khai báo", lambda d: d.created_at, DATETIME),
+    ]
+
+
+def build_declarations(user, query):
+    from vigil.declarations.filters import DeclarationFilterForm
+    from vigil.declarations.models import Declaration
+
+    form = DeclarationFilterForm(query, user=user)
+    qs = form.filter_qs(Declaration.objects.visible_to(user)).select_related(
+        "person", "area", "departure_unit"
+    )
+    return qs, describe(form)
+
+
+register(
+    ExportSpec(
+        key="declarations",
+        title="Danh sách người khai báo về địa phương",
+        tasks=tuple(STAFF),
+        build=build_declarations,
+        columns=declaration_columns(),
+    )
+)

@@ -1,0 +1,152 @@
+"""Forms of the verification pages (R-V1..R-V4, Fig 7).
+
+The queue filter is the declaration list's filter plus the risk colour; the
+verification outcome and the approval decision are plain forms whose
+conditional rules (a surveillance type for "returned", a reason for "could not
+verify", a commune of the province for a transfer) are enforced by
+vigil.verification.services, so the pages and any other caller refuse exactly
+the same things.
+"""
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.accounts.models import Task
+from vigil.areas.models import AdminUnit, Level
+from vigil.declarations.filters import DATE_WIDGET_ATTRS, DeclarationFilterForm
+from vigil.declarations.forms import GroupedUnitField, unit_choices
+from vigil.declarations.models import ONLINE_CHANNELS, RiskColour, Surveillance
+
+# Task groups that verify arrivals at the home commune (§II.4.2.2): the
+# digitisation and verification team with the commune's forces, and the
+# operations centre.
+VERIFY_TASKS = (
+    Task.COMMUNITY,
+    Task.POLICE,
+    Task.DIGITISATION,
+    Task.MILITARY,
+    Task.HEALTH_STATION,
+    Task.ADMIN,
+)
+# Approving a registration to return is the locality's decision: its leaders
+# decide as well as the teams that verify.
+APPROVAL_TASKS = (*VERIFY_TASKS, Task.LEADER)
+
+
+class QueueFilterForm(DeclarationFilterForm):
+    """The declaration list's filters (dates, district, commune, kind, channel,
+    keyword, all inside the viewer's jurisdiction) plus the risk colour."""
+
+    colour = forms.ChoiceField(
+        label=_("Risk colour"), required=False, choices=[("", _("All")), *RiskColour.choices]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only online declarations wait for verification.
+        self.fields["channel"].choices = [
+            ("", _("All")),
+            *((channel.value, channel.label) for channel in ONLINE_CHANNELS),
+        ]
+
+    def filter_qs(self, qs, skip=()):
+        qs = super().filter_qs(qs, skip=skip)
+        colour = self.cleaned_data.get("colour") if self.is_valid() else ""
+        if colour and "colour" not in skip:
+            qs = qs.filter(risk_colour=colour)
+        return qs
+
+
+class ServiceErrorsMixin:
+    def add_service_error(self, exc):
+        """Put a service's ValidationError next to the fields it names."""
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+class Outcome:
+    RETURNED = "returned"
+    FAILED = "failed"
+    TRANSFER = "transfer"
+    CHOICES = [
+        (RETURNED, _("Returned to the locality")),
+        (FAILED, _("Could not verify")),
+        (TRANSFER, _("Transfer to another area")),
+    ]
+
+
+class OutcomeForm(ServiceErrorsMixin, forms.Form):
+    """What the verifier found ("Đã về địa phương" / "Không xác minh được" /
+    "Chuyển địa bàn") and the page's version of the record."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=Outcome.CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    surveillance = forms.ChoiceField(
+        label=_("Surveillance type"),
+        choices=[("", "---------"), *Surveillance.choices],
+        required=False,
+        help_text=_("Required when the person has returned."),
+    )
+    surveillance_start = forms.DateField(
+        label=_("Surveillance from"), required=False, widget=forms.DateInput(DATE_WIDGET_ATTRS)
+    )
+    surveillance_end = forms.DateField(
+        label=_("Surveillance until"), required=False, widget=forms.DateInput(DATE_WIDGET_ATTRS)
+    )
+    reason = forms.CharField(
+        label=_("Reason or note"),
+        required=False,
+        max_length=1000,
+        help_text=_("Required when the person could not be verified."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    target = GroupedUnitField(
+        label=_("Transfer to commune"),
+        queryset=AdminUnit.objects.none(),
+        required=False,
+        help_text=_("Required for a transfer: the commune the person actually went to."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, declaration, require_outcome=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.require_outcome = require_outcome
+        # Any unit of the active tree is accepted so that the service gives
+        # its own message for a district or a commune of another province;
+        # the communes of the home province are what the list offers, the
+        # declaration's own commune left out.
+        units = AdminUnit.objects.active_tree()
+        self.fields["target"].queryset = units
+        home = AdminUnit.objects.home_province()
+        communes = (
+            units.under(home).filter(level=Level.COMMUNE).exclude(pk=declaration.area_id)
+        ).order_by("path")
+        self.fields["target"].choices = unit_choices(
+            communes, settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025
+        )
+        self.fields["surveillance_start"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        if self.require_outcome and not data.get("outcome"):
+            self.add_error("outcome", _("Choose the outcome of the verification."))
+        return data
+
+
+class ApprovalForm(ServiceErrorsMixin, forms.Form):
+    """Approve or reject a registration to return (R-V4)."""
+
+    APPROVE, REJECT = "approve", "reject"
+
+    decision = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (REJECT, _("Reject"))])
+    reason = forms.CharField(label=_("Reason for a rejection"), required=False, max_length=1000)
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,410 @@
+"""Verification of arrivals at the home commune (R-V1..R-V5, §II.4.2.2, Fig 7).
+
+- The queues: online declarations not yet verified ("Xác minh người về từ địa
+  phương"), students returning to study, medical visits, and the failed
+  verifications for the competent authority; oldest first, filtered, paged.
+- The verify page: the declaration in the shared form so that staff correct
+  it, then one outcome: returned (with a surveillance type), could not verify
+  (with a reason) or transfer to another commune.
+- Approvals of registrations to return ("Duyệt đăng ký về địa phương").
+
+Declarations are read only through `Declaration.objects.visible_to` /
+`get_for_user`, and changed only through vigil.declarations.services and
+vigil.verification.services, which check the version so that two people
+working on one record never silently overwrite each other.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from vigil.accounts.views import task_required
+from vigil.audit.services import Action, log, stale_message
+from vigil.core.scope import get_for_user
+from vigil.declarations import services as declaration_services
+from vigil.declarations.forms import DeclarationForm
+from vigil.declarations.models import (
+    ApprovalState,
+    Declaration,
+    DeclarationEvent,
+    RegistrationKind,
+    VerificationState,
+)
+from vigil.declarations.services import StaleDeclaration
+from vigil.declarations.transitions import ALREADY_DONE, TransitionRefused
+from vigil.people.permissions import may_see_identity
+
+from . import services
+from .forms import APPROVAL_TASKS, VERIFY_TASKS, ApprovalForm, Outcome, OutcomeForm, QueueFilterForm
+
+__all__ = ["APPROVAL_TASKS", "VERIFY_TASKS"]
+
+PAGE_SIZE = 50
+
+
+def declaration_queryset():
+    return Declaration.objects.select_related(
+        "person",
+        "area",
+        "village",
+        "departure_country",
+        "departure_unit",
+        "transferred_from",
+        "created_by",
+    )
+
+
+# The queues -------------------------------------------------------------------
+
+# key: (title, condition on the scoped declarations, url name)
+QUEUES = {
+    "pending": (
+        gettext_lazy("Verify arrivals in the locality"),
+        Q(verification_state=VerificationState.PENDING),
+        "verification:queue",
+    ),
+    "students": (
+        gettext_lazy("Verify students returning to study"),
+        Q(verification_state=VerificationState.PENDING, registration_kind=RegistrationKind.STUDENT),
+        "verification:students",
+    ),
+    "medical": (
+        gettext_lazy("Verify medical visits"),
+        Q(verification_state=VerificationState.PENDING, registration_kind=RegistrationKind.MEDICAL),
+        "verification:medical",
+    ),
+    "failed": (
+        gettext_lazy("Failed verifications"),
+        Q(verification_state=VerificationState.FAILED),
+        "verification:failed",
+    ),
+}
+APPROVALS = Q(approval_state=ApprovalState.PENDING)
+
+
+def _tab_counts(scoped):
+    """How many declarations each queue holds (one query)."""
+    counts = scoped.order_by().aggregate(
+        **{key: Count("id", filter=condition) for key, (_t, condition, _u) in QUEUES.items()},
+        approvals=Count("id", filter=APPROVALS),
+    )
+    return counts
+
+
+def _tabs(request, current, counts):
+    query = request.GET.copy()
+    query.pop("page", None)
+    suffix = f"?{query.urlencode()}" if query else ""
+    tabs = [
+        (key, title, reverse(url_name) + suffix, counts[key], key == current)
+        for key, (title, _c, url_name) in QUEUES.items()
+    ]
+    return tabs
+
+
+@require_GET
+@task_required(*VERIFY_TASKS)
+def queue(request, queue="pending"):
+    """A verification queue: oldest first, so that nobody waits at the bottom."""
+    title, condition, _url = QUEUES[queue]
+    form = QueueFilterForm(request.GET, user=request.user)
+    scoped = Declaration.objects.visible_to(request.user)
+    rows = (
+        form.filter_qs(scoped.filter(condition))
+        .select_related("person", "area", "transferred_from")
+        .order_by("created_at", "id")
+    )
+    if queue == "failed":
+        # The reason given by whoever could not verify, for the competent authority.
+        rows = rows.annotate(
+            failed_reason=Subquery(
+                DeclarationEvent.objects.filter(declaration=OuterRef("pk"), action="verify_failed")
+                .order_by("-at", "-id")
+                .values("note")[:1]
+            )
+        )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = _tab_counts(scoped)
+    return render(
+        request,
+        "verification/queue.html",
+        {
+            "title": title,
+            "queue": queue,
+            "form": form,
+            "page": page,
+            "total": page.paginator.count,
+            "tabs": _tabs(request, queue, counts),
+            "approvals_count": counts["approvals"],
+            "may_verify": queue != "failed",
+        },
+    )
+
+
+# The verify page ----------------------------------------------------------------
+
+
+def _correction_form(request, declaration, data=None):
+    """The shared declaration form filled from the record, or None for an account
+    that may not see whole ID numbers and phones (it records the outcome only)."""
+    if not may_see_identity(request.user):
+        return None
+    form = DeclarationForm(data, initial=DeclarationForm.initial_from(declaration=declaration))
+    # One version for the whole page: the outcome form's.
+    del form.fields["version"]
+    # Moving to another commune is a transfer, recorded as such, not an edit.
+    area = form.fields["area"]
+    area.disabled = True
+    area.help_text = _("To move the declaration to another commune, choose “Transfer” below.")
+    return form
+
+
+def _render_verify(request, declaration, correction, outcome, *, stale=None):
+    return render(
+        request,
+        "verification/verify.html",
+        {
+            "declaration": declaration,
+            "person": declaration.person,
+            "form": correction,
+            "outcome_form": outcome,
+            "is_pending": declaration.verification_state == VerificationState.PENDING,
+            "show_identity": may_see_identity(request.user),
+            "stale": stale,
+            "events": declaration.events.select_related("actor", "from_area", "to_area"),
+        },
+    )
+
+
+def _apply_outcome(declaration, data, *, actor, version):
+    outcome = data["outcome"]
+    note = data.get("reason") or ""
+    if outcome == Outcome.RETURNED:
+        return services.verify_returned(
+            declaration,
+            actor=actor,
+            version=version,
+            surveillance=data.get("surveillance") or "",
+            start=data.get("surveillance_start"),
+            end=data.get("surveillance_end"),
+            note=note,
+        )
+    if outcome == Outcome.FAILED:
+        return services.verify_failed(declaration, actor=actor, version=version, reason=note)
+    return services.transfer(
+        declaration, actor=actor, version=version, target=data.get("target"), note=note
+    )
+
+
+SUCCESS = {
+    Outcome.RETURNED: gettext_lazy("%(name)s: verified as returned to the locality."),
+    Outcome.FAILED: gettext_lazy("%(name)s: recorded as could not verify."),
+    Outcome.TRANSFER: gettext_lazy("%(name)s: transferred to %(area)s."),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@task_required(*VERIFY_TASKS)
+def verify(request, declaration_id):
+    declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
+    if request.method != "POST":
+        log(
+            request,
+            Action.VIEW,
+            declaration,
+            detail={"verify": True, "identity_shown": may_see_identity(request.user)},
+        )
+        if declaration.verification_state != VerificationState.PENDING:
+            return _render_verify(request, declaration, None, None)
+        return _render_verify(
+            request,
+            declaration,
+            _correction_form(request, declaration),
+            OutcomeForm(initial={"version": declaration.version}, declaration=declaration),
+        )
+
+    if declaration.verification_state != VerificationState.PENDING:
+        messages.error(request, ALREADY_DONE)
+        return redirect("declarations:detail", declaration_id=declaration.pk)
+
+    # "save": corrections only, the record stays in the queue; otherwise an outcome.
+    save_only = request.POST.get("action") == "save"
+    correction = _correction_form(request, declaration, request.POST)
+    outcome = OutcomeForm(request.POST, declaration=declaration, require_outcome=not save_only)
+    changed = correction is not None and correction.has_changed()
+    if not (outcome.is_valid() and (not changed or correction.is_valid())):
+        return _render_verify(request, declaration, correction, outcome)
+
+    try:
+        # One transaction: a refused outcome also undoes the corrections.
+        with transaction.atomic():
+            version = outcome.cleaned_data["version"]
+            current = declaration
+            if changed:
+                current = declaration_services.update_declaration(
+                    declaration,
+                    correction.identity(),
+                    correction.declaration_data(),
+                    version=version,
+                    actor=request.user,
+                    request=request,
+                )
+                version = current.version
+            if not save_only:
+                done = _apply_outcome(
+                    current, outcome.cleaned_data, actor=request.user, version=version
+                )
+    except StaleDeclaration:
+        return _stale(request, declaration)
+    except ValidationError as exc:
+        outcome.add_service_error(exc)
+        return _render_verify(request, declaration, correction, outcome)
+    except TransitionRefused as exc:
+        outcome.add_error(None, exc.message)
+        return _render_verify(request, declaration, correction, outcome)
+
+    name = (current if save_only else done).person.full_name
+    if save_only:
+        if changed:
+            messages.success(request, _("%(name)s: corrections saved.") % {"name": name})
+        else:
+            messages.info(request, _("Nothing was changed."))
+        return redirect("verification:verify", declaration_id=declaration.pk)
+    kind = outcome.cleaned_data["outcome"]
+    messages.success(request, SUCCESS[kind] % {"name": name, "area": done.area.name})
+    return redirect("verification:queue")
+
+
+def _stale(request, declaration):
+    """Someone else saved first: show what they changed and keep what this user
+    typed, with the page's version moved to the current one so that a second
+    save, after review, goes through."""
+    current = declaration_queryset().visible_to(request.user).filter(pk=declaration.pk).first()
+    if current is None:
+        # Transferred out of this jurisdiction in the meantime: say who did it
+        # (the record was in scope when this request began), show nothing more.
+        messages.error(request, stale_message(declaration))
+        return redirect("verification:queue")
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    correction = _correction_form(request, current, data)
+    outcome = OutcomeForm(data, declaration=current, require_outcome=False)
+    outcome.is_valid()  # shows the typed values; no error is added before review
+    differences = []
+    if correction is not None:
+        initial = correction.initial
+        for name in correction.changed_data:
+            field = correction.fields[name]
+            differences.append((field.label, _display(correction, name, initial.get(name))))
+    stale = {"message": stale_message(current), "differences": differences}
+    if current.verification_state != VerificationState.PENDING:
+        correction = outcome = None
+    return _render_verify(request, current, correction, outcome, stale=stale)
+
+
+def _display(form, name, value):
+    """The saved value of a correction field, as the page shows it."""
+    field = form.fields[name]
+    if value in (None, ""):
+        return "—"
+    choices = getattr(field, "choices", None)
+    if choices is not None:
+        for key, label in _flat(choices):
+            if str(key) == str(value):
+                return label
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
+def _flat(choices):
+    for key, label in choices:
+        if isinstance(label, (list, tuple)):
+            yield from _flat(label)
+        else:
+            yield key, label
+
+
+# Approvals ---------------------------------------------------------------------
+
+
+@require_GET
+@task_required(*APPROVAL_TASKS)
+def approvals(request):
+    """Registrations to return waiting for the locality's decision, oldest first."""
+    form = QueueFilterForm(request.GET, user=request.user)
+    scoped = Declaration.objects.visible_to(request.user)
+    rows = (
+        form.filter_qs(scoped.filter(APPROVALS))
+        .select_related("person", "area", "transferred_from")
+        .order_by("created_at", "id")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "verification/approvals.html",
+        {"form": form, "page": page, "total": page.paginator.count},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@task_required(*APPROVAL_TASKS)
+def decide(request, declaration_id):
+    """Approve or reject one registration. The approvals page posts here; a
+    refused decision comes back on this page with the message and what was typed."""
+    declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
+    if request.method != "POST":
+        form = ApprovalForm(initial={"version": declaration.version})
+        return _render_decide(request, declaration, form)
+    form = ApprovalForm(request.POST)
+    if not form.is_valid():
+        return _render_decide(request, declaration, form)
+    data = form.cleaned_data
+    approve = data["decision"] == ApprovalForm.APPROVE
+    try:
+        services.decide_approval(
+            declaration,
+            actor=request.user,
+            version=data["version"],
+            approve=approve,
+            reason=data["reason"],
+        )
+    except StaleDeclaration as exc:
+        values = request.POST.copy()
+        values["version"] = str(exc.current.version)
+        form = ApprovalForm(values)
+        form.is_valid()
+        form.add_error(None, stale_message(declaration))
+        return _render_decide(request, declaration, form)
+    except ValidationError as exc:
+        form.add_service_error(exc)
+        return _render_decide(request, declaration, form)
+    except TransitionRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("verification:approvals")
+    name = declaration.person.full_name
+    if approve:
+        messages.success(request, _("%(name)s: registration approved.") % {"name": name})
+    else:
+        messages.success(request, _("%(name)s: registration rejected.") % {"name": name})
+    return redirect("verification:approvals")
+
+
+def _render_decide(request, declaration, form):
+    return render(
+        request,
+        "verification/decide.html",
+        {
+            "declaration": declaration,
+            "person": declaration.person,
+            "form": form,
+            "events": declaration.events.select_related("actor", "from_area", "to_area"),
+        },
+    )
