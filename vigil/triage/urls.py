@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "triage"
-urlpatterns = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:declaration_id>/", views.verify, name="verify"),
+    path("rules/", views.rules, name="rules"),
+    path("areas/", views.areas, name="areas"),
+    path("jobs/<int:job_id>/", views.job, name="job"),
+]

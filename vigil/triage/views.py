@@ -1,0 +1,403 @@
+"""CDC triage pages (R-M1..R-M3, Fig 8): the "Xác minh biểu hiện y tế" queue, the
+medical verification of one declaration, the risk rules and epidemic areas kept
+as data, and the progress of the re-evaluation their changes start."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from vigil.accounts.models import Task
+from vigil.accounts.views import task_required
+from vigil.areas.models import Level
+from vigil.audit.services import Action, log, stale_message
+from vigil.core.modules import STAFF
+from vigil.core.scope import get_for_user
+from vigil.declarations.models import Declaration, MedicalState, RiskColour, Surveillance
+from vigil.declarations.services import StaleDeclaration
+from vigil.declarations.transitions import TransitionRefused
+from vigil.declarations.views import declaration_queryset
+from vigil.people.permissions import may_see_identity
+
+from . import services
+from .engine import FACTS
+from .forms import EndAreaForm, EpidemicAreaForm, MedicalResultForm, QueueFilterForm, RuleForm
+from .models import EpidemicArea, Job, RiskBand, RiskRule
+
+# Who works the queue and records medical results.
+TRIAGE_TASKS = (Task.CDC, Task.HEALTH_STATION)
+# Who may change the province's rules and epidemic areas (at province level).
+RULE_EDITOR_TASKS = (Task.CDC, Task.ADMIN)
+# Highest risk first in the colour tabs.
+COLOURS = (RiskColour.RED, RiskColour.ORANGE, RiskColour.YELLOW, RiskColour.GREEN)
+PAGE_SIZE = 50
+
+
+def may_edit_rules(user):
+    """CDC or the operations centre of the province: the rules are province-wide."""
+    return (
+        user.has_task(*RULE_EDITOR_TASKS)
+        and user.jurisdiction_id is not None
+        and user.jurisdiction.level == Level.PROVINCE
+    )
+
+
+def _require_editor(request):
+    if not may_edit_rules(request.user):
+        raise PermissionDenied
+
+
+# The queue -------------------------------------------------------------------
+
+
+def pending_for(user):
+    return Declaration.objects.visible_to(user).filter(medical_state=MedicalState.PENDING)
+
+
+def queue_params(query):
+    """The queue's own filter parameters from a query string (nothing else:
+    what is carried back after a verification can only be a filter)."""
+    source = QueryDict(query or "")
+    params = QueryDict(mutable=True)
+    for key in QueueFilterForm.PARAMS:
+        value = source.get(key, "")
+        if value:
+            params[key] = value[:100]
+    return params
+
+
+def queue_url(query=""):
+    params = queue_params(query)
+    url = reverse("triage:queue")
+    return f"{url}?{params.urlencode()}" if params else url
+
+
+@require_GET
+@task_required(*TRIAGE_TASKS)
+def queue(request):
+    """Flagged declarations not yet medically verified, highest risk then oldest first."""
+    form = QueueFilterForm(request.GET, user=request.user)
+    pending = pending_for(request.user)
+    rows = (
+        form.filter_qs(pending)
+        .select_related("person", "area")
+        .order_by("-risk_level", "created_at", "id")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One aggregate query; every filter but the colour, so that a count is
+    # exactly the length of the list its tab shows.
+    counts = {
+        row["risk_colour"]: row["n"]
+        for row in form.filter_qs(pending, skip=("colour",))
+        .order_by()
+        .values("risk_colour")
+        .annotate(n=Count("id"))
+    }
+    chosen = form.cleaned_data.get("colour", "") if form.is_valid() else ""
+    labels = dict(RiskColour.choices)
+    base = queue_params(request.GET.urlencode())
+    base.pop("colour", None)
+    tabs = [
+        {
+            "id": "colour-all",
+            "label": _("All"),
+            "count": sum(counts.values()),
+            "url": _with(base),
+            "active": not chosen,
+            "css": "text-bg-secondary",
+        }
+    ]
+    for colour in COLOURS:
+        if colour == RiskColour.GREEN and not counts.get(colour) and chosen != colour:
+            continue  # green is only pending when the bands say so
+        tabs.append(
+            {
+                "id": f"colour-{colour}",
+                "label": labels[colour],
+                "count": counts.get(colour, 0),
+                "url": _with(base, colour=colour),
+                "active": chosen == colour,
+                "css": f"risk-{colour}",
+            }
+        )
+    back = queue_params(request.GET.urlencode()).urlencode()
+    return render(
+        request,
+        "triage/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "total": page.paginator.count,
+            "tabs": tabs,
+            "back": back,
+        },
+    )
+
+
+def _with(params, **changes):
+    params = params.copy()
+    for key, value in changes.items():
+        params[key] = value
+    url = reverse("triage:queue")
+    return f"{url}?{params.urlencode()}" if params else url
+
+
+# Medical verification ------------------------------------------------------------
+
+
+@task_required(*TRIAGE_TASKS)
+def verify(request, declaration_id):
+    """Record the medical result and the surveillance decided (R-M3)."""
+    declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
+    if request.method == "POST":
+        form = MedicalResultForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.medical_verify(
+                    declaration,
+                    actor=request.user,
+                    version=data["version"],
+                    symptoms_confirmed=data["symptoms_confirmed"],
+                    surveillance=data["surveillance"],
+                    start=data["surveillance_start"],
+                    end=data["surveillance_end"],
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except StaleDeclaration as exc:
+                # Keep what was typed; the next save answers the current version.
+                declaration = get_for_user(declaration_queryset(), request.user, pk=declaration.pk)
+                values = request.POST.copy()
+                values["version"] = str(exc.current.version)
+                form = MedicalResultForm(values)
+                form.is_valid()
+                form.add_error(None, stale_message(declaration))
+            except TransitionRefused as exc:
+                declaration = get_for_user(declaration_queryset(), request.user, pk=declaration.pk)
+                messages.error(request, exc.message)
+                return _render_verify(request, declaration, None, data["back"])
+            else:
+                messages.success(
+                    request,
+                    _("Medical verification of %(name)s recorded: %(surveillance)s.")
+                    % {
+                        "name": declaration.person.full_name,
+                        "surveillance": Surveillance(data["surveillance"]).label,
+                    },
+                )
+                return redirect(queue_url(data["back"]))
+        back = request.POST.get("back", "")
+    else:
+        back = request.GET.get("back", "")
+        form = MedicalResultForm(
+            initial={
+                "version": declaration.version,
+                "back": queue_params(back).urlencode(),
+                "surveillance_start": timezone.localdate(),
+            }
+        )
+    if declaration.medical_state == MedicalState.VERIFIED and not (form and form.errors):
+        form = None
+    return _render_verify(request, declaration, form, back)
+
+
+def _render_verify(request, declaration, form, back):
+    whole = may_see_identity(request.user)
+    log(request, Action.VIEW, declaration, detail={"identity_shown": whole, "page": "triage"})
+    return render(
+        request,
+        "triage/verify.html",
+        {
+            "declaration": declaration,
+            "person": declaration.person,
+            "show_identity": whole,
+            "events": declaration.events.select_related("actor", "from_area", "to_area"),
+            "form": form,
+            "queue_url": queue_url(back),
+        },
+    )
+
+
+# Rules ---------------------------------------------------------------------------
+
+
+def _fact_labels(facts):
+    return [(f, FACTS.get(f, f), f in FACTS) for f in facts]
+
+
+@task_required(*STAFF)
+def rules(request):
+    """The risk rules and colour bands, visible to every staff user; editable by
+    CDC and the operations centre of the province. Ids travel in the form body."""
+    editor = may_edit_rules(request.user)
+    form = None
+    editing = None
+    if request.method == "POST":
+        _require_editor(request)
+        action = request.POST.get("action")
+        rule_id = request.POST.get("rule", "")
+        if rule_id and not rule_id.isdigit():
+            raise Http404
+        if action == "toggle":
+            rule = get_object_or_404(RiskRule, pk=rule_id)
+            with transaction.atomic():
+                rule.active = not rule.active
+                rule.save(update_fields=["active", "updated_at"])
+                log(request, Action.CHANGE, rule, detail={"active": rule.active})
+                job = services.start_reevaluation(request.user)
+            return redirect(_job_url(job, "rules"))
+        if action != "save":
+            raise Http404
+        editing = get_object_or_404(RiskRule, pk=rule_id) if rule_id else None
+        form = RuleForm(request.POST, instance=editing)
+        if form.is_valid():
+            if editing is not None and not form.has_changed():
+                messages.info(request, _("Nothing changed."))
+                return redirect("triage:rules")
+            with transaction.atomic():
+                rule = form.save()
+                log(
+                    request,
+                    Action.CHANGE if editing else Action.CREATE,
+                    rule,
+                    detail={
+                        "facts": rule.facts,
+                        "weight": rule.weight,
+                        "min_level": rule.min_level,
+                        "active": rule.active,
+                    },
+                )
+                job = services.start_reevaluation(request.user)
+            return redirect(_job_url(job, "rules"))
+    elif editor:
+        edit = request.GET.get("edit", "")
+        if edit.isdigit():
+            editing = get_object_or_404(RiskRule, pk=int(edit))
+        form = RuleForm(instance=editing)
+    bands = list(RiskBand.objects.all())
+    colours = {band.level: band.colour for band in bands}
+    return render(
+        request,
+        "triage/rules.html",
+        {
+            "rules": [
+                (rule, _fact_labels(rule.facts), colours.get(rule.min_level, RiskColour.GREEN))
+                for rule in RiskRule.objects.all()
+            ],
+            "bands": bands,
+            "editor": editor,
+            "form": form,
+            "editing": editing,
+        },
+    )
+
+
+# Epidemic areas ------------------------------------------------------------------
+
+
+@task_required(*STAFF)
+def areas(request):
+    """The maintained list of epidemic areas and their dates (same rights as rules)."""
+    editor = may_edit_rules(request.user)
+    form = EpidemicAreaForm() if editor else None
+    end_form = None
+    if request.method == "POST":
+        _require_editor(request)
+        action = request.POST.get("action")
+        if action == "add":
+            form = EpidemicAreaForm(request.POST)
+            if form.is_valid():
+                with transaction.atomic():
+                    area = form.save(request.user)
+                    log(request, Action.CREATE, area, detail=_area_detail(area))
+                    job = services.start_reevaluation(request.user)
+                return redirect(_job_url(job, "areas"))
+        elif action == "end":
+            end_form = EndAreaForm(request.POST)
+            if end_form.is_valid():
+                area = end_form.cleaned_data["area"]
+                with transaction.atomic():
+                    area.end = end_form.cleaned_data["end"]
+                    area.save(update_fields=["end"])
+                    log(request, Action.CHANGE, area, detail=_area_detail(area))
+                    job = services.start_reevaluation(request.user)
+                return redirect(_job_url(job, "areas"))
+            if "area" in end_form.errors:
+                raise Http404
+        elif action == "delete":
+            area_id = request.POST.get("area", "")
+            if not area_id.isdigit():
+                raise Http404
+            area = get_object_or_404(EpidemicArea.objects.select_related("unit"), pk=area_id)
+            with transaction.atomic():
+                log(request, Action.DELETE, area, detail=_area_detail(area))
+                area.delete()
+                job = services.start_reevaluation(request.user)
+            return redirect(_job_url(job, "areas"))
+        else:
+            raise Http404
+    today = timezone.localdate()
+    rows = []
+    for area in EpidemicArea.objects.select_related("unit__parent__parent"):
+        failed = end_form is not None and end_form.cleaned_data.get("area") == area
+        rows.append(
+            {
+                "area": area,
+                "current": area.start <= today and (area.end is None or today <= area.end),
+                "end_value": end_form["end"].value() if failed else today.strftime("%d/%m/%Y"),
+                "end_errors": end_form.errors.get("end", []) if failed else [],
+            }
+        )
+    return render(
+        request,
+        "triage/areas.html",
+        {"rows": rows, "editor": editor, "form": form, "today": today},
+    )
+
+
+def _area_detail(area):
+    return {
+        "unit": area.unit.code,
+        "unit_name": area.unit.name,
+        "start": area.start.isoformat(),
+        "end": area.end.isoformat() if area.end else None,
+    }
+
+
+# Re-evaluation jobs ----------------------------------------------------------------
+
+BACK_PAGES = {"rules": "triage:rules", "areas": "triage:areas"}
+
+
+def _job_url(job, back):
+    return reverse("triage:job", args=[job.pk]) + f"?back={back}"
+
+
+@require_GET
+@task_required(*STAFF)
+def job(request, job_id):
+    """A job's progress; the fragment polls itself every second until it ends.
+    Only the account that started the job sees it."""
+    job = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    back = request.GET.get("back", "")
+    context = {
+        "job": job,
+        "finished": job.state in (Job.State.DONE, Job.State.FAILED),
+        # Job.percent says 100 for a job that has not counted its work yet.
+        "percent": 0 if job.state == Job.State.QUEUED else job.percent,
+        "back_url": reverse(BACK_PAGES.get(back, "triage:rules")),
+        "poll_url": request.get_full_path(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "triage/_job.html", context)
+    return render(request, "triage/job.html", context)
