@@ -175,3 +175,24 @@ def test_the_writer_streams_in_constant_memory(tmp_path, make_user, places):
 
 
 N = 0
+
+
+@pytest.mark.parametrize(
+    ("list_key", "tasks", "expected"),
+    [
+        ("verification_pending", [Task.COMMUNITY], {"Nguyễn Văn Một", "Trần Thị Hai"}),
+        ("triage", [Task.CDC], {"Trần Thị Hai"}),
+    ],
+)
+def test_the_queues_export_what_they_show(client, make_user, places, list_key, tasks, expected):
+    declare(places.commune, full_name="Nguyễn Văn Một", id_number="001090000001")
+    declare(places.commune, full_name="Trần Thị Hai", id_number="001090000002", sym_fever="1")
+    declare(places.far, full_name="Bùi Văn Xa", id_number="046099999999", sym_fever="1")
+    client.force_login(make_user("u.pn", places.commune, tasks=tasks))
+    page = client.get(
+        "/verification/" if list_key.startswith("verification") else "/triage/"
+    ).content.decode()
+    assert f'id="export-{list_key}"' in page
+    sheet = read(client.get("/reports/export/", {"list": list_key}))
+    names = {row[1] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    assert names == expected

@@ -77,3 +77,59 @@ register(
         columns=declaration_columns(),
     )
 )
+
+
+def build_verification(queue):
+    def build(user, query):
+        from vigil.declarations.models import Declaration
+        from vigil.verification.forms import QueueFilterForm
+        from vigil.verification.views import QUEUES
+
+        _title, condition, _url = QUEUES[queue]
+        form = QueueFilterForm(query, user=user)
+        qs = form.filter_qs(Declaration.objects.visible_to(user).filter(condition))
+        qs = qs.select_related("person", "area", "departure_unit").order_by("created_at", "id")
+        return qs, describe(form)
+
+    return build
+
+
+VERIFY_TASKS = ("community", "police", "digitisation", "military", "health_station", "admin")
+for _queue, _title in (
+    ("pending", "Xác minh người về từ địa phương"),
+    ("students", "Xác minh sinh viên về học"),
+    ("medical", "Xác minh về khám bệnh"),
+    ("failed", "Xác minh không thành công"),
+):
+    register(
+        ExportSpec(
+            key=f"verification_{_queue}",
+            title=_title,
+            tasks=VERIFY_TASKS,
+            build=build_verification(_queue),
+            columns=declaration_columns(),
+        )
+    )
+
+
+def build_triage(user, query):
+    from vigil.triage.forms import QueueFilterForm
+    from vigil.triage.views import pending_for
+
+    form = QueueFilterForm(query, user=user)
+    qs = form.filter_qs(pending_for(user)).select_related("person", "area", "departure_unit")
+    return qs.order_by("-risk_level", "created_at", "id"), describe(form)
+
+
+register(
+    ExportSpec(
+        key="triage",
+        title="Xác minh biểu hiện y tế",
+        tasks=("cdc", "health_station"),
+        build=build_triage,
+        columns=[
+            *declaration_columns(),
+            Column("Lý do cảnh báo", lambda d: "; ".join(d.risk_reasons), width=40),
+        ],
+    )
+)
