@@ -93,7 +93,9 @@ class Bed(models.Model):
 
     class Meta:
         ordering = ["room", "label"]
-        constraints = [models.UniqueConstraint(fields=["room", "label"], name="quarantine_bed")]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "label"], name="quarantine_bed_room_label")
+        ]
 
     def __str__(self):
         return f"{self.room}-{self.label}"

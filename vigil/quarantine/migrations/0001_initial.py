@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='bed',
-            constraint=models.UniqueConstraint(fields=('room', 'label'), name='quarantine_bed'),
+            constraint=models.UniqueConstraint(fields=('room', 'label'), name='quarantine_bed_room_label'),
         ),
         migrations.AddIndex(
             model_name='stay',

@@ -1,0 +1,688 @@
+"""The verification and triage API (R-V1..R-V5, R-M1..R-M3, R-N5): each action,
+each refusal, the queues, and rules and epidemic areas changing the colours."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from vigil.accounts.models import ApiToken, Task
+from vigil.areas.models import AdminUnit
+from vigil.audit.models import AuditEvent
+from vigil.audit.services import stale_message
+from vigil.declarations.models import (
+    ONLINE_CHANNELS,
+    Declaration,
+    DeclarationEvent,
+    VerificationState,
+)
+from vigil.triage.engine import FACTS, assess
+from vigil.triage.models import EpidemicArea, Job, RiskRule
+from vigil.verification import services as verification
+
+V = "/api/v1/verification"
+T = "/api/v1/triage"
+TODAY = timezone.localdate()
+
+
+def bearer(token):
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def post(client, url, body, token):
+    return client.post(url, body, content_type="application/json", **bearer(token))
+
+
+def put(client, url, body, token):
+    return client.put(url, body, content_type="application/json", **bearer(token))
+
+
+def get(client, url, token, **params):
+    return client.get(url, params, **bearer(token))
+
+
+def site_language(message):
+    """A message as the API answers it (the site's language unless a cookie says otherwise)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message)
+
+
+def required():
+    with translation.override(settings.LANGUAGE_CODE):
+        from django import forms
+
+        return str(forms.Field.default_error_messages["required"])
+
+
+def declare(person, area, *, channel="web", days_ago=1, created_days_ago=None, **fields):
+    """A declaration as a channel records it: assessed by the risk engine."""
+    declaration = Declaration(
+        person=person,
+        registration_kind=fields.pop("registration_kind", "return_home"),
+        departure_country_id="VN",
+        area=area,
+        address="12 Lê Lợi",
+        transport="car",
+        arrival_date=TODAY - datetime.timedelta(days=days_ago),
+        channel=channel,
+        submitter_phone=person.phone,
+        verification_state=(
+            VerificationState.PENDING
+            if channel in ONLINE_CHANNELS
+            else VerificationState.NOT_REQUIRED
+        ),
+        **fields,
+    )
+    if created_days_ago is not None:
+        declaration.created_at = timezone.now() - datetime.timedelta(days=created_days_ago)
+    assess(declaration)
+    declaration.save()
+    return declaration
+
+
+@pytest.fixture
+def token_for(make_user):
+    def make(username, unit, tasks):
+        user = make_user(username, unit, tasks=tasks)
+        return user, ApiToken.issue(user, "test")[1]
+
+    return make
+
+
+@pytest.fixture
+def verifier(token_for, places):
+    return token_for("community.phunhuan", places.commune, [Task.COMMUNITY])[1]
+
+
+@pytest.fixture
+def cdc(token_for, places):
+    return token_for("cdc.phunhuan", places.commune, [Task.CDC])[1]
+
+
+@pytest.fixture
+def editor(token_for, places):
+    """CDC of the province: changes rules and epidemic areas."""
+    return token_for("cdc.tinh", places.province, [Task.CDC])
+
+
+@pytest.fixture
+def person(make_person, places):
+    return make_person(places.commune, full_name="Trần Thị Hoa", id_number="046190001234")
+
+
+@pytest.fixture
+def pending(person, places):
+    return declare(person, places.commune)
+
+
+def state(declaration):
+    declaration.refresh_from_db()
+    return declaration
+
+
+# The verification queue -------------------------------------------------------
+
+
+def test_the_queue_lists_pending_online_declarations_of_the_jurisdiction_oldest_first(
+    client, verifier, make_person, places
+):
+    old = declare(make_person(places.commune, "Lê Văn Cũ"), places.commune, created_days_ago=3)
+    new = declare(
+        make_person(places.commune, "Phạm Thị Mới"),
+        places.commune,
+        channel="app",
+        created_days_ago=1,
+        registration_kind="student",
+        student_code="SV001",
+        school="Đại học Huế",
+        sym_fever=True,
+    )
+    declare(make_person(places.commune, "Võ Tại Trạm"), places.commune, channel="walk_in")
+    declare(make_person(places.neighbour, "Hồ Hàng Xóm"), places.neighbour)
+    done = declare(make_person(places.commune, "Đã Xác Minh"), places.commune)
+    verification.verify_returned(done, actor=None, version=1, surveillance="self_monitoring")
+
+    response = get(client, f"{V}/queue", verifier)
+    assert response.status_code == 200, response.content
+    page = response.json()
+    assert page["total"] == 2 and (page["limit"], page["offset"]) == (50, 0)
+    assert [item["id"] for item in page["items"]] == [old.pk, new.pk]
+    item = page["items"][1]
+    assert item["full_name"] == "Phạm Thị Mới"
+    assert item["id_number"] != new.person.id_number  # masked in lists
+    assert item["id_number"][-3:] == new.person.id_number[-3:]
+    assert (item["registration_kind"], item["student_code"]) == ("student", "SV001")
+    assert item["area_code"] == places.commune.code
+    assert item["risk_colour"] == "yellow" and item["version"] == 1
+
+    def ids(**params):
+        response = get(client, f"{V}/queue", verifier, **params)
+        assert response.status_code == 200, response.content
+        return [item["id"] for item in response.json()["items"]]
+
+    assert ids(registration_kind="student") == [new.pk]
+    assert ids(channel="app") == [new.pk]
+    assert ids(risk_colour="yellow") == [new.pk]
+    assert ids(risk_colour="green") == [old.pk]
+    assert ids(q="pham thi") == [new.pk]
+    assert ids(q=old.code) == [old.pk]
+    assert ids(commune_code=places.commune.code) == [old.pk, new.pk]
+    assert ids(commune_code=places.neighbour.code) == []  # outside: nothing, not an error
+    assert ids(district_code=places.district.code) == [old.pk, new.pk]
+    two_days_ago = (TODAY - datetime.timedelta(days=2)).isoformat()
+    assert ids(date_from=two_days_ago) == [new.pk]
+    assert ids(limit=1, offset=1) == [new.pk]
+    assert get(client, f"{V}/queue", verifier, limit=1).json()["total"] == 2
+
+
+def test_the_queue_refuses_unknown_filter_values_by_name(client, verifier):
+    response = get(client, f"{V}/queue", verifier, risk_colour="purple", date_from="01/08/2021")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"risk_colour", "date_from"}
+    response = get(client, f"{V}/queue", verifier, limit="many")
+    assert response.status_code == 422
+    assert list(response.json()["error"]["fields"]) == ["limit"]
+
+
+def test_failed_verifications_have_their_own_list(client, verifier, pending):
+    response = post(
+        client, f"{V}/{pending.pk}/failed", {"version": 1, "reason": "Không có ở nhà"}, verifier
+    )
+    assert response.status_code == 200, response.content
+    assert get(client, f"{V}/queue", verifier).json()["total"] == 0
+    failed = get(client, f"{V}/queue", verifier, state="failed").json()
+    assert [item["id"] for item in failed["items"]] == [pending.pk]
+
+
+# Actions -----------------------------------------------------------------------
+
+
+def test_returned_records_the_surveillance_and_the_history(client, verifier, pending):
+    body = {
+        "version": 1,
+        "surveillance": "home_quarantine",
+        "start": TODAY.isoformat(),
+        "end": (TODAY + datetime.timedelta(days=14)).isoformat(),
+        "note": "Đã gặp tại nhà.",
+    }
+    response = post(client, f"{V}/{pending.pk}/returned", body, verifier)
+    assert response.status_code == 200, response.content
+    out = response.json()
+    assert out["verification_state"] == "returned"
+    assert out["surveillance"] == "home_quarantine"
+    assert out["surveillance_start"] == body["start"]
+    assert out["surveillance_end"] == body["end"]
+    assert out["version"] == 2 and out["id"] == pending.pk and out["code"] == pending.code
+    assert set(out) >= {"medical_state", "approval_state", "risk_colour", "risk_level"}
+    assert set(out) >= {"risk_reasons", "area_code"}
+    assert state(pending).verification_state == "returned"
+    event = DeclarationEvent.objects.get(declaration=pending)
+    assert (event.action, event.from_state, event.to_state) == (
+        "verify_returned",
+        "pending",
+        "returned",
+    )
+
+    history = get(client, f"{V}/{pending.pk}/history", verifier)
+    assert history.status_code == 200
+    assert history.json() == [
+        {
+            "at": history.json()[0]["at"],
+            "actor": "community.phunhuan",
+            "action": "verify_returned",
+            "label": history.json()[0]["label"],
+            "from_state": "pending",
+            "to_state": "returned",
+            "from_area_code": None,
+            "to_area_code": None,
+            "note": "Đã gặp tại nhà.",
+        }
+    ]
+    assert history.json()[0]["label"]
+    assert AuditEvent.objects.filter(
+        object_id=str(pending.pk), action="view", detail__history=True
+    ).exists()
+
+
+def test_an_unknown_surveillance_type_is_a_clear_error_and_changes_nothing(
+    client, verifier, pending
+):
+    response = post(
+        client, f"{V}/{pending.pk}/returned", {"version": 1, "surveillance": "holiday"}, verifier
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and error["message"]
+    assert error["fields"] == {"surveillance": [site_language("Choose a surveillance type.")]}
+    pending = state(pending)
+    assert (pending.verification_state, pending.surveillance, pending.version) == (
+        "pending",
+        "",
+        1,
+    )
+    assert not DeclarationEvent.objects.exists()
+
+
+def test_fields_of_the_wrong_type_or_missing_are_named(client, verifier, pending):
+    url = f"{V}/{pending.pk}/returned"
+    response = post(client, url, {"version": "two", "surveillance": "none"}, verifier)
+    assert response.status_code == 422
+    assert list(response.json()["error"]["fields"]) == ["version"]
+
+    response = post(client, url, {"start": "21/08/2021", "end": "2021-08-01"}, verifier)
+    fields = response.json()["error"]["fields"]
+    assert fields["version"] == fields["surveillance"] == [required()]
+    assert set(fields) == {"version", "surveillance", "start"}
+
+    response = post(
+        client,
+        url,
+        {"version": 1, "surveillance": "none", "start": "2021-08-21", "end": "2021-08-01"},
+        verifier,
+    )
+    assert response.json()["error"]["fields"] == {
+        "end": [site_language("The end date is before the start date.")]
+    }
+
+    # No body at all: every required field is named.
+    response = client.post(url, **bearer(verifier))
+    assert response.status_code in (400, 422)
+    response = client.post(url, content_type="application/json", **bearer(verifier))
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"version", "surveillance"}
+    response = client.post(url, "{nope", content_type="application/json", **bearer(verifier))
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
+    assert state(pending).version == 1
+
+
+def test_a_stale_version_is_409_with_who_changed_it(client, verifier, token_for, places, pending):
+    _user, colleague = token_for("police.phunhuan", places.commune, [Task.POLICE])
+    first = post(client, f"{V}/{pending.pk}/failed", {"version": 1, "reason": "Vắng"}, colleague)
+    assert first.status_code == 200
+    response = post(
+        client, f"{V}/{pending.pk}/returned", {"version": 1, "surveillance": "none"}, verifier
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "stale"
+    with translation.override(settings.LANGUAGE_CODE):
+        assert error["message"] == stale_message(state(pending))
+    assert "police.phunhuan" in error["message"]
+    assert state(pending).verification_state == "failed"
+
+
+def test_an_action_on_a_handled_declaration_is_409_already_handled(client, verifier, pending):
+    url = f"{V}/{pending.pk}/returned"
+    assert post(client, url, {"version": 1, "surveillance": "none"}, verifier).status_code == 200
+    response = post(client, f"{V}/{pending.pk}/failed", {"version": 2, "reason": "x"}, verifier)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_handled"
+    assert state(pending).verification_state == "returned"
+    assert DeclarationEvent.objects.count() == 1
+
+
+def test_a_reason_is_required_to_fail_a_verification(client, verifier, pending):
+    response = post(client, f"{V}/{pending.pk}/failed", {"version": 1, "reason": " "}, verifier)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {
+        "reason": [site_language("Give the reason the person could not be verified.")]
+    }
+    assert state(pending).verification_state == "pending"
+
+
+def test_a_transfer_moves_the_declaration_out_of_the_callers_reach(
+    client, verifier, token_for, places, pending
+):
+    url = f"{V}/{pending.pk}/transfer"
+    response = post(client, url, {"version": 1, "target_commune_code": "00001"}, verifier)
+    assert response.status_code == 422  # a commune of Hà Nội
+    assert list(response.json()["error"]["fields"]) == ["target_commune_code"]
+    response = post(client, url, {"version": 1, "target_commune_code": "nope"}, verifier)
+    assert list(response.json()["error"]["fields"]) == ["target_commune_code"]
+    response = post(
+        client, url, {"version": 1, "target_commune_code": places.commune.code}, verifier
+    )
+    assert response.json()["error"]["fields"] == {
+        "target_commune_code": [site_language("The declaration is already in this commune.")]
+    }
+
+    body = {"version": 1, "target_commune_code": places.neighbour.code, "note": "Ở nhà con"}
+    response = post(client, url, body, verifier)
+    assert response.status_code == 200, response.content
+    out = response.json()
+    assert (out["area_code"], out["verification_state"], out["version"]) == (
+        places.neighbour.code,
+        "pending",
+        2,
+    )
+    assert state(pending).area == places.neighbour
+
+    # Gone from the caller's queue and out of its reach...
+    assert get(client, f"{V}/queue", verifier).json()["total"] == 0
+    for action, body in [
+        ("returned", {"version": 2, "surveillance": "none"}),
+        ("failed", {"version": 2, "reason": "x"}),
+        ("transfer", {"version": 2, "target_commune_code": places.commune.code}),
+        ("approval", {"version": 2, "approve": True}),
+    ]:
+        response = post(client, f"{V}/{pending.pk}/{action}", body, verifier)
+        assert response.status_code == 404, action
+        assert response.json()["error"]["code"] == "not_found"
+    assert get(client, f"{V}/{pending.pk}/history", verifier).status_code == 404
+    # ...and in the right commune's queue, with where it came from in the history.
+    _user, neighbour = token_for("community.vinhninh", places.neighbour, [Task.COMMUNITY])
+    queue = get(client, f"{V}/queue", neighbour).json()
+    assert [item["id"] for item in queue["items"]] == [pending.pk]
+    history = get(client, f"{V}/{pending.pk}/history", neighbour).json()
+    assert (history[0]["from_area_code"], history[0]["to_area_code"]) == (
+        places.commune.code,
+        places.neighbour.code,
+    )
+    assert history[0]["note"] == "Ở nhà con"
+    assert state(pending).version == 2
+
+
+def test_approval_approves_or_rejects_with_a_reason(client, verifier, make_person, places):
+    first = declare(make_person(places.commune), places.commune)
+    second = declare(make_person(places.commune), places.commune)
+    for declaration in (first, second):
+        verification.request_approval(declaration)
+
+    response = post(client, f"{V}/{first.pk}/approval", {"version": 2, "approve": True}, verifier)
+    assert response.status_code == 200, response.content
+    assert response.json()["approval_state"] == "approved"
+
+    url = f"{V}/{second.pk}/approval"
+    response = post(client, url, {"version": 2, "approve": False}, verifier)
+    assert response.json()["error"]["fields"] == {
+        "reason": [site_language("Give the reason for the rejection.")]
+    }
+    response = post(client, url, {"version": 2}, verifier)
+    assert response.json()["error"]["fields"] == {"approve": [required()]}
+    response = post(client, url, {"version": 2, "approve": False, "reason": "Thiếu giấy"}, verifier)
+    assert response.json()["approval_state"] == "rejected"
+
+    response = post(client, url, {"version": 3, "approve": True}, verifier)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_handled"
+
+
+def test_task_groups_and_jurisdiction_decide_who_acts(
+    client, token_for, make_person, places, pending
+):
+    _user, leader = token_for("leader.phunhuan", places.commune, [Task.LEADER])
+    _user, establishment = token_for("hotel.phunhuan", places.commune, [Task.ESTABLISHMENT])
+    _user, far = token_for("community.far", places.far, [Task.COMMUNITY])
+    body = {"version": 1, "surveillance": "none"}
+
+    response = post(client, f"{V}/{pending.pk}/returned", body, leader)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    assert get(client, f"{V}/queue", leader).status_code == 200  # reading is for all staff
+    assert get(client, f"{V}/queue", establishment).status_code == 403
+    assert get(client, f"{T}/queue", establishment).status_code == 403
+    assert get(client, f"{V}/{pending.pk}/history", establishment).status_code == 403
+
+    for action in ("returned", "failed", "transfer", "approval"):
+        response = post(client, f"{V}/{pending.pk}/{action}", body, far)
+        assert response.status_code == 404, action
+    assert get(client, f"{V}/{pending.pk}/history", far).status_code == 404
+    assert get(client, f"{V}/queue", far).json()["total"] == 0
+    assert post(client, f"{V}/999999/returned", body, far).status_code == 404
+    assert state(pending).version == 1
+    assert client.get(f"{V}/queue").status_code == 401
+
+
+# Triage -----------------------------------------------------------------------
+
+
+def test_the_triage_queue_counts_each_colour_in_one_query(client, cdc, make_person, places):
+    def flagged(**answers):
+        return declare(make_person(places.commune), places.commune, **answers)
+
+    red = flagged(sym_fever=True, sym_cough=True, exp_case_contact=True)
+    orange = flagged(sym_breathing=True)
+    yellow = flagged(sym_cough=True)
+    flagged()  # green: not flagged
+    declare(make_person(places.neighbour), places.neighbour, sym_fever=True)
+    assert [d.risk_colour for d in (red, orange, yellow)] == ["red", "orange", "yellow"]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, f"{T}/queue", cdc)
+    assert response.status_code == 200, response.content
+    page = response.json()
+    assert page["counts"] == {"green": 0, "yellow": 1, "orange": 1, "red": 1}
+    assert page["total"] == 3
+    assert [item["id"] for item in page["items"]] == [red.pk, orange.pk, yellow.pk]
+    assert page["items"][0]["yes_answers"] == ["exp_case_contact", "sym_fever", "sym_cough"]
+    assert page["items"][0]["risk_reasons"]
+    counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counting) == 1
+
+    only_red = get(client, f"{T}/queue", cdc, colour="red").json()
+    assert only_red["counts"] == page["counts"]
+    assert only_red["total"] == 1 and [i["id"] for i in only_red["items"]] == [red.pk]
+    assert get(client, f"{T}/queue", cdc, colour="blue").status_code == 422
+
+
+def test_medical_verification_records_the_result(client, cdc, token_for, make_person, places):
+    flagged = declare(make_person(places.commune), places.commune, sym_fever=True)
+    url = f"{T}/{flagged.pk}/medical"
+    body = {
+        "version": 1,
+        "symptoms_confirmed": True,
+        "surveillance": "concentrated",
+        "start": TODAY.isoformat(),
+        "end": (TODAY + datetime.timedelta(days=14)).isoformat(),
+        "note": "Sốt 38.5",
+    }
+    _user, community = token_for("community.phunhuan", places.commune, [Task.COMMUNITY])
+    assert post(client, url, body, community).status_code == 403
+
+    response = post(client, url, {**body, "surveillance": "spa"}, cdc)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {
+        "surveillance": [site_language("Choose a surveillance type.")]
+    }
+    response = post(client, url, {**body, "start": None, "end": None}, cdc)
+    assert response.json()["error"]["fields"] == {"start": [site_language("Enter the start date.")]}
+    response = post(client, url, {"version": 1, "surveillance": "none"}, cdc)
+    assert response.json()["error"]["fields"] == {"symptoms_confirmed": [required()]}
+    assert post(client, url, {**body, "version": 7}, cdc).json()["error"]["code"] == "stale"
+    assert state(flagged).medical_state == "pending"
+
+    response = post(client, url, body, cdc)
+    assert response.status_code == 200, response.content
+    out = response.json()
+    assert (out["medical_state"], out["surveillance"], out["version"]) == (
+        "verified",
+        "concentrated",
+        2,
+    )
+    event = DeclarationEvent.objects.get(declaration=flagged)
+    assert event.data["symptoms_confirmed"] is True
+    assert get(client, f"{T}/queue", cdc).json()["total"] == 0
+
+    response = post(client, url, {**body, "version": 2}, cdc)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_handled"
+
+    far = declare(make_person(places.far), places.far, sym_fever=True)
+    assert post(client, f"{T}/{far.pk}/medical", body, cdc).status_code == 404
+
+
+# Rules, epidemic areas and jobs ------------------------------------------------
+
+
+def test_every_staff_user_reads_the_rules_bands_and_facts(client, cdc, editor):
+    response = get(client, f"{T}/rules", cdc)
+    assert response.status_code == 200
+    out = response.json()
+    assert out["editable"] is False
+    assert [band["colour"] for band in out["bands"]] == ["green", "yellow", "orange", "red"]
+    assert [fact["key"] for fact in out["facts"]] == list(FACTS)
+    assert all(fact["label"] for fact in out["facts"])
+    assert len(out["rules"]) == RiskRule.objects.count() > 0
+    assert get(client, f"{T}/rules", editor[1]).json()["editable"] is True
+
+
+def test_a_new_rule_reevaluates_the_colours_through_a_job(client, editor, cdc, make_person, places):
+    user, token = editor
+    tired = declare(make_person(places.commune), places.commune, sym_fatigue=True)
+    assert (tired.risk_colour, tired.medical_state) == ("green", "not_flagged")
+    body = {"label": "Mệt mỏi kéo dài", "facts": ["sym_fatigue"], "weight": 70, "min_level": 3}
+
+    response = post(client, f"{T}/rules", {**body, "facts": ["sym_fatigue", "tired"]}, token)
+    assert response.status_code == 422
+    assert list(response.json()["error"]["fields"]) == ["facts"]
+    assert "tired" in response.json()["error"]["fields"]["facts"][0]
+    response = post(
+        client, f"{T}/rules", {**body, "weight": -1, "min_level": 5, "label": " "}, token
+    )
+    assert set(response.json()["error"]["fields"]) == {"weight", "min_level", "label"}
+    response = post(client, f"{T}/rules", {**body, "facts": []}, token)
+    assert list(response.json()["error"]["fields"]) == ["facts"]
+    assert post(client, f"{T}/rules", body, cdc).status_code == 403  # a commune's CDC
+    assert not RiskRule.objects.filter(label=body["label"]).exists()
+    assert not Job.objects.exists()
+
+    response = post(client, f"{T}/rules", body, token)
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert out["rule"]["facts"] == ["sym_fatigue"] and out["rule"]["min_colour"] == "red"
+    assert out["rule"]["active"] is True
+    job = get(client, f"{T}/jobs/{out['job_id']}", token).json()
+    assert (job["state"], job["percent"], job["error"]) == ("done", 100, "")
+    assert job["total"] == job["done"] >= 1
+    tired = state(tired)
+    assert (tired.risk_colour, tired.medical_state) == ("red", "pending")
+    assert "Mệt mỏi kéo dài" in tired.risk_reasons
+    assert get(client, f"{T}/queue", cdc, colour="red").json()["total"] == 1
+
+
+def test_changing_a_rule_is_for_province_editors_and_others_get_404(
+    client, editor, cdc, token_for, make_person, places
+):
+    user, token = editor
+    rule = RiskRule.objects.get(facts=["sym_cough"])
+    coughing = declare(make_person(places.commune), places.commune, sym_cough=True)
+    assert coughing.risk_colour == "yellow"
+    url = f"{T}/rules/{rule.pk}"
+    body = {"label": rule.label, "facts": ["sym_cough"], "weight": 15, "min_level": 1}
+
+    # A commune's CDC, and the province's leader, may not: the rule "does not exist".
+    _leader, leader = token_for("leader.tinh", places.province, [Task.LEADER])
+    for other in (cdc, leader):
+        response = put(client, url, {**body, "active": False}, other)
+        assert response.status_code == 404
+    assert RiskRule.objects.get(pk=rule.pk).active
+    assert put(client, f"{T}/rules/999999", body, token).status_code == 404
+    assert client.get(url, **bearer(token)).status_code == 405
+
+    response = put(client, url, body, token)  # nothing changed: no job
+    assert response.status_code == 200
+    assert response.json()["job_id"] is None
+    response = put(client, url, {**body, "weight": -5}, token)
+    assert response.status_code == 422
+
+    response = put(client, url, {**body, "active": False}, token)
+    assert response.status_code == 200, response.content
+    assert response.json()["rule"]["active"] is False
+    assert Job.objects.get(pk=response.json()["job_id"]).state == "done"
+    coughing = state(coughing)
+    assert (coughing.risk_colour, coughing.medical_state) == ("green", "not_flagged")
+    assert AuditEvent.objects.filter(object_id=str(rule.pk), action="change").exists()
+
+
+def test_a_job_is_visible_only_to_its_creator(client, editor, token_for, places):
+    user, token = editor
+    _admin, admin = token_for("admin.tinh", places.province, [Task.ADMIN])
+    job = Job.objects.create(kind="reevaluate_risk", created_by=user)
+    assert get(client, f"{T}/jobs/{job.pk}", token).status_code == 200
+    response = get(client, f"{T}/jobs/{job.pk}", admin)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert get(client, f"{T}/jobs/999999", token).status_code == 404
+
+
+def test_an_epidemic_area_raises_the_risk_of_those_who_came_from_it(
+    client, editor, cdc, make_person, places
+):
+    user, token = editor
+    hanoi = AdminUnit.objects.active_tree().get(code="01")
+    commune_of_hanoi = AdminUnit.objects.active_tree().get(code="00001")
+    arrival = TODAY - datetime.timedelta(days=2)
+    traveller = declare(
+        make_person(places.commune), places.commune, departure_unit=commune_of_hanoi, days_ago=2
+    )
+    assert traveller.risk_colour == "green"
+    body = {"unit_code": "01", "start": (arrival - datetime.timedelta(days=5)).isoformat()}
+
+    response = post(client, f"{T}/epidemic-areas", {**body, "end": "2000-01-01"}, token)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {
+        "end": [site_language("The end date is before the start date.")]
+    }
+    response = post(client, f"{T}/epidemic-areas", {"unit_code": "nowhere"}, token)
+    assert set(response.json()["error"]["fields"]) == {"unit_code", "start"}
+    assert post(client, f"{T}/epidemic-areas", body, cdc).status_code == 403
+    assert not EpidemicArea.objects.exists()
+
+    response = post(client, f"{T}/epidemic-areas", {**body, "note": "Chỉ thị 16"}, token)
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert (out["area"]["unit_code"], out["area"]["unit_name"]) == ("01", hanoi.name)
+    assert out["area"]["current"] is True and out["area"]["end"] is None
+    assert get(client, f"{T}/jobs/{out['job_id']}", token).json()["state"] == "done"
+    traveller = state(traveller)
+    assert traveller.risk_colour != "green" and traveller.medical_state == "pending"
+
+    listed = get(client, f"{T}/epidemic-areas", cdc).json()
+    assert [a["unit_code"] for a in listed] == ["01"] and listed[0]["note"] == "Chỉ thị 16"
+
+
+# The document -----------------------------------------------------------------
+
+
+def test_the_openapi_document_describes_every_operation_with_examples(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    operations = {
+        (method.upper(), path): op
+        for path, item in doc["paths"].items()
+        if path.startswith((V, T))
+        for method, op in item.items()
+    }
+    assert set(operations) == {
+        ("GET", f"{V}/queue"),
+        ("POST", f"{V}/{{declaration_id}}/returned"),
+        ("POST", f"{V}/{{declaration_id}}/failed"),
+        ("POST", f"{V}/{{declaration_id}}/transfer"),
+        ("POST", f"{V}/{{declaration_id}}/approval"),
+        ("GET", f"{V}/{{declaration_id}}/history"),
+        ("GET", f"{T}/queue"),
+        ("POST", f"{T}/{{declaration_id}}/medical"),
+        ("GET", f"{T}/rules"),
+        ("POST", f"{T}/rules"),
+        ("PUT", f"{T}/rules/{{rule_id}}"),
+        ("GET", f"{T}/jobs/{{job_id}}"),
+        ("GET", f"{T}/epidemic-areas"),
+        ("POST", f"{T}/epidemic-areas"),
+    }
+    for key, op in operations.items():
+        assert op["summary"] and op["description"], key
+        ok = str(min(int(code) for code in op["responses"] if code.startswith("2")))
+        assert op["responses"][ok]["content"]["application/json"]["example"] is not None, key
+        if key[0] in ("POST", "PUT"):
+            body = op["requestBody"]["content"]["application/json"]
+            assert body["example"] and body["schema"], key
+        assert all(p.get("example") is not None for p in op.get("parameters", [])), key
+    returned = operations[("POST", f"{V}/{{declaration_id}}/returned")]
+    schema = returned["requestBody"]["content"]["application/json"]["schema"]
+    assert "home_quarantine" in schema["properties"]["surveillance"]["enum"]

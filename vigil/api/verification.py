@@ -1,0 +1,847 @@
+"""Verification of arrivals at the home commune through the API (R-V1..R-V5, R-N5).
+
+Staff (the API's default auth: personal token or browser session) read the
+queue of online declarations waiting for verification in their jurisdiction and
+record the outcome of each: returned to the locality with a surveillance type,
+could not verify, transferred to the right commune, or the decision on a
+registration to return. Every action goes through vigil.verification.services,
+so the API refuses exactly what the pages refuse.
+
+Each action sends the `version` of the declaration as it was read: when someone
+changed it since, nothing is saved and the answer is 409 `stale`; when the
+declaration was already verified (or decided), 409 `already_handled`.
+
+The body of an action is read by the view itself (`read_body`), after the
+declaration was found in the caller's jurisdiction: parsed by ninja before the
+view, a malformed or empty body would answer 400 or 422 where a declaration
+outside the jurisdiction must answer 404. Every field is optional to the schema;
+the view names the missing ones, and the service judges the values, with the
+messages the pages show.
+
+The helpers at the top (state output, error mapping, dates) are shared with the
+triage router.
+"""
+
+import datetime
+import json
+import re
+
+import pydantic
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Path, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as RequestInvalid
+
+from vigil.accounts.models import Task
+from vigil.api.declarations import ErrorOut
+from vigil.areas.models import AdminUnit
+from vigil.audit.services import Action, log, stale_message
+from vigil.core.modules import STAFF
+from vigil.core.scope import get_for_user
+from vigil.declarations.filters import keyword_q, local_midnight
+from vigil.declarations.models import (
+    ONLINE_CHANNELS,
+    Declaration,
+    DeclarationEvent,
+    RegistrationKind,
+    RiskColour,
+    Surveillance,
+    VerificationState,
+)
+from vigil.declarations.services import StaleDeclaration
+from vigil.declarations.transitions import TransitionRefused
+from vigil.verification import services
+
+router = Router(tags=["verification"])
+
+# Task groups that verify arrivals at the home commune (§II.4.2.2) and decide
+# registrations to return (R-V4).
+VERIFY_TASKS = (
+    Task.COMMUNITY,
+    Task.POLICE,
+    Task.DIGITISATION,
+    Task.MILITARY,
+    Task.HEALTH_STATION,
+    Task.ADMIN,
+)
+PAGE_DEFAULT = 50
+PAGE_MAX = 200
+NOTE_MAX = 1000
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+OPTIONAL_BODY = Body(None)
+DECLARATION_PATH = Path(..., description="The declaration's `id`.", example=42)
+
+# Service field names -> the API's field names.
+SERVICE_FIELDS = {
+    "surveillance_start": "start",
+    "surveillance_end": "end",
+    "target": "target_commune_code",
+}
+
+
+# Shared helpers -----------------------------------------------------------
+
+
+def error(request, status, code, message, fields=None):
+    # Imported here: vigil.api.api imports this module while it is being built.
+    from vigil.api.api import error as api_error
+
+    return api_error(request, status, code, message, fields)
+
+
+def invalid(request, fields):
+    return error(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+def require(user, tasks):
+    if not user.has_task(*tasks):
+        raise PermissionDenied
+
+
+def source(label):
+    """A lazy label's English source text, for the OpenAPI document."""
+    with translation.override(None):
+        return str(label)
+
+
+def enum(choices):
+    """The allowed values, for the document only: the action checks them."""
+    return {"enum": [value for value, _label in choices]}
+
+
+def one_of(choices):
+    """The allowed values of a query parameter, for the document."""
+    return "One of " + ", ".join(f"`{value}`" for value, _label in choices) + "."
+
+
+def body_example(example):
+    return {"requestBody": {"content": {"application/json": {"example": example}}}}
+
+
+def response_example(example, status=200):
+    return {"responses": {status: {"content": {"application/json": {"example": example}}}}}
+
+
+def examples(request_body=None, response=None, status=200, schema=None):
+    """Examples of an operation; with `schema`, its body is read by `read_body`."""
+    out = {}
+    if request_body is not None:
+        out.update(body_doc(schema, request_body) if schema else body_example(request_body))
+    if response is not None:
+        out.update(response_example(response, status))
+    return out
+
+
+def body_doc(schema, example, named=None):
+    """The request body of an operation that reads it with `read_body`."""
+    content = {"schema": schema.model_json_schema(), "example": example}
+    if named:
+        content["examples"] = named
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+
+
+def read_body(request, schema):
+    """The JSON body as `schema` (an empty body is an empty object).
+
+    Call it once the record is known to be in scope. Errors take the API's
+    usual shape: 400 for a body that is not JSON, 422 with the fields for
+    values of the wrong type.
+    """
+    data = {}
+    if request.body.strip():
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            raise HttpError(400, _("The request body is not valid JSON.")) from None
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise RequestInvalid(
+            [
+                {"loc": ("body", "payload", *e["loc"]), "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors(include_url=False)
+            ]
+        ) from None
+
+
+def iso_date(value, name, errors):
+    """A date from 'YYYY-MM-DD' (None when empty); another spelling is an error on `name`."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if ISO_DATE.match(value):
+            return datetime.date.fromisoformat(value)
+    except ValueError:
+        pass
+    errors[name] = [str(forms.DateField.default_error_messages["invalid"])]
+    return None
+
+
+def required_error():
+    return str(forms.Field.default_error_messages["required"])
+
+
+def choice(value, choices, name, errors):
+    """`value` when it is one of `choices` (or empty), else an error on `name`."""
+    if value in (None, ""):
+        return None
+    if value not in {v for v, _label in choices}:
+        message = forms.ChoiceField.default_error_messages["invalid_choice"]
+        errors[name] = [str(message) % {"value": value}]
+        return None
+    return value
+
+
+def text(value, name, errors, max_length=NOTE_MAX):
+    """Free text, stripped; longer than `max_length` is an error on `name`."""
+    value = (value or "").strip()
+    try:
+        MaxLengthValidator(max_length)(value)
+    except ValidationError as exc:
+        errors[name] = exc.messages
+    return value
+
+
+def page_bounds(limit, offset):
+    return max(1, min(limit, PAGE_MAX)), max(0, offset)
+
+
+def service_fields(exc):
+    """A service's ValidationError as the API's {field: [messages]}."""
+    if hasattr(exc, "error_dict"):
+        return {SERVICE_FIELDS.get(name, name): msgs for name, msgs in exc.message_dict.items()}
+    return {"__all__": exc.messages}
+
+
+def run_action(request, action, declaration, **kwargs):
+    """Run a state-changing service; its refusals become the API's errors."""
+    try:
+        updated = action(declaration, actor=request.auth, **kwargs)
+    except ValidationError as exc:
+        return invalid(request, service_fields(exc))
+    except StaleDeclaration as exc:
+        message = stale_message(exc.current)
+        return error(request, 409, "stale", message, {"version": [message]})
+    except TransitionRefused as exc:
+        return error(request, 409, "already_handled", exc.message)
+    return state_out(updated)
+
+
+def scoped(request, declaration_id):
+    return get_for_user(Declaration.objects.select_related("area"), request.auth, pk=declaration_id)
+
+
+class DeclarationStateOut(Schema):
+    id: int
+    code: str
+    verification_state: str
+    medical_state: str
+    approval_state: str = Field(..., description="Empty when no approval was requested.")
+    surveillance: str = Field(..., description="Empty until a surveillance type is decided.")
+    surveillance_start: datetime.date | None
+    surveillance_end: datetime.date | None
+    risk_colour: str
+    risk_level: int
+    risk_reasons: list[str] = Field(..., description="Labels of the rules that matched.")
+    area_code: str = Field(..., description="The commune the declaration belongs to now.")
+    area_name: str
+    version: int = Field(..., description="Send it back with the next action.")
+
+
+def state_out(declaration):
+    return {
+        "id": declaration.pk,
+        "code": declaration.code,
+        "verification_state": declaration.verification_state,
+        "medical_state": declaration.medical_state,
+        "approval_state": declaration.approval_state,
+        "surveillance": declaration.surveillance,
+        "surveillance_start": declaration.surveillance_start,
+        "surveillance_end": declaration.surveillance_end,
+        "risk_colour": declaration.risk_colour,
+        "risk_level": declaration.risk_level,
+        "risk_reasons": list(declaration.risk_reasons or []),
+        "area_code": declaration.area.code,
+        "area_name": declaration.area.name,
+        "version": declaration.version,
+    }
+
+
+EXAMPLE_STATE = {
+    "id": 42,
+    "code": "7KX3M9QA",
+    "verification_state": "returned",
+    "medical_state": "pending",
+    "approval_state": "",
+    "surveillance": "home_quarantine",
+    "surveillance_start": "2021-08-21",
+    "surveillance_end": "2021-09-03",
+    "risk_colour": "yellow",
+    "risk_level": 1,
+    "risk_reasons": ["Ho"],
+    "area_code": "19789",
+    "area_name": "Phường Phú Nhuận",
+    "version": 3,
+}
+STATE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS_TEXT = (
+    " Errors: 403 when the caller's task groups do not allow the action; 404 outside "
+    "the caller's jurisdiction; 409 `stale` when the declaration changed since `version` "
+    "was read (read it again); 409 `already_handled` when its state no longer allows the "
+    "action; 422 `invalid` with the messages per field. Nothing is changed on an error."
+)
+
+VERSION_FIELD = Field(
+    None,
+    description="The `version` of the declaration as it was read. Required.",
+    json_schema_extra={"example": 2},
+)
+SURVEILLANCE_DESCRIPTION = "Required. " + "; ".join(
+    f"`{value}`: {source(label)}" for value, label in Surveillance.choices
+)
+
+
+def surveillance_field():
+    return Field(
+        None, description=SURVEILLANCE_DESCRIPTION, json_schema_extra=enum(Surveillance.choices)
+    )
+
+
+def date_field(description):
+    return Field(None, description=description, json_schema_extra={"format": "date"})
+
+
+# The queue ----------------------------------------------------------------
+
+
+class QueueItemOut(Schema):
+    id: int
+    code: str
+    full_name: str
+    id_number: str = Field(..., description="Masked; the declaration itself shows it whole.")
+    phone: str = Field(..., description="Masked.")
+    birth_year: int | None
+    registration_kind: str
+    student_code: str
+    school: str
+    channel: str
+    area_code: str
+    area_name: str
+    address: str
+    departure: str = Field(..., description="Departure unit, or country and place abroad.")
+    arrival_date: datetime.date
+    created_at: datetime.datetime
+    verification_state: str
+    approval_state: str
+    risk_colour: str
+    risk_level: int
+    version: int
+
+
+class QueueOut(Schema):
+    total: int = Field(..., description="How many declarations match, on every page.")
+    limit: int
+    offset: int
+    items: list[QueueItemOut]
+
+
+def _departure(declaration):
+    if declaration.departure_unit is not None:
+        return declaration.departure_unit.name
+    country = declaration.departure_country
+    place = declaration.departure_place
+    return f"{country.name} – {place}" if place else country.name
+
+
+def _queue_item(d):
+    person = d.person
+    return {
+        "id": d.pk,
+        "code": d.code,
+        "full_name": person.full_name,
+        "id_number": person.masked_id_number,
+        "phone": person.masked_phone,
+        "birth_year": person.birth_year,
+        "registration_kind": d.registration_kind,
+        "student_code": d.student_code,
+        "school": d.school,
+        "channel": d.channel,
+        "area_code": d.area.code,
+        "area_name": d.area.name,
+        "address": d.address,
+        "departure": _departure(d),
+        "arrival_date": d.arrival_date,
+        "created_at": d.created_at,
+        "verification_state": d.verification_state,
+        "approval_state": d.approval_state,
+        "risk_colour": d.risk_colour,
+        "risk_level": d.risk_level,
+        "version": d.version,
+    }
+
+
+def list_queryset(user):
+    return (
+        Declaration.objects.visible_to(user)
+        .select_related("person", "area", "departure_unit", "departure_country")
+        .defer("external_payload")
+    )
+
+
+DATE_ON = (("created", "declaration"), ("arrival", "arrival"))
+
+
+def common_filters(qs, errors, *, district_code, commune_code, q, date_on, date_from, date_to):
+    """The filters both queues share (R-V1): place, keyword and dates.
+
+    `qs` is already scoped: a district or commune outside the jurisdiction
+    simply matches nothing.
+    """
+    if district_code:
+        qs = qs.filter(area__parent__code=district_code.strip())
+    if commune_code:
+        qs = qs.filter(area__code=commune_code.strip())
+    if q and q.strip():
+        qs = qs.filter(keyword_q(q.strip()))
+    on = choice(date_on, DATE_ON, "date_on", errors) or "created"
+    start = iso_date(date_from, "date_from", errors)
+    end = iso_date(date_to, "date_to", errors)
+    if on == "arrival":
+        if start:
+            qs = qs.filter(arrival_date__gte=start)
+        if end:
+            qs = qs.filter(arrival_date__lte=end)
+    else:
+        if start:
+            qs = qs.filter(created_at__gte=local_midnight(start))
+        if end:
+            qs = qs.filter(created_at__lt=local_midnight(end + datetime.timedelta(days=1)))
+    return qs
+
+
+DISTRICT_QUERY = Query(None, description="Code of a district.", example="474")
+COMMUNE_QUERY = Query(None, description="Code of a commune.", example="19789")
+KEYWORD_QUERY = Query(
+    None, description="Words of the name, or the whole ID number, phone or code.", example="an"
+)
+DATE_ON_QUERY = Query(
+    None,
+    description="Which date the range applies to: `created` (default) or `arrival`.",
+    example="arrival",
+)
+DATE_FROM_QUERY = Query(None, description="YYYY-MM-DD, included.", example="2021-08-01")
+DATE_TO_QUERY = Query(None, description="YYYY-MM-DD, included.", example="2021-08-31")
+LIMIT_QUERY = Query(PAGE_DEFAULT, description=f"Page size, 1..{PAGE_MAX}.", example=50)
+OFFSET_QUERY = Query(0, description="Rows skipped before the page.", example=50)
+
+QUEUE_STATES = (
+    (VerificationState.PENDING, VerificationState.PENDING.label),
+    (VerificationState.FAILED, VerificationState.FAILED.label),
+)
+ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
+
+
+@router.get(
+    "/queue",
+    response={200: QueueOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Arrivals waiting for verification",
+    description=(
+        "Online declarations (app and public web) of the caller's jurisdiction that are not "
+        "verified yet (R-V1), oldest first. `state=failed` lists those that could not be "
+        "verified instead, for the competent authority (R-V3). Filters: `district_code`, "
+        "`commune_code`, `registration_kind` (e.g. `student`, `medical` for the special "
+        "queues), `channel`, `risk_colour`, `q` (name words, ID number, phone or code), and "
+        "a date range `date_from`..`date_to` (YYYY-MM-DD) on the date of declaration or, "
+        "with `date_on=arrival`, of arrival. `total` counts every match; page with `limit` "
+        f"(at most {PAGE_MAX}) and `offset`. ID numbers and phones are masked."
+    ),
+    url_name="verification_queue",
+    openapi_extra=response_example(
+        {
+            "total": 1,
+            "limit": 50,
+            "offset": 0,
+            "items": [
+                {
+                    "id": 42,
+                    "code": "7KX3M9QA",
+                    "full_name": "Nguyễn Văn An",
+                    "id_number": "04•••••••234",
+                    "phone": "090••••456",
+                    "birth_year": 1990,
+                    "registration_kind": "return_home",
+                    "student_code": "",
+                    "school": "",
+                    "channel": "app",
+                    "area_code": "19789",
+                    "area_name": "Phường Phú Nhuận",
+                    "address": "12 Nguyễn Huệ",
+                    "departure": "Phường Phúc Xá",
+                    "arrival_date": "2021-08-20",
+                    "created_at": "2021-08-20T08:15:00+07:00",
+                    "verification_state": "pending",
+                    "approval_state": "",
+                    "risk_colour": "yellow",
+                    "risk_level": 1,
+                    "version": 1,
+                }
+            ],
+        }
+    ),
+)
+def queue(
+    request,
+    state: str = Query("pending", description="`pending` or `failed`.", example="pending"),
+    district_code: str | None = DISTRICT_QUERY,
+    commune_code: str | None = COMMUNE_QUERY,
+    registration_kind: str | None = Query(
+        None, description=one_of(RegistrationKind.choices), example="student"
+    ),
+    channel: str | None = Query(None, description=one_of(ONLINE), example="app"),
+    risk_colour: str | None = Query(None, description=one_of(RiskColour.choices), example="red"),
+    q: str | None = KEYWORD_QUERY,
+    date_on: str | None = DATE_ON_QUERY,
+    date_from: str | None = DATE_FROM_QUERY,
+    date_to: str | None = DATE_TO_QUERY,
+    limit: int = LIMIT_QUERY,
+    offset: int = OFFSET_QUERY,
+):
+    require(request.auth, STAFF)
+    errors = {}
+    state = choice(state, QUEUE_STATES, "state", errors) or VerificationState.PENDING
+    kind = choice(registration_kind, RegistrationKind.choices, "registration_kind", errors)
+    channel = choice(channel, ONLINE, "channel", errors)
+    colour = choice(risk_colour, RiskColour.choices, "risk_colour", errors)
+    qs = list_queryset(request.auth).filter(
+        verification_state=state, channel__in=[c.value for c in ONLINE_CHANNELS]
+    )
+    qs = common_filters(
+        qs,
+        errors,
+        district_code=district_code,
+        commune_code=commune_code,
+        q=q,
+        date_on=date_on,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    if errors:
+        return invalid(request, errors)
+    filters = Q()
+    if kind:
+        filters &= Q(registration_kind=kind)
+    if channel:
+        filters &= Q(channel=channel)
+    if colour:
+        filters &= Q(risk_colour=colour)
+    qs = qs.filter(filters).order_by("created_at", "id")
+    limit, offset = page_bounds(limit, offset)
+    return {
+        "total": qs.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": [_queue_item(d) for d in qs[offset : offset + limit]],
+    }
+
+
+# Actions ------------------------------------------------------------------
+
+
+class ReturnedIn(Schema):
+    version: int | None = VERSION_FIELD
+    surveillance: str | None = surveillance_field()
+    start: str | None = date_field("YYYY-MM-DD: surveillance from.")
+    end: str | None = date_field("YYYY-MM-DD: surveillance until; not before `start`.")
+    note: str | None = Field("", description=f"At most {NOTE_MAX} characters.")
+
+
+class FailedIn(Schema):
+    version: int | None = VERSION_FIELD
+    reason: str | None = Field(None, description="Why the person could not be verified. Required.")
+
+
+class TransferIn(Schema):
+    version: int | None = VERSION_FIELD
+    target_commune_code: str | None = Field(
+        None,
+        description=(
+            "Code of the commune of the province the person actually went to "
+            "(GET /api/v1/areas/units). Required."
+        ),
+    )
+    note: str | None = ""
+
+
+class ApprovalIn(Schema):
+    version: int | None = VERSION_FIELD
+    approve: bool | None = Field(None, description="true to approve, false to reject. Required.")
+    reason: str | None = Field("", description="Required to reject.")
+
+
+def check_version(payload, errors):
+    if payload.version is None:
+        errors["version"] = [required_error()]
+
+
+def check_surveillance(payload, errors):
+    """Missing is reported with the other missing fields; the service judges the value."""
+    if not (payload.surveillance or "").strip():
+        errors["surveillance"] = [required_error()]
+
+
+@router.post(
+    "/{int:declaration_id}/returned",
+    response={200: DeclarationStateOut, **STATE_ERRORS},
+    summary="Verified: the person returned to the locality",
+    description=(
+        '"Đã về địa phương" (R-V2): the staff met the person at home. A surveillance type '
+        "is required, with the dates it applies (`start`, `end`, YYYY-MM-DD). Only a "
+        "declaration waiting for verification can be verified. The change is recorded in "
+        "the declaration's history." + ERRORS_TEXT
+    ),
+    url_name="verification_returned",
+    openapi_extra=examples(
+        {
+            "version": 2,
+            "surveillance": "home_quarantine",
+            "start": "2021-08-21",
+            "end": "2021-09-03",
+            "note": "Đã gặp tại nhà.",
+        },
+        EXAMPLE_STATE,
+        schema=ReturnedIn,
+    ),
+)
+def returned(request, declaration_id: int = DECLARATION_PATH):
+    require(request.auth, VERIFY_TASKS)
+    declaration = scoped(request, declaration_id)
+    payload = read_body(request, ReturnedIn)
+    errors = {}
+    check_version(payload, errors)
+    check_surveillance(payload, errors)
+    start = iso_date(payload.start, "start", errors)
+    end = iso_date(payload.end, "end", errors)
+    note = text(payload.note, "note", errors)
+    if errors:
+        return invalid(request, errors)
+    return run_action(
+        request,
+        services.verify_returned,
+        declaration,
+        version=payload.version,
+        surveillance=(payload.surveillance or "").strip(),
+        start=start,
+        end=end,
+        note=note,
+    )
+
+
+@router.post(
+    "/{int:declaration_id}/failed",
+    response={200: DeclarationStateOut, **STATE_ERRORS},
+    summary="Could not verify",
+    description=(
+        '"Không xác minh được" (R-V2): the declaration leaves the queue for the list of '
+        "failed verifications (GET /queue?state=failed). The reason is required." + ERRORS_TEXT
+    ),
+    url_name="verification_failed",
+    openapi_extra=examples(
+        {"version": 2, "reason": "Không có ở địa chỉ đã khai, không liên lạc được."},
+        {**EXAMPLE_STATE, "verification_state": "failed", "surveillance": ""},
+        schema=FailedIn,
+    ),
+)
+def failed(request, declaration_id: int = DECLARATION_PATH):
+    require(request.auth, VERIFY_TASKS)
+    declaration = scoped(request, declaration_id)
+    payload = read_body(request, FailedIn)
+    errors = {}
+    check_version(payload, errors)
+    reason = text(payload.reason, "reason", errors)
+    if errors:
+        return invalid(request, errors)
+    return run_action(
+        request, services.verify_failed, declaration, version=payload.version, reason=reason
+    )
+
+
+@router.post(
+    "/{int:declaration_id}/transfer",
+    response={200: DeclarationStateOut, **STATE_ERRORS},
+    summary="Transfer to another commune",
+    description=(
+        '"Chuyển địa bàn" (R-V2): the person lives in another commune of the province. The '
+        "declaration moves to that commune's queue, still waiting for verification, and "
+        "leaves the caller's: when the new commune is outside the caller's jurisdiction, "
+        "the declaration answers 404 to the caller from then on." + ERRORS_TEXT
+    ),
+    url_name="verification_transfer",
+    openapi_extra=examples(
+        {"version": 2, "target_commune_code": "19777", "note": "Ở với con tại Vĩnh Ninh."},
+        {
+            **EXAMPLE_STATE,
+            "verification_state": "pending",
+            "surveillance": "",
+            "surveillance_start": None,
+            "surveillance_end": None,
+            "area_code": "19777",
+            "area_name": "Phường Vĩnh Ninh",
+        },
+        schema=TransferIn,
+    ),
+)
+def transfer(request, declaration_id: int = DECLARATION_PATH):
+    require(request.auth, VERIFY_TASKS)
+    declaration = scoped(request, declaration_id)
+    payload = read_body(request, TransferIn)
+    errors = {}
+    check_version(payload, errors)
+    code = (payload.target_commune_code or "").strip()
+    if not code:
+        errors["target_commune_code"] = [required_error()]
+    note = text(payload.note, "note", errors)
+    if errors:
+        return invalid(request, errors)
+    # An unknown code goes to the service as None: it says what is expected.
+    target = AdminUnit.objects.active_tree().filter(code=code).first()
+    return run_action(
+        request,
+        services.transfer,
+        declaration,
+        version=payload.version,
+        target=target,
+        note=note,
+    )
+
+
+@router.post(
+    "/{int:declaration_id}/approval",
+    response={200: DeclarationStateOut, **STATE_ERRORS},
+    summary="Approve or reject a registration to return",
+    description=(
+        '"Duyệt đăng ký về địa phương" (R-V4): the locality decides on a registration '
+        "waiting for approval (`approval_state` `pending`). A rejection needs a reason."
+        + ERRORS_TEXT
+    ),
+    url_name="verification_approval",
+    openapi_extra={
+        **body_doc(
+            ApprovalIn,
+            {"version": 1, "approve": True, "reason": ""},
+            {
+                "approve": {
+                    "summary": "Approve",
+                    "value": {"version": 1, "approve": True, "reason": ""},
+                },
+                "reject": {
+                    "summary": "Reject",
+                    "value": {
+                        "version": 1,
+                        "approve": False,
+                        "reason": "Chưa có giấy xét nghiệm âm tính.",
+                    },
+                },
+            },
+        ),
+        **response_example(
+            {
+                **EXAMPLE_STATE,
+                "verification_state": "pending",
+                "approval_state": "approved",
+                "surveillance": "",
+                "surveillance_start": None,
+                "surveillance_end": None,
+                "version": 2,
+            }
+        ),
+    },
+)
+def approval(request, declaration_id: int = DECLARATION_PATH):
+    require(request.auth, VERIFY_TASKS)
+    declaration = scoped(request, declaration_id)
+    payload = read_body(request, ApprovalIn)
+    errors = {}
+    check_version(payload, errors)
+    if payload.approve is None:
+        errors["approve"] = [required_error()]
+    reason = text(payload.reason, "reason", errors)
+    if errors:
+        return invalid(request, errors)
+    return run_action(
+        request,
+        services.decide_approval,
+        declaration,
+        version=payload.version,
+        approve=payload.approve,
+        reason=reason,
+    )
+
+
+# History ------------------------------------------------------------------
+
+
+class EventOut(Schema):
+    at: datetime.datetime
+    actor: str | None = Field(..., description="Username; null for the system.")
+    action: str
+    label: str
+    from_state: str
+    to_state: str
+    from_area_code: str | None = Field(..., description="Set on a transfer.")
+    to_area_code: str | None
+    note: str
+
+
+@router.get(
+    "/{int:declaration_id}/history",
+    response={200: list[EventOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Every change of state of a declaration",
+    description=(
+        "Who changed what, when, from which state to which, and why (R-V5): verifications, "
+        "transfers (with the communes), approvals and medical verifications, oldest first. "
+        "404 outside the caller's jurisdiction. Each read is logged in the audit trail."
+    ),
+    url_name="verification_history",
+    openapi_extra=response_example(
+        [
+            {
+                "at": "2021-08-21T09:30:00+07:00",
+                "actor": "community.phunhuan",
+                "action": "verify_returned",
+                "label": "Verified: returned to the locality",
+                "from_state": "pending",
+                "to_state": "returned",
+                "from_area_code": None,
+                "to_area_code": None,
+                "note": "Đã gặp tại nhà.",
+            }
+        ]
+    ),
+)
+def history(request, declaration_id: int = DECLARATION_PATH):
+    require(request.auth, STAFF)
+    declaration = scoped(request, declaration_id)
+    events = DeclarationEvent.objects.filter(declaration=declaration).select_related(
+        "actor", "from_area", "to_area"
+    )
+    log(request, Action.VIEW, declaration, detail={"history": True, "via": "api"})
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor.username if e.actor else None,
+            "action": e.action,
+            "label": str(e.label),
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "from_area_code": e.from_area.code if e.from_area else None,
+            "to_area_code": e.to_area.code if e.to_area else None,
+            "note": e.note,
+        }
+        for e in events
+    ]
