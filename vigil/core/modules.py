@@ -49,6 +49,8 @@ VERIFY = (
 )
 APPROVE = (*VERIFY, Task.LEADER)
 MEDICAL = (Task.CDC, Task.HEALTH_STATION)
+TEST_ENTRY = (Task.CDC, Task.HEALTH_STATION, Task.CHECKPOINT, Task.FACILITY)
+TEST_VIEW = (*TEST_ENTRY, Task.LEADER)
 
 SECTIONS = (
     Section(
@@ -68,14 +70,23 @@ SECTIONS = (
             Entry(_("Medical verification"), "triage:queue", MEDICAL),
             Entry(_("Risk rules"), "triage:rules", tuple(STAFF)),
             Entry(_("Epidemic areas"), "triage:areas", tuple(STAFF)),
+            Entry(_("Test results"), "testing:list", TEST_VIEW),
+            Entry(_("Import a lab sheet"), "testing:import", (Task.CDC,)),
             Entry(_("People registry"), "people:list", tuple(STAFF)),
         ),
     ),
-    Section("investigation", _("Epidemiological investigation"), ()),
+    Section(
+        "investigation",
+        _("Epidemiological investigation"),
+        (Entry(_("Screening tests"), "testing:list", TEST_VIEW),),
+    ),
     Section(
         "statistics",
         _("Statistics"),
-        (Entry(_("My exports"), "reports:exports", tuple(STAFF)),),
+        (
+            Entry(_("Test statistics"), "testing:stats", TEST_VIEW),
+            Entry(_("My exports"), "reports:exports", tuple(STAFF)),
+        ),
     ),
     Section(
         "administration",

@@ -10,6 +10,7 @@ from vigil.audit.services import Action, log
 from vigil.core.modules import STAFF
 from vigil.core.scope import get_for_user
 from vigil.people.permissions import may_see_identity
+from vigil.testing.summary import tests_summary
 
 from . import external, services
 from .forms import DeclarationForm
@@ -37,6 +38,7 @@ def declaration_detail(request, declaration_id):
             "show_identity": whole,
             "payload": services.qr_payload(declaration),
             "events": declaration.events.select_related("actor", "from_area", "to_area"),
+            "tests": tests_summary(request.user, [declaration.person_id])[declaration.person_id],
         },
     )
 

@@ -4,6 +4,7 @@ import contextlib
 import datetime
 import re
 import uuid
+from operator import attrgetter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -25,6 +26,7 @@ from vigil.core.scope import get_for_user, in_scope
 from vigil.people.models import Person
 from vigil.people.services import search_people
 from vigil.people.validators import normalize_id_number
+from vigil.testing.summary import attach_test_summaries
 
 from . import imports, questions, services
 from .filters import DeclarationFilterForm, PaperImportForm, StaffDeclarationForm
@@ -277,6 +279,7 @@ def declaration_list(request):
     # select_related: one query for the page, however many rows (no N+1).
     declarations = form.filter_qs(scoped).select_related("person", "area")
     page = Paginator(declarations, 50).get_page(request.GET.get("page"))
+    attach_test_summaries(request.user, page, person_id=attrgetter("person_id"))
     by_channel = dict(
         form.filter_qs(scoped, skip=("channel",))
         .order_by()

@@ -5,6 +5,8 @@ from vigil.accounts.views import task_required
 from vigil.audit.services import Action, log
 from vigil.core.modules import STAFF
 from vigil.core.scope import get_for_user
+from vigil.declarations.models import Declaration
+from vigil.testing.summary import attach_test_summaries, tests_summary
 
 from .forms import PeopleFilterForm
 from .models import Person
@@ -19,10 +21,12 @@ def person_list(request):
     query = form.cleaned_data.get("q") if form.is_valid() else ""
     if query:
         matches = search_people(people, query, limit=50)
+        attach_test_summaries(request.user, [m.person for m in matches])
         return render(
             request, "people/list.html", {"form": form, "matches": matches, "query": query}
         )
     page = Paginator(people, 50).get_page(request.GET.get("page"))
+    attach_test_summaries(request.user, page)
     return render(
         request, "people/list.html", {"form": form, "page": page, "total": page.paginator.count}
     )
@@ -33,4 +37,19 @@ def person_detail(request, person_id):
     person = get_for_user(Person.objects.select_related("area"), request.user, pk=person_id)
     whole = may_see_identity(request.user)
     log(request, Action.VIEW, person, detail={"identity_shown": whole})
-    return render(request, "people/detail.html", {"person": person, "show_identity": whole})
+    declarations = (
+        Declaration.objects.visible_to(request.user)
+        .filter(person=person)
+        .select_related("area")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "show_identity": whole,
+            "declarations": declarations,
+            "tests": tests_summary(request.user, [person.pk])[person.pk],
+        },
+    )

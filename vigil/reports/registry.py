@@ -4,7 +4,7 @@ Headers are Vietnamese literals: they are the province's file format, read
 back by its other tools, not interface text.
 """
 
-from vigil.core.modules import STAFF
+from vigil.core.modules import MEDICAL, STAFF, VERIFY
 
 from .exports import DATE, DATETIME, ID, NUMBER, PHONE, Column, ExportSpec, register
 
@@ -94,7 +94,6 @@ def build_verification(queue):
     return build
 
 
-VERIFY_TASKS = ("community", "police", "digitisation", "military", "health_station", "admin")
 for _queue, _title in (
     ("pending", "Xác minh người về từ địa phương"),
     ("students", "Xác minh sinh viên về học"),
@@ -105,7 +104,7 @@ for _queue, _title in (
         ExportSpec(
             key=f"verification_{_queue}",
             title=_title,
-            tasks=VERIFY_TASKS,
+            tasks=VERIFY,
             build=build_verification(_queue),
             columns=declaration_columns(),
         )
@@ -125,7 +124,7 @@ register(
     ExportSpec(
         key="triage",
         title="Xác minh biểu hiện y tế",
-        tasks=("cdc", "health_station"),
+        tasks=MEDICAL,
         build=build_triage,
         columns=[
             *declaration_columns(),

@@ -80,20 +80,23 @@ def apply_lab_results(actor, queryset, results):
     Only rows of `queryset` (the caller's scope) are touched. Returns
     (updated, unknown test IDs).
     """
-    by_id = {r.test_id: r for r in queryset.filter(test_id__in=list(results)).select_for_update()}
+    by_id = {}
+    # A pooled sample shares one test ID across the people of its batch.
+    for row in queryset.filter(test_id__in=list(results)).select_for_update():
+        by_id.setdefault(row.test_id, []).append(row)
     unknown = sorted(set(results) - set(by_id))
+    updated = 0
     for test_id, (outcome, test_date) in results.items():
-        row = by_id.get(test_id)
-        if row is None:
-            continue
-        check_row({
-            "sample_date": row.sample_date, "test_date": test_date,
-            "test_type": row.test_type, "result": outcome,
-        })  # fmt: skip
-        row.result, row.test_date, row.version = outcome, test_date, row.version + 1
-        row.save(update_fields=["result", "test_date", "version"])
-        log(actor, Action.CHANGE, row, detail={"result": outcome, "via": "lab sheet"})
-    return len(by_id), unknown
+        for row in by_id.get(test_id, ()):
+            check_row({
+                "sample_date": row.sample_date, "test_date": test_date,
+                "test_type": row.test_type, "result": outcome,
+            })  # fmt: skip
+            row.result, row.test_date, row.version = outcome, test_date, row.version + 1
+            row.save(update_fields=["result", "test_date", "version"])
+            log(actor, Action.CHANGE, row, detail={"result": outcome, "via": "lab sheet"})
+            updated += 1
+    return updated, unknown
 
 
 def _fields(row):

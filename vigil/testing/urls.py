@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+"""Test results (mounted under /tests/)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "testing"
-urlpatterns = []
+urlpatterns = [
+    path("", views.people_list, name="list"),
+    path("person/<int:person_id>/", views.person_tests, name="person"),
+    path("batch/", views.batch, name="batch"),
+    path("import/", views.lab_import, name="import"),
+    path("import/template.xlsx", views.import_template, name="import-template"),
+    path("stats/", views.stats, name="stats"),
+]

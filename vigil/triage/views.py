@@ -18,7 +18,7 @@ from vigil.accounts.models import Task
 from vigil.accounts.views import task_required
 from vigil.areas.models import Level
 from vigil.audit.services import Action, log, stale_message
-from vigil.core.modules import STAFF
+from vigil.core.modules import MEDICAL, STAFF
 from vigil.core.scope import get_for_user
 from vigil.declarations.models import Declaration, MedicalState, RiskColour, Surveillance
 from vigil.declarations.services import StaleDeclaration
@@ -32,7 +32,7 @@ from .forms import EndAreaForm, EpidemicAreaForm, MedicalResultForm, QueueFilter
 from .models import EpidemicArea, Job, RiskBand, RiskRule
 
 # Who works the queue and records medical results.
-TRIAGE_TASKS = (Task.CDC, Task.HEALTH_STATION)
+TRIAGE_TASKS = MEDICAL
 # Who may change the province's rules and epidemic areas (at province level).
 RULE_EDITOR_TASKS = (Task.CDC, Task.ADMIN)
 # Highest risk first in the colour tabs.

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
+from vigil.core.modules import APPROVE, VERIFY
 from vigil.declarations.filters import DATE_WIDGET_ATTRS, DeclarationFilterForm
 from vigil.declarations.forms import GroupedUnitField, unit_choices
 from vigil.declarations.models import ONLINE_CHANNELS, RiskColour, Surveillance
@@ -22,17 +22,10 @@ from vigil.declarations.models import ONLINE_CHANNELS, RiskColour, Surveillance
 # Task groups that verify arrivals at the home commune (§II.4.2.2): the
 # digitisation and verification team with the commune's forces, and the
 # operations centre.
-VERIFY_TASKS = (
-    Task.COMMUNITY,
-    Task.POLICE,
-    Task.DIGITISATION,
-    Task.MILITARY,
-    Task.HEALTH_STATION,
-    Task.ADMIN,
-)
+VERIFY_TASKS = VERIFY
 # Approving a registration to return is the locality's decision: its leaders
 # decide as well as the teams that verify.
-APPROVAL_TASKS = (*VERIFY_TASKS, Task.LEADER)
+APPROVAL_TASKS = APPROVE
 
 
 class QueueFilterForm(DeclarationFilterForm):
