@@ -57,7 +57,7 @@ def test_a_bed_holds_one_person_at_a_time(manager, facility, bed, make_person, p
             manager, person=make_person(places.commune, "Lê B"), facility=facility,
             start_date=TODAY, bed=bed,
         )  # fmt: skip
-    assert exc.value.message_dict["bed"] == [services.BED_TAKEN]
+    assert exc.value.message_dict["bed"] == [str(services.BED_TAKEN)]
     assert Stay.objects.count() == 1
     # Ending the stay frees the bed at once.
     services.end_stay(

@@ -14,6 +14,8 @@ from vigil.audit.models import AuditEvent
 from vigil.audit.services import Action, log
 from vigil.declarations.models import Declaration
 from vigil.people.models import Person
+from vigil.quarantine import services as quarantine
+from vigil.quarantine.models import Bed, Facility, Stay
 from vigil.reports.models import Export
 from vigil.triage.models import Job, RiskRule
 
@@ -56,7 +58,23 @@ def build_world(places, make_user, make_person):
     far_export = Export.objects.create(
         user=far_user, list_key="declarations", title="x", state="done", path=__file__
     )
+    # A quarantine facility of the far commune, with a bed and far_person in it.
+    far_facility = Facility.objects.create(
+        kind="concentrated", name="Khu Cách ly Bímật", area=places.far
+    )
+    quarantine.add_rooms(
+        far_user, far_facility, building="B", floors=[1], rooms=[1], beds_per_room=1
+    )
+    far_stay = quarantine.take_in(
+        far_user,
+        person=far_person,
+        facility=far_facility,
+        start_date=datetime.date(2021, 8, 2),
+        bed=Bed.objects.get(room__building__facility=far_facility),
+    )
     return SimpleNamespace(
+        far_facility=far_facility,
+        far_stay=far_stay,
         far_export=far_export,
         far_user=far_user,
         neighbour_user=neighbour_user,
@@ -75,6 +93,7 @@ def build_world(places, make_user, make_person):
             far_request.phone,
             far_declaration.code,
             far_declaration.address,
+            far_facility.name,
         ],
     )
 
@@ -98,6 +117,8 @@ SAMPLES = {
     "job_id": lambda w: w.far_job.pk,
     "export_id": lambda w: w.far_export.pk,
     "rule_id": lambda w: any_rule().pk,
+    "facility_id": lambda w: w.far_facility.pk,
+    "stay_id": lambda w: w.far_stay.pk,
 }
 
 
@@ -114,5 +135,8 @@ def snapshot(world):
         rows(ApiToken.objects.filter(user=world.far_user)),
         rows(Declaration.objects.filter(area=world.far_person.area)),
         rows(Job.objects.filter(created_by=world.far_user)),
+        rows(Facility.objects.filter(pk=world.far_facility.pk)),
+        rows(Bed.objects.filter(room__building__facility=world.far_facility)),
+        rows(Stay.objects.filter(facility=world.far_facility)),
         AuditEvent.objects.filter(area_path=world.far_person.area_path).count(),
     )

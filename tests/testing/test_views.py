@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from vigil.accounts.models import Task
+from vigil.declarations import questions
 from vigil.declarations.models import Declaration
 from vigil.quarantine.models import Facility, Stay
 from vigil.testing import imports, services, summary
@@ -121,11 +123,10 @@ def test_the_list_shows_masked_identity_and_the_latest_declaration(
     assert "04•••••••789" in body and "090••••456" in body
     row = client.get(LIST).context["page"][0]
     assert row.declaration.student_code == "SV-2021-7"
-    assert [str(x) for x in row.exposures] == [
-        "Contact with a confirmed or suspected COVID-19 case"
-    ]
-    assert [str(x) for x in row.symptoms] == ["Cough"]
-    assert [str(x) for x in row.conditions] == ["Diabetes"]
+    assert [str(x) for x in row.exposures] == [str(questions.EXPOSURES[0][1])]
+    labels = dict(questions.ALL)
+    assert [str(x) for x in row.symptoms] == [str(labels["sym_cough"])]
+    assert [str(x) for x in row.conditions] == [str(labels["cond_diabetes"])]
     assert "SV-2021-7" in body
 
 
@@ -507,7 +508,9 @@ def test_files_that_are_not_the_sheet_are_refused(client, cdc):
     assert "ID xét nghiệm" in outcome.context["result"].file_error
     bogus = SimpleUploadedFile("kq.xlsx", b"not a zip", content_type=imports.XLSX_TYPE)
     response = client.post(reverse("testing:import"), {"file": bogus})
-    assert "not an Excel" in response.context["result"].file_error
+    assert response.context["result"].file_error == gettext(
+        "This is not an Excel .xlsx file. Save it as .xlsx (Excel Workbook) and try again."
+    )
 
 
 def test_the_template_downloads_and_opens(client, cdc):

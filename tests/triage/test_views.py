@@ -16,6 +16,7 @@ from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import Channel, Declaration, MedicalState, Surveillance
 from vigil.declarations.services import submit_declaration, update_declaration
 from vigil.declarations.transitions import ALREADY_DONE
+from vigil.triage.engine import FACTS
 from vigil.triage.models import EpidemicArea, Job, RiskRule
 
 from ..declarations.helpers import form_data
@@ -431,7 +432,7 @@ def test_every_staff_user_reads_the_rules_with_fact_labels_and_bands(client, mak
     body = response.content.decode()
     fever = RiskRule.objects.get(label="Sốt + về từ vùng dịch")
     assert f'id="rule-{fever.pk}"' in body
-    assert "came from a listed epidemic area" in body  # the fact's label, not its key
+    assert str(FACTS["epidemic_area"]) in body  # the fact's label, not its key
     assert 'id="band-3"' in body and "risk-red" in body
     assert not response.context["editor"] and 'id="rule-form"' not in body
     assert 'id="read-only"' in body

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
@@ -81,10 +82,25 @@ class AccountForm(forms.Form):
     tasks = forms.MultipleChoiceField(
         label=_("Task groups"), choices=Task.choices, widget=forms.CheckboxSelectMultiple
     )
-    jurisdiction = UnitChoiceField(label=_("Jurisdiction"), queryset=AdminUnit.objects.none())
+    # Required unless a facility is chosen (then it is the facility's commune).
+    jurisdiction = UnitChoiceField(
+        label=_("Jurisdiction"), queryset=AdminUnit.objects.none(), required=False
+    )
+    facility = forms.ModelChoiceField(
+        label=_("Quarantine facility"),
+        queryset=None,
+        required=False,
+        empty_label=_("None"),
+        help_text=_(
+            "Only for a quarantine facility manager: the account then sees this facility "
+            "only, and its jurisdiction is the facility's commune."
+        ),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, actor, instance=None, **kwargs):
+        from vigil.quarantine.models import Facility
+
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
@@ -94,12 +110,34 @@ class AccountForm(forms.Form):
                 "unit_name": instance.unit_name,
                 "tasks": instance.tasks,
                 "jurisdiction": instance.jurisdiction_id,
+                "facility": instance.facility_id,
                 "version": instance.version,
             }
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].queryset = jurisdiction_choices(actor)
+        # Facilities the administrator can see: those in use, and the account's own.
+        in_use = Q(active=True)
+        if instance is not None and instance.facility_id:
+            in_use |= Q(pk=instance.facility_id)
+        self.fields["facility"].queryset = (
+            Facility.objects.visible_to(actor).filter(in_use).order_by("name")
+        )
         if instance is not None:
             self.fields["username"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        facility = data.get("facility")
+        if facility is not None:
+            if Task.FACILITY not in data.get("tasks", [Task.FACILITY]):
+                self.add_error(
+                    "facility",
+                    _("A quarantine facility is for facility managers: tick that task group."),
+                )
+            data["jurisdiction"] = facility.area
+        elif not data.get("jurisdiction") and "jurisdiction" not in self.errors:
+            self.add_error("jurisdiction", self.fields["jurisdiction"].error_messages["required"])
+        return data
 
     def clean_username(self):
         username = self.cleaned_data["username"]

@@ -41,10 +41,30 @@ def _require_admin(actor):
         raise PermissionDenied(_("Only the operations centre manages accounts."))
 
 
+def _check_facility(actor, facility):
+    """A facility manager's facility must be one the administrator can see."""
+    from vigil.quarantine.models import Facility
+
+    if (
+        facility is not None
+        and not Facility.objects.visible_to(actor).filter(pk=facility.pk).exists()
+    ):
+        raise PermissionDenied(_("That quarantine facility is outside your jurisdiction."))
+
+
 @transaction.atomic
-def create_account(actor, *, username, full_name, tasks, jurisdiction, phone="", unit_name=""):
-    """Create an account and return (user, initial password shown once)."""
+def create_account(
+    actor, *, username, full_name, tasks, jurisdiction, phone="", unit_name="", facility=None
+):
+    """Create an account and return (user, initial password shown once).
+
+    With `facility`, the account sees that quarantine facility only, and its
+    jurisdiction becomes the facility's commune.
+    """
     _require_admin(actor)
+    _check_facility(actor, facility)
+    if facility is not None:
+        jurisdiction = facility.area
     _check_jurisdiction(actor, jurisdiction)
     password = generate_password()
     user = User(
@@ -54,17 +74,28 @@ def create_account(actor, *, username, full_name, tasks, jurisdiction, phone="",
         unit_name=unit_name,
         tasks=sorted(set(tasks)),
         jurisdiction=jurisdiction,
+        facility=facility,
     )
     user.set_password(password)
     user.save()
-    log(actor, Action.CREATE, user, area_path=user.jurisdiction_path, detail={"tasks": user.tasks})
+    detail = {"tasks": user.tasks}
+    if facility is not None:
+        detail["facility"] = facility.pk
+    log(actor, Action.CREATE, user, area_path=user.jurisdiction_path, detail=detail)
     return user, password
 
 
 @transaction.atomic
 def update_account(actor, user, *, version, **fields):
-    """Change an account's details; refuses a form opened before another change."""
+    """Change an account's details; refuses a form opened before another change.
+
+    A `facility` (or None to clear it) makes the account a facility manager's
+    that sees that quarantine facility only; its jurisdiction follows it.
+    """
     _require_admin(actor)
+    if fields.get("facility") is not None:
+        _check_facility(actor, fields["facility"])
+        fields["jurisdiction"] = fields["facility"].area
     if "jurisdiction" in fields:
         _check_jurisdiction(actor, fields["jurisdiction"])
     current = User.objects.select_for_update().get(pk=user.pk)

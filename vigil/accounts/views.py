@@ -90,6 +90,7 @@ def account_create(request):
             unit_name=data["unit_name"],
             tasks=data["tasks"],
             jurisdiction=data["jurisdiction"],
+            facility=data["facility"],
         )
         return render(request, "accounts/created.html", {"account": user, "password": password})
     return render(request, "accounts/form.html", {"form": form})
@@ -111,6 +112,7 @@ def account_edit(request, user_id):
                 unit_name=data["unit_name"],
                 tasks=data["tasks"],
                 jurisdiction=data["jurisdiction"],
+                facility=data["facility"],
             )
         except services.StaleRecord:
             # Keep what the user typed; only the version moves on so that a

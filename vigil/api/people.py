@@ -1,6 +1,6 @@
-from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema
 
+from vigil.api.common import identity, require
 from vigil.audit.services import Action, log
 from vigil.core.modules import STAFF
 from vigil.core.scope import get_for_user
@@ -27,19 +27,13 @@ def _out(person, whole, match=None):
     return {
         "id": person.pk,
         "full_name": person.full_name,
-        "id_number": person.id_number if whole else person.masked_id_number,
-        "phone": person.phone if whole else person.masked_phone,
+        **identity(person, whole),
         "birth_year": person.birth_year,
         "gender": person.gender,
         "area_code": person.area.code,
         "area_name": person.area.name,
         "match": match,
     }
-
-
-def _require_staff(user):
-    if not user.has_task(*STAFF):
-        raise PermissionDenied
 
 
 @router.get(
@@ -53,7 +47,7 @@ def _require_staff(user):
     ),
 )
 def search(request, q: str, limit: int = 20):
-    _require_staff(request.auth)
+    require(request.auth, STAFF)
     qs = Person.objects.visible_to(request.auth).select_related("area")
     matches = search_people(qs, q, limit=max(1, min(limit, 100)))
     return [_out(m.person, False, m.kind) for m in matches]
@@ -61,7 +55,7 @@ def search(request, q: str, limit: int = 20):
 
 @router.get("/{person_id}", response=PersonOut, summary="One person (logged in the audit trail)")
 def detail(request, person_id: int):
-    _require_staff(request.auth)
+    require(request.auth, STAFF)
     person = get_for_user(Person.objects.select_related("area"), request.auth, pk=person_id)
     whole = may_see_identity(request.auth)
     log(request, Action.VIEW, person, detail={"identity_shown": whole, "via": "api"})

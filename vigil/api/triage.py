@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from vigil.accounts.models import Task
-from vigil.api.declarations import ErrorOut
-from vigil.api.verification import (
+from vigil.api.common import (
     COMMUNE_QUERY,
     DATE_FROM_QUERY,
     DATE_ON_QUERY,
@@ -36,8 +35,8 @@ from vigil.api.verification import (
     STATE_ERRORS,
     VERSION_FIELD,
     DeclarationStateOut,
-    check_surveillance,
-    check_version,
+    ErrorOut,
+    action_input,
     choice,
     common_filters,
     date_field,
@@ -46,14 +45,14 @@ from vigil.api.verification import (
     iso_date,
     list_queryset,
     one_of,
-    page_bounds,
+    page,
     read_body,
     require,
     required_error,
     response_example,
     run_action,
-    scoped,
     surveillance_field,
+    surveillance_values,
     text,
 )
 from vigil.areas.models import AdminUnit, Level
@@ -227,14 +226,7 @@ def queue(
         qs = qs.filter(risk_colour=colour)
     total = counts[colour] if colour else sum(counts.values())
     qs = qs.order_by("-risk_level", "created_at", "id")
-    limit, offset = page_bounds(limit, offset)
-    return {
-        "total": total,
-        "counts": counts,
-        "limit": limit,
-        "offset": offset,
-        "items": [_triage_item(d) for d in qs[offset : offset + limit]],
-    }
+    return {**page(qs, limit, offset, _triage_item, total=total), "counts": counts}
 
 
 # Medical verification -----------------------------------------------------
@@ -287,17 +279,10 @@ class MedicalIn(Schema):
     ),
 )
 def medical(request, declaration_id: int = DECLARATION_PATH):
-    require(request.auth, MEDICAL_TASKS)
-    declaration = scoped(request, declaration_id)
-    payload = read_body(request, MedicalIn)
-    errors = {}
-    check_version(payload, errors)
+    declaration, payload, errors = action_input(request, declaration_id, MEDICAL_TASKS, MedicalIn)
     if payload.symptoms_confirmed is None:
         errors["symptoms_confirmed"] = [required_error()]
-    check_surveillance(payload, errors)
-    start = iso_date(payload.start, "start", errors)
-    end = iso_date(payload.end, "end", errors)
-    note = text(payload.note, "note", errors)
+    values = surveillance_values(payload, errors)
     if errors:
         return invalid(request, errors)
     return run_action(
@@ -306,10 +291,7 @@ def medical(request, declaration_id: int = DECLARATION_PATH):
         declaration,
         version=payload.version,
         symptoms_confirmed=payload.symptoms_confirmed,
-        surveillance=(payload.surveillance or "").strip(),
-        start=start,
-        end=end,
-        note=note,
+        **values,
     )
 
 

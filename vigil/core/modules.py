@@ -70,6 +70,8 @@ SECTIONS = (
             Entry(_("Medical verification"), "triage:queue", MEDICAL),
             Entry(_("Risk rules"), "triage:rules", tuple(STAFF)),
             Entry(_("Epidemic areas"), "triage:areas", tuple(STAFF)),
+            Entry(_("Quarantine intake"), "quarantine:list", tuple(STAFF)),
+            Entry(_("Quarantine facility board"), "quarantine:board", tuple(STAFF)),
             Entry(_("Test results"), "testing:list", TEST_VIEW),
             Entry(_("Import a lab sheet"), "testing:import", (Task.CDC,)),
             Entry(_("People registry"), "people:list", tuple(STAFF)),
@@ -78,7 +80,10 @@ SECTIONS = (
     Section(
         "investigation",
         _("Epidemiological investigation"),
-        (Entry(_("Screening tests"), "testing:list", TEST_VIEW),),
+        (
+            Entry(_("Screening tests"), "testing:list", TEST_VIEW),
+            Entry(_("Quarantine facilities"), "quarantine:facilities", tuple(STAFF)),
+        ),
     ),
     Section(
         "statistics",

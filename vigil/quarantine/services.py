@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.audit.services import Action, log
 
@@ -24,8 +25,8 @@ class StaleStay(Exception):
         super().__init__("stale")
 
 
-BED_TAKEN = _("This bed was just taken by someone else. Choose another bed.")
-ALREADY_IN = _("This person is already in a quarantine facility: end that stay first.")
+BED_TAKEN = gettext_lazy("This bed was just taken by someone else. Choose another bed.")
+ALREADY_IN = gettext_lazy("This person is already in a quarantine facility: end that stay first.")
 
 
 def _constraint_message(exc):

@@ -1,0 +1,73 @@
+"""A declaration as the API answers it: to citizens (with the QR image links)
+and to staff (with how it was entered, identity masked unless their task
+groups need it).
+"""
+
+from django.urls import reverse
+
+from vigil.api.common import identity
+from vigil.core.masking import mask_phone
+from vigil.declarations import questions, services
+from vigil.declarations.models import Declaration
+
+
+def queryset():
+    return Declaration.objects.select_related(
+        "person", "area", "village", "departure_country", "departure_unit"
+    )
+
+
+OUT_FIELDS = (
+    "registration_kind", "student_code", "school", "departure_place", "address", "transport",
+    "transport_number", "arrival_date", "visited_areas", "channel", "is_proxy",
+    "proxy_relation", "created_at", "updated_at", "version",
+)  # fmt: skip
+
+
+def out(declaration, whole=True):
+    person = declaration.person
+    departure, village = declaration.departure_unit, declaration.village
+    return {
+        "code": declaration.code,
+        "qr_payload": services.qr_payload(declaration),
+        "full_name": person.full_name,
+        "id_kind": person.id_kind,
+        **identity(person, whole),
+        "birth_year": person.birth_year,
+        "gender": person.gender,
+        "occupation": person.occupation,
+        **{name: getattr(declaration, name) for name in OUT_FIELDS},
+        "departure_country": declaration.departure_country_id,
+        "departure_unit_code": departure.code if departure else None,
+        "departure_unit_name": departure.name if departure else None,
+        "area_code": declaration.area.code,
+        "area_name": declaration.area.name,
+        "village_code": village.code if village else None,
+        "village_name": village.name if village else None,
+        "answers": {key: getattr(declaration, key) for key in questions.KEYS},
+    }
+
+
+def citizen_out(declaration):
+    kwargs = {"code": declaration.code}
+    return {
+        **out(declaration),
+        "qr_png_url": reverse("api:declaration_qr_png", kwargs=kwargs),
+        "qr_svg_url": reverse("api:declaration_qr_svg", kwargs=kwargs),
+    }
+
+
+def staff_out(declaration, whole):
+    return {
+        **out(declaration, whole),
+        "id": declaration.pk,
+        "identity_conflict": declaration.identity_conflict,
+        "submitter_phone": (
+            declaration.submitter_phone
+            if whole or not declaration.submitter_phone
+            else mask_phone(declaration.submitter_phone)
+        ),
+        "paper_form_number": declaration.paper_form_number,
+        "paper_form_date": declaration.paper_form_date,
+        "checkpoint": declaration.checkpoint,
+    }

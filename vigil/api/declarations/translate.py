@@ -1,0 +1,173 @@
+"""The API's declaration bodies into the web form's values, and back.
+
+Bodies carry codes (country ISO code, administrative unit codes); the web form
+takes ids. `validate` translates a body, binds `DeclarationForm` and answers
+its errors under the API's field names, so that the app refuses exactly what
+the web refuses, with the same messages.
+"""
+
+import hashlib
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigil.api.common import iso_date
+from vigil.areas.models import AdminUnit, Level
+from vigil.declarations import questions
+from vigil.declarations.forms import DeclarationForm
+from vigil.declarations.models import STAFF_CHANNELS, Channel
+
+DIRECT_FIELDS = (
+    "full_name", "id_kind", "id_number", "phone", "birth_year", "gender", "occupation",
+    "registration_kind", "student_code", "school", "departure_place", "address",
+    "transport", "transport_number", "visited_areas",
+)  # fmt: skip
+# Where the form's field errors go in the API's body.
+FORM_TO_API = {
+    "area": "area_code",
+    "village": "village_code",
+    "departure_province": "departure_unit_code",
+    "departure_district": "departure_unit_code",
+    "departure_commune": "departure_unit_code",
+    **{key: f"answers.{key}" for key in questions.KEYS},
+}
+DEPARTURE_LEVELS = {
+    Level.PROVINCE: "departure_province",
+    Level.DISTRICT: "departure_district",
+    Level.COMMUNE: "departure_commune",
+}
+UNKNOWN_CODE = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+RELATION = forms.CharField(max_length=100)
+
+
+CODE_FIELDS = (
+    ("departure_unit_code", None),
+    ("area_code", "area"),
+    ("village_code", "village"),
+)
+
+
+def _units(payload, errors):
+    """{API field: unit row} for the unit codes sent; unknown codes are errors.
+
+    One query for the three codes and one for the departure unit's ancestors:
+    this runs on every declaration.
+    """
+    codes = {name: (getattr(payload, name) or "").strip() for name, _f in CODE_FIELDS}
+    codes = {name: code for name, code in codes.items() if code}
+    if not codes:
+        return {}
+    tree = AdminUnit.objects.active_tree()
+    rows = {
+        row["code"]: row
+        for row in tree.filter(code__in=set(codes.values())).values("pk", "code", "level", "path")
+    }
+    found = {}
+    for name, code in codes.items():
+        if code in rows:
+            found[name] = rows[code]
+        else:
+            errors[name] = [str(UNKNOWN_CODE)]
+    departure = found.get("departure_unit_code")
+    if departure is not None:
+        path_codes = departure["path"].strip("/").split("/")
+        found["departure_chain"] = list(tree.filter(code__in=path_codes).values("pk", "level"))
+    return found
+
+
+def _form_data(payload, default_phone):
+    """(data for DeclarationForm, errors of values that cannot even be translated)."""
+    data, errors = {}, {}
+    for name in DIRECT_FIELDS:
+        value = getattr(payload, name)
+        if value is not None:
+            data[name] = value
+    if not (data.get("phone") or "").strip() and default_phone:
+        data["phone"] = default_phone
+    if payload.departure_country:
+        data["departure_country"] = payload.departure_country.strip().upper()
+    arrival = iso_date(payload.arrival_date, "arrival_date", errors)
+    if arrival is not None:
+        data["arrival_date"] = arrival
+    units = _units(payload, errors)
+    for unit in units.get("departure_chain", []):  # the unit and the units above it
+        if unit["level"] in DEPARTURE_LEVELS:
+            data[DEPARTURE_LEVELS[unit["level"]]] = unit["pk"]
+    for name, field in CODE_FIELDS:
+        if field and name in units:
+            data[field] = units[name]["pk"]
+    for key in questions.KEYS:
+        answer = getattr(payload.answers, key)
+        if answer is not None:
+            data[key] = "1" if answer else "0"
+    return data, errors
+
+
+def validate(payload, default_phone="", proxy=False):
+    """(bound and validated DeclarationForm, the API's field errors, proxy relation).
+
+    `proxy`: the declarer's relation to the person is required, as on the web.
+    """
+    data, errors = _form_data(payload, default_phone)
+    form = DeclarationForm(data)
+    fields = {}
+    if not form.is_valid():
+        for name, messages in form.errors.items():
+            target = fields.setdefault(FORM_TO_API.get(name, name), [])
+            target.extend(m for m in messages if m not in target)
+    # "Not one of the available choices" says more than the form's "required".
+    fields.update(errors)
+    relation = ""
+    if proxy:
+        try:
+            relation = " ".join(RELATION.clean(payload.proxy_relation or "").split())
+        except ValidationError as exc:
+            fields["proxy_relation"] = exc.messages
+    return form, fields, relation
+
+
+class StaffChannelForm(forms.Form):
+    """How a staff-entered declaration reached the staff member (R-D2, R-P3)."""
+
+    channel = forms.ChoiceField(choices=[(c.value, c.label) for c in STAFF_CHANNELS])
+    paper_form_number = forms.CharField(max_length=40, required=False)
+    paper_form_date = forms.DateField(required=False)
+    checkpoint = forms.CharField(max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("channel")
+        if channel == Channel.PAPER:
+            if not data.get("paper_form_number"):
+                self.add_error("paper_form_number", _("Enter the number of the paper form."))
+            if not data.get("paper_form_date") and "paper_form_date" not in self.errors:
+                self.add_error("paper_form_date", _("Enter the date of the paper form."))
+        day = data.get("paper_form_date")
+        if day and day > timezone.localdate():
+            self.add_error("paper_form_date", _("The date cannot be in the future."))
+        if channel == Channel.CHECKPOINT and not data.get("checkpoint"):
+            self.add_error("checkpoint", _("Enter the checkpoint."))
+        return data
+
+    def declaration_data(self):
+        """Only the fields of the chosen channel: a paper number on a walk-in is noise."""
+        data, channel = self.cleaned_data, self.cleaned_data["channel"]
+        return {
+            "paper_form_number": data["paper_form_number"] if channel == Channel.PAPER else "",
+            "paper_form_date": data["paper_form_date"] if channel == Channel.PAPER else None,
+            "checkpoint": data["checkpoint"] if channel == Channel.CHECKPOINT else "",
+        }
+
+
+def scoped_key(owner, key):
+    """The stored idempotency key: the client's key hashed with who sent it.
+
+    Keys are unique across every channel; without the owner, a citizen who
+    guessed or reused another caller's key would be handed that caller's
+    declaration. The hash also fits any client key into the 64-char column.
+    """
+    if not key:
+        return None
+    return hashlib.sha256(f"api:{owner}:{key}".encode()).hexdigest()

@@ -1,0 +1,528 @@
+"""Forms of the quarantine screens (R-Q1..R-Q4): the facility catalogue, quick
+rooms, intake, the actions on a stay, and the filters of the list and the board.
+
+Forms turn text into values and offer only what the user's scope allows;
+vigil.quarantine.services decides. The facility catalogue's two writes live at
+the bottom of this module until the services module gains them.
+"""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vigil.accounts.forms import PhoneField
+from vigil.accounts.models import Task
+from vigil.areas.models import AdminUnit, Level
+from vigil.audit.services import Action, log
+from vigil.core.scope import scope_path
+from vigil.declarations import questions
+from vigil.declarations.forms import GroupedUnitField, commune_choices, unit_choices, yes_no_field
+from vigil.people.models import Gender, IdKind
+from vigil.people.validators import validate_id_number
+
+from . import services
+from .models import Bed, Facility, FacilityKind, Outcome
+
+# Intake, moves, extensions, discharge and deletion of stays.
+STAY_TASKS = (Task.FACILITY, Task.CDC)
+# Adding, editing and retiring facilities (the seed: "Danh mục cơ sở cách ly").
+CATALOGUE_TASKS = (Task.CDC, Task.ADMIN)
+# Buildings, rooms and beds of a facility: its manager sets them up too.
+ROOM_TASKS = (Task.FACILITY, Task.CDC, Task.ADMIN)
+
+DATE_ATTRS = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+
+
+def _pre2025():
+    return settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025
+
+
+def communes_in_scope(user):
+    path = scope_path(user)
+    if path is None:
+        return AdminUnit.objects.none()
+    return (
+        AdminUnit.objects.active_tree()
+        .filter(path__startswith=path, level=Level.COMMUNE)
+        .order_by("path")
+    )
+
+
+def districts_in_scope(user):
+    path = scope_path(user)
+    if path is None:
+        return AdminUnit.objects.none()
+    return (
+        AdminUnit.objects.active_tree()
+        .filter(path__startswith=path, level=Level.DISTRICT)
+        .order_by("path")
+    )
+
+
+def stay_facilities(user):
+    """Facilities a stay may be put in: active ones in scope (a manager: theirs)."""
+    return Facility.objects.visible_to(user).filter(active=True).order_by("name")
+
+
+def bed_choices(beds):
+    """Beds grouped by building and room, for one keyboard-friendly <select>."""
+    groups, current, items = [("", "---------")], None, None
+    for bed in beds:
+        room = bed.room
+        if room.pk != current:
+            items = []
+            groups.append((f"{room.building.name} · {room.name}", items))
+            current = room.pk
+        items.append((bed.pk, str(bed)))
+    return groups
+
+
+def ordered_beds(queryset):
+    # Labels are "1".."50": by length first so that "10" comes after "9".
+    return queryset.select_related("room__building").order_by(
+        "room__building__name", "room__floor", "room__name", Length("label"), "label"
+    )
+
+
+class FacilityBedForm(forms.Form):
+    """A facility and one of its free beds; the bed list follows the facility (htmx).
+
+    What is accepted is every active bed of the chosen facility, not only the
+    free ones: a bed taken between showing the form and saving it is then
+    refused by the service (the database constraint) with a clear message
+    next to the field, instead of a bare "not one of the choices".
+    """
+
+    facility = forms.ModelChoiceField(label=_("Quarantine facility"), queryset=Facility.objects)
+    bed = forms.ModelChoiceField(label=_("Bed"), queryset=Bed.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        field = self.fields["facility"]
+        field.queryset = stay_facilities(user)
+        if user.facility_id:
+            # A facility manager works in their own facility only.
+            field.initial = user.facility_id
+            field.widget = forms.HiddenInput()
+        facility = self.chosen_facility()
+        bed = self.fields["bed"]
+        if facility is not None:
+            bed.queryset = Bed.objects.filter(room__building__facility=facility, active=True)
+            bed.choices = bed_choices(ordered_beds(services.free_beds(facility)))
+        else:
+            bed.choices = [("", "---------")]
+        field.widget.attrs.update(
+            {
+                "hx-get": reverse("quarantine:beds") + f"?from={self.add_prefix('facility')}",
+                "hx-target": f"#{self['bed'].auto_id}",
+                "hx-trigger": "change",
+            }
+        )
+        bed.widget.attrs.update(
+            {
+                "hx-get": reverse("quarantine:room") + f"?from={self.add_prefix('bed')}",
+                "hx-target": f"#{self.add_prefix('room-occupants')}",
+                "hx-trigger": "change",
+            }
+        )
+
+    def chosen_facility(self):
+        """The facility chosen in the submitted data or the initial values, if in scope."""
+        field = self.fields["facility"]
+        value = self.data.get(self.add_prefix("facility")) if self.is_bound else None
+        if value in (None, ""):
+            value = self.initial.get("facility", field.initial)
+        if hasattr(value, "pk"):
+            value = value.pk
+        if value in (None, ""):
+            only = list(field.queryset[:2])
+            return only[0] if len(only) == 1 else None
+        try:
+            return field.queryset.filter(pk=value).first()
+        except (ValueError, TypeError):
+            return None
+
+    def clean(self):
+        data = super().clean()
+        facility = data.get("facility")
+        if (
+            facility is not None
+            and not data.get("bed")
+            and "bed" not in self.errors
+            and Bed.objects.filter(room__building__facility=facility, active=True).exists()
+        ):
+            self.add_error("bed", _("Choose a free bed."))
+        return data
+
+
+# Intake ----------------------------------------------------------------------
+
+
+class IntakeForm(FacilityBedForm):
+    """Intake ("Nhập khu cách ly" → "Thêm mới"): the person when nobody was
+    picked from the search, then facility, start date, bed and the answers."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    id_kind = forms.ChoiceField(label=_("ID kind"), choices=IdKind.choices, initial=IdKind.CCCD)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    phone = PhoneField(label=_("Phone"), widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    birth_year = forms.IntegerField(
+        label=_("Birth year"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    area = GroupedUnitField(label=_("Address: commune"), queryset=AdminUnit.objects.none())
+    address = forms.CharField(label=_("Street address"), max_length=300, required=False)
+
+    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(DATE_ATTRS))
+    pick = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    PERSON_FIELDS = ("full_name", "id_kind", "id_number", "phone", "birth_year", "gender")
+    NEW_PERSON_FIELDS = (*PERSON_FIELDS, "area", "address")
+
+    def __init__(self, *args, user, person=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.person = person
+        if person is not None:
+            for name in self.NEW_PERSON_FIELDS:
+                del self.fields[name]
+        else:
+            home = AdminUnit.objects.home_province()
+            area = self.fields["area"]
+            area.queryset = AdminUnit.objects.active_tree().under(home).filter(level=Level.COMMUNE)
+            area.choices = commune_choices(home.pk, home.path)
+        self.fields["start_date"].initial = timezone.localdate
+        for key, label in questions.EXPOSURES + questions.SYMPTOMS:
+            self.fields[key] = yes_no_field(label)
+            self.fields[key].initial = "0"
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if len(name) < 2:
+            raise forms.ValidationError(_("Enter the full name."))
+        return name
+
+    def clean_birth_year(self):
+        year = self.cleaned_data["birth_year"]
+        this_year = timezone.localdate().year
+        if year < this_year - 120 or year > this_year:
+            raise forms.ValidationError(
+                _("Enter a birth year between %(low)s and %(high)s.")
+                % {"low": this_year - 120, "high": this_year}
+            )
+        return year
+
+    def clean(self):
+        data = super().clean()
+        if self.person is None and "id_kind" in data and "id_number" in data:
+            try:
+                data["id_number"] = validate_id_number(data["id_kind"], data["id_number"])
+            except forms.ValidationError as exc:
+                self.add_error("id_number", exc)
+        return data
+
+    def person_fields(self):
+        return [self[name] for name in self.NEW_PERSON_FIELDS if name in self.fields]
+
+    def answer_fields(self):
+        return [
+            (_("Exposure in the last 21 days"), [self[k] for k, _l in questions.EXPOSURES]),
+            (_("Symptoms in the last 14 days"), [self[k] for k, _l in questions.SYMPTOMS]),
+        ]
+
+    def answers(self):
+        return {
+            key: bool(self.cleaned_data.get(key))
+            for key, _label in questions.EXPOSURES + questions.SYMPTOMS
+        }
+
+    def identity(self):
+        return {name: self.cleaned_data.get(name) for name in self.PERSON_FIELDS}
+
+    def declaration_data(self):
+        """What the quarantine-intake declaration of a new person records: where
+        they live, the answers, and the start of the stay as the arrival."""
+        from vigil.areas.models import Country
+        from vigil.declarations.models import RegistrationKind, Transport
+
+        data = self.cleaned_data
+        return {
+            "registration_kind": RegistrationKind.OTHER,
+            "departure_country": Country.objects.get(pk="VN"),
+            "area": data["area"],
+            "address": data.get("address", ""),
+            "transport": Transport.OTHER,
+            "arrival_date": data["start_date"],
+            **self.answers(),
+        }
+
+
+# Actions on a stay --------------------------------------------------------------
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MoveForm(FacilityBedForm, VersionedForm):
+    pass
+
+
+class ExtendForm(VersionedForm):
+    planned_end = forms.DateField(label=_("New planned end"), widget=forms.DateInput(DATE_ATTRS))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class EndForm(VersionedForm):
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(DATE_ATTRS))
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this stay deleted?"),
+        max_length=300,
+        help_text=_("Only for a stay entered by mistake. The audit log keeps what it held."),
+    )
+
+
+# Filters ---------------------------------------------------------------------
+
+
+class StayFilterForm(forms.Form):
+    """Filters of the lists "Đang cách ly" / "Hết cách ly". An invalid form (a
+    facility outside the scope in the URL, a malformed date) shows nothing."""
+
+    date_from = forms.DateField(
+        label=_("Start date from"), required=False, widget=forms.DateInput(DATE_ATTRS)
+    )
+    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(DATE_ATTRS))
+    facility = forms.ModelChoiceField(
+        label=_("Quarantine facility"),
+        required=False,
+        queryset=Facility.objects.none(),
+        empty_label=_("All"),
+    )
+    q = forms.CharField(
+        label=_("Name, ID number or phone"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        facilities = Facility.objects.visible_to(user).order_by("name")
+        self.fields["facility"].queryset = facilities
+        if user.facility_id:
+            self.fields["facility"].widget = forms.HiddenInput()
+
+    def filter_qs(self, qs):
+        if not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data
+        if data["date_from"]:
+            qs = qs.filter(start_date__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(start_date__lte=data["date_to"])
+        if data["facility"]:
+            qs = qs.filter(facility=data["facility"])
+        if data["q"]:
+            qs = qs.filter(keyword_q(data["q"]))
+        return qs
+
+
+def keyword_q(text):
+    """Stays whose person's name contains every word (diacritics ignored), or
+    whose ID number or phone is exactly `text`."""
+    import re
+
+    from vigil.core.phones import normalize_phone
+    from vigil.core.text import fold
+
+    compact = re.sub(r"[\s.\-()]", "", text).lstrip("+").upper()
+    condition = Q(pk__in=[])
+    key = fold(text)
+    if key and not compact.isdigit():
+        words = Q()
+        for word in key.split():
+            words &= Q(person__search_key__contains=word)
+        condition |= words
+    if compact:
+        condition |= Q(person__id_number=compact)
+    phone = normalize_phone(text)
+    if phone:
+        condition |= Q(person__phone=phone)
+    return condition
+
+
+class FacilityFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All")), *FacilityKind.choices]
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
+    )
+    retired = forms.BooleanField(label=_("Show facilities no longer in use"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = districts_in_scope(user)
+        self.fields["district"].queryset = districts
+        if user.facility_id or districts.count() < 2:
+            # Nothing to choose for a district, a commune or a facility account.
+            self.fields["district"].widget = forms.HiddenInput()
+
+    def filter_qs(self, qs, retired=True):
+        if not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data
+        if data["kind"]:
+            qs = qs.filter(kind=data["kind"])
+        if data["district"]:
+            qs = qs.filter(area_path__startswith=data["district"].path)
+        if retired and not data["retired"]:
+            qs = qs.filter(active=True)
+        return qs
+
+
+# The catalogue ----------------------------------------------------------------
+
+
+class FacilityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=FacilityKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    area = GroupedUnitField(label=_("District / commune"), queryset=AdminUnit.objects.none())
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    quarantine_days = forms.IntegerField(
+        label=_("Quarantine days"),
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text=_("Empty: the default for this type of facility."),
+    )
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    FIELDS = ("kind", "name", "area", "address", "quarantine_days", "active")
+
+    def __init__(self, *args, user, instance=None, **kwargs):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **{name: getattr(instance, name) for name in self.FIELDS},
+                "area": instance.area_id,
+                "version": instance.version,
+            }
+        super().__init__(*args, **kwargs)
+        communes = communes_in_scope(user)
+        area = self.fields["area"]
+        area.queryset = communes
+        area.choices = unit_choices(communes, _pre2025())
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def values(self):
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class QuickRoomsForm(forms.Form):
+    """ "Building A, floors 1–6, rooms 01–40, 4 beds each" in one go."""
+
+    building = forms.CharField(label=_("Building"), max_length=100)
+    floor_from = forms.IntegerField(label=_("Floors from"), min_value=-5, max_value=200)
+    floor_to = forms.IntegerField(label=_("to"), min_value=-5, max_value=200)
+    room_from = forms.IntegerField(label=_("Rooms from"), min_value=0, max_value=99)
+    room_to = forms.IntegerField(label=_("to"), min_value=0, max_value=99)
+    beds_per_room = forms.IntegerField(label=_("Beds per room"), min_value=1, max_value=50)
+    prefix = forms.CharField(label=_("Room name prefix"), max_length=10, required=False)
+
+    def clean(self):
+        data = super().clean()
+        for low, high in (("floor_from", "floor_to"), ("room_from", "room_to")):
+            if data.get(low) is not None and data.get(high) is not None and data[high] < data[low]:
+                self.add_error(high, _("The last number is smaller than the first."))
+        return data
+
+    def arguments(self):
+        data = self.cleaned_data
+        return {
+            "building": data["building"],
+            "floors": range(data["floor_from"], data["floor_to"] + 1),
+            "rooms": range(data["room_from"], data["room_to"] + 1),
+            "beds_per_room": data["beds_per_room"],
+            "prefix": data["prefix"].strip(),
+        }
+
+
+class BoardFilterForm(forms.Form):
+    district = forms.ModelChoiceField(
+        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All")), *FacilityKind.choices]
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = districts_in_scope(user)
+        self.fields["district"].queryset = districts
+        if user.facility_id or districts.count() < 2:
+            # Nothing to choose for a district, a commune or a facility account.
+            self.fields["district"].widget = forms.HiddenInput()
+
+
+# Catalogue writes -----------------------------------------------------------
+# Like every change, a version check and an audit row in one transaction.
+# They belong in vigil.quarantine.services (create_facility / update_facility).
+
+
+class StaleFacility(Exception):
+    def __init__(self, current):
+        self.current = current
+        super().__init__("stale")
+
+
+@transaction.atomic
+def create_facility(actor, **values):
+    facility = Facility.objects.create(**values)
+    log(actor, Action.CREATE, facility, detail={"kind": facility.kind})
+    return facility
+
+
+@transaction.atomic
+def update_facility(actor, facility, *, version, **values):
+    current = Facility.objects.select_for_update().get(pk=facility.pk)
+    if version is not None and current.version != version:
+        raise StaleFacility(current)
+    changed = {}
+    for name, value in values.items():
+        before = getattr(current, name)
+        if before != value:
+            changed[name] = [_plain(before), _plain(value)]
+            setattr(current, name, value)
+    current.version += 1
+    current.save()
+    log(actor, Action.CHANGE, current, detail=changed)
+    return current
+
+
+def _plain(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
