@@ -196,3 +196,33 @@ def test_the_queues_export_what_they_show(client, make_user, places, list_key, t
     sheet = read(client.get("/reports/export/", {"list": list_key}))
     names = {row[1] for row in sheet.iter_rows(min_row=4, values_only=True)}
     assert names == expected
+
+
+def test_the_quarantine_and_test_lists_export_what_they_show(
+    client, make_user, make_person, places
+):
+    import datetime
+
+    from vigil.quarantine import services as quarantine
+    from vigil.quarantine.models import Facility
+    from vigil.testing import services as testing
+
+    today = datetime.date.today()
+    facility = Facility.objects.create(kind="concentrated", name="KCL A", area=places.commune)
+    far_facility = Facility.objects.create(kind="concentrated", name="KCL Xa", area=places.far)
+    inside = make_person(places.commune, "Lê Văn Trong", id_number="001090000777")
+    quarantine.take_in(None, person=inside, facility=facility, start_date=today)
+    quarantine.take_in(None, person=make_person(places.far, "Xa Lắm"), facility=far_facility,
+                       start_date=today)  # fmt: skip
+    testing.add_results(None, inside, [{"sample_date": today, "test_date": today,
+                                        "test_type": "pcr", "result": "negative"}])  # fmt: skip
+    client.force_login(make_user("cdc.pn", places.commune, tasks=[Task.CDC]))
+    assert 'id="export-quarantine_open"' in client.get("/quarantine/").content.decode()
+    sheet = read(client.get("/reports/export/", {"list": "quarantine_open"}))
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [("Lê Văn Trong", "001090000777")]
+    headers = [c.value for c in sheet[3]]
+    assert rows[0][headers.index("Số lần XN")] == 1
+    assert 'id="export-tests"' in client.get("/tests/?tab=tested").content.decode()
+    sheet = read(client.get("/reports/export/", {"list": "tests", "tab": "tested"}))
+    assert [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)] == ["Lê Văn Trong"]

@@ -4,7 +4,8 @@ Headers are Vietnamese literals: they are the province's file format, read
 back by its other tools, not interface text.
 """
 
-from vigil.core.modules import MEDICAL, STAFF, VERIFY
+from vigil.core.modules import MEDICAL, STAFF, TEST_VIEW, VERIFY
+from vigil.testing.models import TestOutcome
 
 from .exports import DATE, DATETIME, ID, NUMBER, PHONE, Column, ExportSpec, register
 
@@ -129,6 +130,87 @@ register(
         columns=[
             *declaration_columns(),
             Column("Lý do cảnh báo", lambda d: "; ".join(d.risk_reasons), width=40),
+        ],
+    )
+)
+
+
+def build_stays(ended):
+    def build(user, query):
+        from vigil.quarantine.models import Stay
+        from vigil.quarantine.views import StayFilterForm, _test_figures
+
+        form = StayFilterForm(query, user=user)
+        scoped = Stay.objects.visible_to(user)
+        qs = form.filter_qs(scoped.ended() if ended else scoped.open())
+        qs = _test_figures(qs.select_related("person", "facility", "bed__room__building"))
+        return qs.order_by("-end_date" if ended else "-start_date", "-id"), describe(form)
+
+    return build
+
+
+def stay_columns():
+    def bed(s, part):
+        if s.bed is None:
+            return ""
+        return {"building": s.bed.room.building.name, "room": s.bed.room.name, "bed": s.bed.label}[
+            part
+        ]
+
+    return [
+        *person_columns(lambda s: s.person),
+        Column("Khu cách ly", lambda s: s.facility.name, width=26),
+        Column("Tòa nhà", lambda s: bed(s, "building"), width=9),
+        Column("Phòng", lambda s: bed(s, "room"), width=8),
+        Column("Giường", lambda s: bed(s, "bed"), width=8),
+        Column("Ngày bắt đầu", lambda s: s.start_date, DATE, width=11),
+        Column("Dự kiến kết thúc", lambda s: s.planned_end, DATE, width=11),
+        Column("Ngày kết thúc", lambda s: s.end_date, DATE, width=11),
+        Column("Kết quả cách ly", lambda s: s.get_outcome_display()),
+        Column("Số lần XN", lambda s: s.n_tests, NUMBER, width=9),
+    ]
+
+
+for _ended, _key, _title in (
+    (False, "quarantine_open", "Danh sách đang cách ly"),
+    (True, "quarantine_ended", "Danh sách hết cách ly"),
+):
+    register(
+        ExportSpec(
+            key=_key,
+            title=_title,
+            tasks=tuple(STAFF),
+            build=build_stays(_ended),
+            columns=stay_columns(),
+        )
+    )
+
+
+def build_tests(user, query):
+    from vigil.testing.views import TESTED, UNTESTED, PeopleFilterForm, filter_people, with_columns
+
+    tab = TESTED if query.get("tab") == TESTED else UNTESTED
+    form = PeopleFilterForm(query, user=user)
+    return with_columns(user, filter_people(user, form, tab), tab), describe(form)
+
+
+register(
+    ExportSpec(
+        key="tests",
+        title="Kết quả xét nghiệm",
+        tasks=TEST_VIEW,
+        build=build_tests,
+        columns=[
+            *person_columns(lambda p: p),
+            Column("Phường/xã", lambda p: p.area.name),
+            Column("Địa chỉ", lambda p: p.address, width=28),
+            Column("Số lần XN", lambda p: p.test_count, NUMBER, width=9),
+            Column(
+                "Kết quả gần nhất",
+                lambda p: dict(TestOutcome.choices).get(p.latest_result, ""),
+                width=14,
+            ),
+            Column("Ngày lấy mẫu gần nhất", lambda p: p.latest_sample_date, DATE, width=12),
         ],
     )
 )
