@@ -9,7 +9,7 @@ from django.core import signing
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vigil.accounts.models import Task, User
 from vigil.audit.models import AuditEvent
@@ -21,6 +21,16 @@ from vigil.quarantine.models import Bed, Facility, Outcome, Stay
 from vigil.testing.models import TestResult
 
 from ..scope.samples import make_declaration
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the messages in English (the source text): the
+    Vietnamese of each message is checked by the translation catalogue."""
+    client.cookies["vigil_language"] = "en"
+    with translation.override("en"):
+        yield
+
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from vigil.accounts.models import Task
@@ -18,6 +18,16 @@ from vigil.declarations.models import Declaration
 from vigil.quarantine.models import Facility, Stay
 from vigil.testing import imports, services, summary
 from vigil.testing.models import TestResult
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the messages in English (the source text): the
+    Vietnamese of each message is checked by the translation catalogue."""
+    client.cookies["vigil_language"] = "en"
+    with translation.override("en"):
+        yield
+
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)

@@ -70,7 +70,7 @@ SECTIONS = (
             Entry(_("Medical verification"), "triage:queue", MEDICAL),
             Entry(_("Risk rules"), "triage:rules", tuple(STAFF)),
             Entry(_("Epidemic areas"), "triage:areas", tuple(STAFF)),
-            Entry(_("Quarantine intake"), "quarantine:list", tuple(STAFF)),
+            Entry(_("Enter quarantine"), "quarantine:list", tuple(STAFF)),
             Entry(_("Quarantine facility board"), "quarantine:board", tuple(STAFF)),
             Entry(_("Test results"), "testing:list", TEST_VIEW),
             Entry(_("Import a lab sheet"), "testing:import", (Task.CDC,)),

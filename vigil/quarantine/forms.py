@@ -287,7 +287,7 @@ class ExtendForm(VersionedForm):
 
 class EndForm(VersionedForm):
     end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(DATE_ATTRS))
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("End of quarantine"), choices=Outcome.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
