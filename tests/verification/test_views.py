@@ -631,3 +631,37 @@ def test_an_already_decided_registration_is_not_decided_again(client, clerk, reg
     assert response.status_code == 302
     assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
     assert fresh(done).approval_state == ApprovalState.APPROVED
+
+
+def test_a_school_account_verifies_only_its_own_students(client, make_user, places):
+    from vigil.declarations.forms import DeclarationForm
+    from vigil.declarations.services import submit_declaration
+
+    from ..declarations.helpers import form_data
+
+    def declare(**changes):
+        form = DeclarationForm(form_data(places.commune, **changes))
+        assert form.is_valid(), form.errors
+        return submit_declaration(
+            form.identity(), form.declaration_data(), channel="web"
+        ).declaration
+
+    ours = declare(registration_kind="student", student_code="SV1", school="Đại học Huế")
+    other = declare(
+        registration_kind="student", student_code="SV2", school="Đại học Đà Nẵng",
+        id_number="046090009999", full_name="Người Khác",
+    )  # fmt: skip
+    home = declare(id_number="046090008888", full_name="Về Quê")
+    school = make_user("dhhue", places.province, tasks=["school"], unit_name="Đại học Huế")
+    client.force_login(school)
+    page = client.get("/verification/students/")
+    assert [d.pk for d in page.context["page"]] == [ours.pk]
+    assert client.get("/verification/").status_code == 403
+    assert client.get(f"/verification/{other.pk}/").status_code == 404
+    assert client.get(f"/verification/{home.pk}/").status_code == 404
+    response = client.post(
+        f"/verification/{ours.pk}/",
+        {"outcome": "returned", "surveillance": "self_monitoring", "version": ours.version},
+    )
+    ours.refresh_from_db()
+    assert ours.verification_state == "returned", response.content.decode()[:500]

@@ -23,6 +23,7 @@ class Task(models.TextChoices):
     LEADER = "leader", _("Leader")
     ESTABLISHMENT = "establishment", _("Accommodation establishment")
     ADMIN = "admin", _("Operations centre (administrator)")
+    SCHOOL = "school", _("School (students returning to study)")
 
 
 class UserQuerySet(ScopedQuerySet):

@@ -48,6 +48,8 @@ VERIFY = (
     Task.ADMIN,
 )
 APPROVE = (*VERIFY, Task.LEADER)
+# A school's account verifies its own students returning to study, nothing else.
+STUDENTS = (*VERIFY, Task.SCHOOL)
 MEDICAL = (Task.CDC, Task.HEALTH_STATION)
 TEST_ENTRY = (Task.CDC, Task.HEALTH_STATION, Task.CHECKPOINT, Task.FACILITY)
 TEST_VIEW = (*TEST_ENTRY, Task.LEADER)
@@ -63,7 +65,7 @@ SECTIONS = (
             Entry(_("Import paper forms"), "declarations:import", ENTRY),
             Entry(_("Arrival declarations"), "declarations:list", tuple(STAFF)),
             Entry(_("Verify arrivals in the locality"), "verification:queue", VERIFY),
-            Entry(_("Verify students returning to study"), "verification:students", VERIFY),
+            Entry(_("Verify students returning to study"), "verification:students", STUDENTS),
             Entry(_("Verify medical visits"), "verification:medical", VERIFY),
             Entry(_("Failed verifications"), "verification:failed", VERIFY),
             Entry(_("Approve registrations to return"), "verification:approvals", APPROVE),

@@ -15,7 +15,7 @@ working on one record never silently overwrite each other.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -25,8 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from vigil.accounts.models import Task
 from vigil.accounts.views import task_required
 from vigil.audit.services import Action, log, stale_message
+from vigil.core.modules import STUDENTS
 from vigil.core.scope import get_for_user
 from vigil.declarations import services as declaration_services
 from vigil.declarations.forms import DeclarationForm
@@ -89,6 +91,17 @@ QUEUES = {
 APPROVALS = Q(approval_state=ApprovalState.PENDING)
 
 
+def for_user(queryset, user):
+    """Narrow a declaration queryset for a school account: only the students
+    who declared that school (the account's work unit), within its
+    jurisdiction. Every other verifying account keeps its whole scope."""
+    if user.has_task(*VERIFY_TASKS) or not user.has_task(Task.SCHOOL):
+        return queryset
+    return queryset.filter(
+        registration_kind=RegistrationKind.STUDENT, school__iexact=user.unit_name.strip() or "-"
+    )
+
+
 def _tab_counts(scoped):
     """How many declarations each queue holds (one query)."""
     counts = scoped.order_by().aggregate(
@@ -110,12 +123,14 @@ def _tabs(request, current, counts):
 
 
 @require_GET
-@task_required(*VERIFY_TASKS)
+@task_required(*STUDENTS)
 def queue(request, queue="pending"):
     """A verification queue: oldest first, so that nobody waits at the bottom."""
+    if queue != "students" and not request.user.has_task(*VERIFY_TASKS):
+        raise PermissionDenied
     title, condition, _url = QUEUES[queue]
     form = QueueFilterForm(request.GET, user=request.user)
-    scoped = Declaration.objects.visible_to(request.user)
+    scoped = for_user(Declaration.objects.visible_to(request.user), request.user)
     rows = (
         form.filter_qs(scoped.filter(condition))
         .select_related("person", "area", "transferred_from")
@@ -211,9 +226,11 @@ SUCCESS = {
 
 
 @require_http_methods(["GET", "POST"])
-@task_required(*VERIFY_TASKS)
+@task_required(*STUDENTS)
 def verify(request, declaration_id):
-    declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
+    declaration = get_for_user(
+        for_user(declaration_queryset(), request.user), request.user, pk=declaration_id
+    )
     if request.method != "POST":
         log(
             request,
@@ -286,7 +303,12 @@ def _stale(request, declaration):
     """Someone else saved first: show what they changed and keep what this user
     typed, with the page's version moved to the current one so that a second
     save, after review, goes through."""
-    current = declaration_queryset().visible_to(request.user).filter(pk=declaration.pk).first()
+    current = (
+        for_user(declaration_queryset(), request.user)
+        .visible_to(request.user)
+        .filter(pk=declaration.pk)
+        .first()
+    )
     if current is None:
         # Transferred out of this jurisdiction in the meantime: say who did it
         # (the record was in scope when this request began), show nothing more.

@@ -20,6 +20,7 @@ from vigil.people.models import Person
 from vigil.people.synthetic import people
 from vigil.triage.models import EpidemicArea
 
+DEMO_SCHOOL = "Đại học Huế"
 KINDS = ["return_home"] * 8 + ["student", "medical", "work"]
 DEMO_PASSWORD = "Vigil@2021"  # noqa: S105  (published in the README)
 # Names looked for first; any unit of the right level serves when the tree lacks them.
@@ -82,6 +83,8 @@ class Command(BaseCommand):
                 full_name=f"Demo {Task(task).label} – {unit.name}",
                 tasks=[task],
                 jurisdiction=unit,
+                # The school whose students the demo declarations name.
+                unit_name=DEMO_SCHOOL if task == Task.SCHOOL else "",
             )
             user.password = password_hash
             user.save()
@@ -133,7 +136,7 @@ class Command(BaseCommand):
             data = {
                 "registration_kind": rng.choice(KINDS),
                 "student_code": "SV21" + person.id_number[-4:] if person.id_number else "SV0001",
-                "school": "Đại học Huế",
+                "school": DEMO_SCHOOL,
                 "departure_country": Country.objects.get(pk="VN"),
                 "departure_unit": rng.choice(provinces),
                 "area": person.area,
