@@ -24,6 +24,7 @@ from vigil.areas.models import AdminUnit, Level
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import in_scope, scope_path
 from vigil.core.text import fold
+from vigil.core.xlsx import XlsxUploadForm
 
 from . import questions
 from .forms import DeclarationForm, unit_choices
@@ -125,15 +126,7 @@ FORM_ORDER = (
 )  # fmt: skip
 
 
-class PaperImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
+PaperImportForm = XlsxUploadForm
 
 
 # The list ------------------------------------------------------------------

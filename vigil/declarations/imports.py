@@ -19,7 +19,6 @@ the data file's format (what a clerk types in Excel), not interface text.
 import datetime
 import hashlib
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 import xlsxwriter
@@ -27,11 +26,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
 from vigil.areas.models import AdminUnit, Country, Level
 from vigil.core.text import fold
+from vigil.core.xlsx import FileProblem, open_workbook
 
 from . import questions, services
 from .filters import StaffDeclarationForm
@@ -229,31 +228,13 @@ def _row_key(data):
     return "paper-import:" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
 
 
-class FileProblem(Exception):
-    pass
-
-
 def _read_rows(content):
     """[(row number, {field: cell value}), ...] of the non-empty data rows."""
     too_big = FileProblem(
         _("The file has more than %(max)s rows: split it into smaller files.")
         % {"max": f"{MAX_ROWS:,}"}
     )
-    try:
-        # An .xlsx is a zip: refuse one that would unpack to far more than a
-        # full template holds, before openpyxl reads its text into memory.
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(item.file_size for item in archive.infolist()) > MAX_UNPACKED:
-                raise FileProblem(
-                    _("The file holds too much data for one import: split it into smaller files.")
-                )
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except FileProblem:
-        raise
-    except Exception:  # openpyxl raises many kinds on a file that is not .xlsx
-        raise FileProblem(
-            _("This is not an Excel .xlsx file. Save it as .xlsx (Excel Workbook) and try again.")
-        ) from None
+    workbook = open_workbook(content, MAX_UNPACKED)
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
         cells = sheet.iter_rows(values_only=True)

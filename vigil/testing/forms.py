@@ -24,6 +24,7 @@ from vigil.core.modules import TEST_ENTRY, TEST_VIEW
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import scope_path
 from vigil.core.text import fold
+from vigil.core.xlsx import XlsxUploadForm
 from vigil.declarations import questions
 from vigil.declarations.forms import unit_choices
 from vigil.declarations.models import Surveillance
@@ -294,15 +295,7 @@ class BatchForm(ResultRowForm):
 # Lab sheet and statistics ---------------------------------------------------------
 
 
-class LabSheetForm(forms.Form):
-    file = forms.FileField(
-        label=_("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
+LabSheetForm = XlsxUploadForm
 
 
 class StatsFilterForm(forms.Form):

@@ -14,17 +14,16 @@ data file's format, not interface text.
 
 import datetime
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
 from vigil.core.text import fold
+from vigil.core.xlsx import FileProblem, open_workbook
 
 from . import services
 from .models import TestOutcome, TestResult
@@ -70,10 +69,6 @@ class LabImport:
         return not self.file_error and not self.errors and self.rows > 0
 
 
-class FileProblem(Exception):
-    pass
-
-
 def import_lab_sheet(file, user):
     """Check every row of an uploaded sheet; then set all the results, or none."""
     result = LabImport()
@@ -108,19 +103,7 @@ def import_lab_sheet(file, user):
 
 def _read_rows(content):
     """[(row number, {test_id, result, test_date: cell value}), ...], blank rows skipped."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(item.file_size for item in archive.infolist()) > MAX_UNPACKED:
-                raise FileProblem(
-                    _("The file holds too much data for one import: split it into smaller files.")
-                )
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except FileProblem:
-        raise
-    except Exception:  # openpyxl raises many kinds on a file that is not .xlsx
-        raise FileProblem(
-            _("This is not an Excel .xlsx file. Save it as .xlsx (Excel Workbook) and try again.")
-        ) from None
+    workbook = open_workbook(content, MAX_UNPACKED)
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
         cells = sheet.iter_rows(values_only=True)
