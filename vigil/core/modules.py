@@ -91,6 +91,11 @@ SECTIONS = (
         "statistics",
         _("Statistics"),
         (
+            Entry(_("Dashboard"), "reports:dashboard", tuple(STAFF)),
+            Entry(_("Statistics of arrivals by area"), "reports:stats", tuple(STAFF)),
+            Entry(_("Statistics by departure place"), "reports:stats-departure", tuple(STAFF)),
+            Entry(_("Arrivals by flight"), "reports:stats-vehicles", tuple(STAFF)),
+            Entry(_("Share of paper by commune"), "reports:stats-paper", tuple(STAFF)),
             Entry(_("Test statistics"), "testing:stats", TEST_VIEW),
             Entry(_("My exports"), "reports:exports", tuple(STAFF)),
         ),

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("exports/<int:export_id>/", views.download, name="download"),
     path("exports/<int:export_id>/progress/", views.progress, name="progress"),
     path("export/", views.start, name="export"),
+    path("", include("vigil.reports.stats_urls")),
 ]
