@@ -1,6 +1,5 @@
 import io
 import tracemalloc
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -100,7 +99,7 @@ def test_a_failed_export_says_so_and_leaves_no_file(
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(exports.xlsxwriter.Workbook, "close", disk_full)
+    monkeypatch.setattr(exports.XlsxStream, "close", disk_full)
     user = make_user("hs.pn", places.commune, tasks=[Task.HEALTH_STATION])
     client.force_login(user)
     client.get("/reports/export/", {"list": "declarations"})
@@ -117,40 +116,43 @@ def test_an_unknown_list_is_404(client, make_user, places):
 
 
 class FakeRows:
-    """A queryset stand-in that yields rows one by one, like .iterator()."""
+    """A queryset stand-in that yields rows one by one, like
+    .values_list(...).iterator()."""
 
     def __init__(self, count):
         self.count = count
+        self.fields = ()
+
+    def values_list(self, *fields):
+        self.fields = fields
+        return self
 
     def iterator(self, chunk_size):
         import datetime
 
-        person = SimpleNamespace(
-            full_name="Nguyễn Văn Dài Tên Để Thử Bộ Nhớ",
-            id_number="046090001234",
-            phone="0905111222",
-            birth_year=1985,
-            get_gender_display=lambda: "Nam",
-        )
         created = datetime.datetime(2021, 8, 1, 8, 0, tzinfo=datetime.UTC)
+        values = {
+            "person__full_name": "Nguyễn Văn Dài Tên Để Thử Bộ Nhớ",
+            "person__id_number": "046090001234",
+            "person__phone": "0905111222",
+            "person__birth_year": 1985,
+            "person__gender": "male",
+            "registration_kind": "home",
+            "departure_unit__name": None,
+            "departure_place": "Hà Nội",
+            "area__name": "Phú Nhuận",
+            "transport": "car",
+            "transport_number": "75A",
+            "arrival_date": datetime.date(2021, 8, 1),
+            "channel": "web",
+            "risk_colour": "green",
+            "verification_state": "pending",
+            "surveillance": "",
+            "created_at": created,
+        }
         for n in range(self.count):
-            yield SimpleNamespace(
-                code=f"C{n:07d}",
-                person=person,
-                get_registration_kind_display=lambda: "Về quê",
-                departure_unit=None,
-                departure_place="Hà Nội",
-                area=SimpleNamespace(name="Phú Nhuận"),
-                address=f"{n} Lê Lợi",
-                get_transport_display=lambda: "Ô tô",
-                transport_number="75A",
-                arrival_date=datetime.date(2021, 8, 1),
-                get_channel_display=lambda: "Web",
-                get_risk_colour_display=lambda: "Xanh",
-                get_verification_state_display=lambda: "Chờ",
-                get_surveillance_display=lambda: "",
-                created_at=created,
-            )
+            row = {**values, "code": f"C{n:07d}", "address": f"{n} Lê Lợi"}
+            yield tuple(row[f] for f in self.fields)
 
 
 def test_the_writer_streams_in_constant_memory(tmp_path, make_user, places):
@@ -226,3 +228,115 @@ def test_the_quarantine_and_test_lists_export_what_they_show(
     assert 'id="export-tests"' in client.get("/tests/?tab=tested").content.decode()
     sheet = read(client.get("/reports/export/", {"list": "tests", "tab": "tested"}))
     assert [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)] == ["Lê Văn Trong"]
+
+
+class Rows:
+    """Tuples for .values_list(...).iterator()."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def values_list(self, *fields):
+        self.fields = fields
+        return self
+
+    def iterator(self, chunk_size):
+        return iter(self.rows)
+
+
+def test_every_column_kind_reads_back_typed_and_special_characters_are_safe(
+    tmp_path, make_user, places
+):
+    import datetime
+
+    from vigil.declarations.models import Declaration
+
+    user = make_user("cdc.kinds", places.province, tasks=[Task.CDC])
+    created = datetime.datetime(2021, 8, 1, 1, 30, tzinfo=datetime.UTC)  # 08:30 in Vietnam
+    rows = Rows(
+        [
+            ("A & B <c> \x01end", datetime.date(2021, 8, 2), created, 1985, "001090000001",
+             "0905000001", "plane", None, None, " spaced "),
+            ("", None, None, None, None, None, "", None, "Huế", None),
+        ]
+    )  # fmt: skip
+    columns = [
+        exports.Column("Văn bản", source="text"),
+        exports.Column("Ngày", source="day", kind=exports.DATE),
+        exports.Column("Lúc", source="at", kind=exports.DATETIME),
+        exports.Column("Số", source="number", kind=exports.NUMBER),
+        exports.Column("CCCD", source="id", kind=exports.ID),
+        exports.Column("Điện thoại", source="phone", kind=exports.PHONE),
+        exports.Column(
+            "Phương tiện", source="transport", choices="declarations.Declaration.transport"
+        ),
+        exports.Column("Nơi", source=("unit", "place"), combine=lambda u, p: u or p),
+        exports.Column("Khoảng trắng", source="space"),
+    ]  # fmt: skip
+    spec = exports.ExportSpec("kinds", "Kiểu & <ô>", (Task.CDC,), lambda u, q: (rows, []), columns)
+    path = tmp_path / "kinds.xlsx"
+    assert exports.write(spec, user, {}, path) == 2
+    assert rows.fields == ("text", "day", "at", "number", "id", "phone", "transport", "unit",
+                           "place", "space")  # fmt: skip
+    assert not (tmp_path / "kinds.xlsx.part").exists()
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.title == "Danh sách"
+    assert sheet.freeze_panes == "A4"
+    assert sheet["A1"].value.startswith("Kiểu & <ô>")
+    assert [c.value for c in sheet[3]] == [c.header for c in columns]
+    text, day, at, number, id_number, phone, transport, place, spaced = sheet[4]
+    assert text.value == "A & B <c> end"  # the control character is dropped
+    assert day.is_date and day.value == datetime.datetime(2021, 8, 2)
+    assert day.number_format == "dd/mm/yyyy"
+    assert at.is_date and at.value == datetime.datetime(2021, 8, 1, 8, 30)
+    assert at.number_format == "dd/mm/yyyy hh:mm"
+    assert number.value == 1985 and number.data_type == "n"
+    assert id_number.value == "001090000001" and id_number.number_format == "@"
+    assert phone.value == "0905000001" and phone.data_type == "s"
+    assert transport.value == str(dict(Declaration._meta.get_field("transport").choices)["plane"])
+    assert place.value is None
+    assert spaced.value == " spaced "
+    assert [c.value for c in sheet[5]] == [None] * 7 + ["Huế", None]
+    assert sheet.max_row == 5 and sheet.max_column == len(columns)
+    read_only = openpyxl.load_workbook(path, read_only=True).active
+    assert (read_only.max_row, read_only.max_column) == (5, len(columns))
+
+
+def test_a_failed_write_removes_its_partial_file(tmp_path, make_user, places):
+    class Broken(Rows):
+        def iterator(self, chunk_size):
+            yield ("one",)
+            raise OSError(28, "No space left on device")
+
+    user = make_user("cdc.broken", places.province, tasks=[Task.CDC])
+    spec = exports.ExportSpec("broken", "Broken", (Task.CDC,), lambda u, q: (Broken([]), []),
+                              [exports.Column("Văn bản", source="text")])  # fmt: skip
+    with pytest.raises(OSError, match="No space"):
+        exports.write(spec, user, {}, tmp_path / "broken.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_spec_without_sources_reads_model_instances(client, make_user, places, declarations):
+    """Columns with only a `get(row)` (older specs) still export, from instances."""
+    from vigil.reports import registry
+
+    columns = [
+        *registry.declaration_columns(),
+        exports.Column("Họ tên (get)", lambda d: d.person.full_name),
+    ]
+    spec = exports.ExportSpec("mixed", "Mixed", (Task.CDC,), registry.build_declarations, columns)
+    user = make_user("cdc.mixed", places.province, tasks=[Task.CDC])
+    import pathlib
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "mixed.xlsx"
+        assert exports.write(spec, user, {}, path) == 3
+        sheet = openpyxl.load_workbook(path).active
+        headers = [c.value for c in sheet[3]]
+        rows = [
+            dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=4, values_only=True)
+        ]
+    assert {r["Họ tên (get)"] for r in rows} == {"Nguyễn Văn Một", "Trần Thị Hai", "Bùi Văn Xa"}
+    assert all(r["Họ và tên"] == r["Họ tên (get)"] for r in rows)
+    assert all(r["Phương tiện"] and r["Mức nguy cơ"] for r in rows)

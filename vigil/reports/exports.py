@@ -2,18 +2,31 @@
 
 A list registers an `ExportSpec`: how to build its filtered, scoped queryset
 from the same query string as its page (so the file holds exactly the rows the
-page shows), and its columns with Vietnamese headers. The writer uses
-XlsxWriter's constant_memory mode and reads rows with `.iterator()`, so a
-million rows never need a million rows in memory. It writes to a temporary
-file and renames it only when complete: a failed export never looks finished.
+page shows), and its columns with Vietnamese headers.
+
+Columns that name their `source` (a `values_list()` path such as
+"person__full_name", or a tuple of paths passed to `combine`) let the export
+read plain tuples instead of model instances; choice columns name the model
+field (`choices="people.Person.gender"`) and are written as its label, looked
+up in a dict built once per export in the active language. A spec with a
+column that has only a `get(row)` callable is read as model instances.
+
+The file is written by `XlsxStream`, a small streaming .xlsx writer (inline
+strings, one worksheet, deflated as it goes), so a million rows never need a
+million rows in memory. It writes to a temporary file and renames it only when
+complete: a failed export never looks finished.
 """
 
 import datetime
 import os
+import re
+import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import xlsxwriter
+from django.apps import apps
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
@@ -29,9 +42,12 @@ TEXT, DATE, DATETIME, NUMBER, ID, PHONE = "text", "date", "datetime", "number", 
 @dataclass
 class Column:
     header: str
-    get: object  # callable(row) -> value
+    get: object = None  # callable(model instance) -> value, when there is no `source`
     kind: str = TEXT
     width: int = 18
+    source: object = None  # values_list() path, or a tuple of paths for `combine`
+    combine: object = None  # callable(*values) -> value, for a tuple `source`
+    choices: object = None  # "app_label.Model.field": the value is a choice, written as its label
 
 
 @dataclass
@@ -73,6 +89,66 @@ def file_name(spec):
     return f"{slugify(spec.key)}-{localtime():%Y%m%d-%H%M%S}.xlsx"
 
 
+def choice_labels(name):
+    """{value: label} of the model field "app_label.Model.field", as plain
+    strings in the active language."""
+    app_model, field_name = name.rsplit(".", 1)
+    model_field = apps.get_model(app_model)._meta.get_field(field_name)
+    return {value: str(label) for value, label in model_field.flatchoices}
+
+
+def _sources(column):
+    return (column.source,) if isinstance(column.source, str) else tuple(column.source)
+
+
+def _follow(row, path):
+    """`path` ("person__full_name") read on a model instance; None past a null."""
+    for part in path.split("__"):
+        if row is None:
+            return None
+        row = getattr(row, part)
+    return row
+
+
+def _readers(columns, by_values):
+    """One callable(row) -> value per column, for tuple rows (`by_values`) or
+    model instances; and the values_list() fields the tuple rows hold."""
+    fields, readers = [], []
+    for column in columns:
+        if column.source is None:
+            readers.append(column.get)
+            continue
+        paths = _sources(column)
+        if by_values:
+            at = []
+            for path in paths:
+                if path not in fields:
+                    fields.append(path)
+                at.append(fields.index(path))
+            if len(at) == 1 and column.combine is None:
+                (i,) = at
+                read = lambda row, i=i: row[i]  # noqa: E731
+            else:
+                combine = column.combine or (lambda *values: values[0])
+                read = lambda row, at=tuple(at), combine=combine: combine(*[row[i] for i in at])  # noqa: E731
+        elif len(paths) == 1 and column.combine is None:
+            read = lambda row, path=paths[0]: _follow(row, path)  # noqa: E731
+        else:
+            combine = column.combine or (lambda *values: values[0])
+            read = lambda row, paths=paths, combine=combine: combine(  # noqa: E731
+                *[_follow(row, p) for p in paths]
+            )
+        if column.choices:
+            labels = choice_labels(column.choices)
+            read = lambda row, read=read, labels=labels: _label(labels, read(row))  # noqa: E731
+        readers.append(read)
+    return readers, fields
+
+
+def _label(labels, value):
+    return labels.get(value, value) if value is not None else None
+
+
 def write(spec, user, params, path, *, progress=None, chunk=2000):
     """Write the export to `path`; returns the number of data rows.
 
@@ -82,55 +158,279 @@ def write(spec, user, params, path, *, progress=None, chunk=2000):
 
     queryset, filters = spec.build(user, querydict(params))
     whole = may_see_identity(user)
+    by_values = all(column.source is not None for column in spec.columns)
+    readers, fields = _readers(spec.columns, by_values)
+    rows = queryset.values_list(*fields) if by_values else queryset
+    tz = timezone.get_current_timezone() if settings.USE_TZ else None
+    cells = [
+        _cell_writer(column.kind, read, whole, tz)
+        for column, read in zip(spec.columns, readers, strict=True)
+    ]
     tmp = Path(f"{path}.part")
-    workbook = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False})
+    book = XlsxStream(tmp, "Danh sách", [column.width for column in spec.columns], frozen_rows=3)
     try:
-        sheet = workbook.add_worksheet("Danh sách")
-        bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        title = workbook.add_format({"bold": True, "font_size": 13})
-        date = workbook.add_format({"num_format": "dd/mm/yyyy"})
-        stamp = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
-        text = workbook.add_format({"num_format": "@"})
-        for n, column in enumerate(spec.columns):
-            sheet.set_column(n, n, column.width)
         exported = localtime().strftime("%d/%m/%Y %H:%M")
-        sheet.write_string(0, 0, f"{spec.title} — xuất lúc {exported} — {user.username}", title)
-        sheet.write_string(1, 0, "Bộ lọc: " + ("; ".join(filters) if filters else "không"))
-        for n, column in enumerate(spec.columns):
-            sheet.write_string(2, n, column.header, bold)
-        row_number = 3
+        book.row([_text(f"{spec.title} — xuất lúc {exported} — {user.username}", XlsxStream.TITLE)])
+        book.row([_text("Bộ lọc: " + ("; ".join(filters) if filters else "không"))])
+        book.row([_text(column.header, XlsxStream.HEADER) for column in spec.columns])
         count = 0
-        for row in queryset.iterator(chunk_size=chunk):
-            for n, column in enumerate(spec.columns):
-                value = column.get(row)
-                _write_cell(sheet, row_number, n, column.kind, value, whole, date, stamp, text)
-            row_number += 1
+        for row in rows.iterator(chunk_size=chunk):
+            book.row([cell(row) for cell in cells])
             count += 1
             if progress is not None and count % chunk == 0:
                 progress(count)
-        sheet.freeze_panes(3, 0)
-    finally:
-        workbook.close()
+        book.close()
+    except BaseException:
+        book.abort()
+        raise
     os.replace(tmp, path)
     return count
 
 
-def _write_cell(sheet, r, c, kind, value, whole, date, stamp, text):
-    if value is None or value == "":
-        sheet.write_blank(r, c, None)
-    elif kind == DATE:
-        sheet.write_datetime(r, c, datetime.datetime.combine(value, datetime.time()), date)
+# --- Cells: each returns the XML of one <c> element ("<c/>" when blank). ---
+
+_BLANK = "<c/>"
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_EPOCH = datetime.date(1899, 12, 30).toordinal()
+
+
+def _text(value, style=0):
+    """An inline string cell; XML-escaped, characters illegal in XML removed."""
+    if not value:
+        return _BLANK
+    if _SPECIAL.search(value):
+        value = _ILLEGAL.sub("", value).replace("&", "&amp;").replace("<", "&lt;")
+        value = value.replace(">", "&gt;")
+    s = f' s="{style}"' if style else ""
+    if value[0].isspace() or value[-1].isspace():
+        return f'<c t="inlineStr"{s}><is><t xml:space="preserve">{value}</t></is></c>'
+    return f'<c t="inlineStr"{s}><is><t>{value}</t></is></c>'
+
+
+def _cell_writer(kind, read, whole, tz):
+    text_style = XlsxStream.TEXT
+
+    if kind == DATE:
+
+        def cell(row):
+            value = read(row)
+            if value is None or value == "":
+                return _BLANK
+            return f'<c s="{XlsxStream.DATE}"><v>{value.toordinal() - _EPOCH}</v></c>'
+
     elif kind == DATETIME:
-        sheet.write_datetime(r, c, localtime(value).replace(tzinfo=None), stamp)
+
+        def cell(row):
+            value = read(row)
+            if value is None or value == "":
+                return _BLANK
+            if tz is not None and value.tzinfo is not None:
+                value = value.astimezone(tz)
+            seconds = value.hour * 3600 + value.minute * 60 + value.second
+            serial = value.toordinal() - _EPOCH + seconds / 86400
+            return f'<c s="{XlsxStream.DATETIME}"><v>{serial!r}</v></c>'
+
     elif kind == NUMBER:
-        sheet.write_number(r, c, value)
-    elif kind == ID:
+
+        def cell(row):
+            value = read(row)
+            if value is None or value == "":
+                return _BLANK
+            return f"<c><v>{value}</v></c>"
+
+    elif kind in (ID, PHONE):
         # As text: no scientific notation, leading zeros kept.
-        sheet.write_string(r, c, value if whole else mask_id_number(value), text)
-    elif kind == PHONE:
-        sheet.write_string(r, c, value if whole else mask_phone(value), text)
+        mask = None if whole else (mask_id_number if kind == ID else mask_phone)
+
+        def cell(row):
+            value = read(row)
+            if value is None or value == "":
+                return _BLANK
+            return _text(value if mask is None else mask(value), text_style)
+
     else:
-        sheet.write_string(r, c, str(value))
+
+        def cell(row):
+            value = read(row)
+            if value is None or value == "":
+                return _BLANK
+            return _text(value if type(value) is str else str(value))
+
+    return cell
+
+
+class XlsxStream:
+    """A minimal .xlsx writer: one worksheet of inline strings, numbers and
+    dates, its XML deflated into the zip as rows arrive (constant memory).
+
+    `row(cells)` takes the cells' XML (see `_text` and `_cell_writer`); call
+    `close()` to finish the file, or `abort()` to drop it.
+    """
+
+    # Style indexes (cellXfs in styles.xml).
+    DATE, DATETIME, TEXT, HEADER, TITLE = 1, 2, 3, 4, 5
+    FLUSH = 1 << 20  # characters of sheet XML buffered before each write
+
+    def __init__(self, path, sheet_name, widths, *, frozen_rows=0, compresslevel=1):
+        self.path = Path(path)
+        self.sheet_name = sheet_name
+        self.widths = widths
+        self.frozen_rows = frozen_rows
+        self.compresslevel = compresslevel
+        # The rows are spooled uncompressed (like XlsxWriter's constant_memory)
+        # because the sheet's <dimension>, before them, needs the row count.
+        self.body = tempfile.TemporaryFile(dir=self.path.parent, prefix=".xlsx-rows-")  # noqa: SIM115 - closed by close()/abort()
+        self.buffer = []
+        self.buffered = 0
+        self.rows = 0
+        self.columns = 0
+
+    def _flush(self):
+        self.body.write("".join(self.buffer).encode())
+        self.buffer.clear()
+        self.buffered = 0
+
+    def row(self, cells):
+        self.rows += 1
+        self.columns = max(self.columns, len(cells))
+        text = f'<row r="{self.rows}">{"".join(cells)}</row>'
+        self.buffer.append(text)
+        self.buffered += len(text)
+        if self.buffered >= self.FLUSH:
+            self._flush()
+
+    def _head(self):
+        last = f"{_column_letter(max(self.columns, 1))}{max(self.rows, 1)}"
+        head = [
+            _XML_HEAD,
+            f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
+            f'<dimension ref="A1:{last}"/>' if self.rows else '<dimension ref="A1"/>',
+            '<sheetViews><sheetView workbookViewId="0">',
+        ]
+        if self.frozen_rows:
+            head.append(
+                f'<pane ySplit="{self.frozen_rows}" topLeftCell="A{self.frozen_rows + 1}" '
+                'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/>'
+            )
+        head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+        if self.widths:
+            head.append("<cols>")
+            for n, width in enumerate(self.widths, 1):
+                head.append(
+                    f'<col min="{n}" max="{n}" width="{width + 0.7109375}" customWidth="1"/>'
+                )
+            head.append("</cols>")
+        head.append("<sheetData>")
+        return "".join(head).encode()
+
+    def close(self):
+        """Write the workbook: its parts, and the sheet from the spooled rows."""
+        self._flush()
+        self.body.seek(0)
+        name = self.sheet_name.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+        with zipfile.ZipFile(
+            self.path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=self.compresslevel
+        ) as book:
+            for part, xml in (
+                ("[Content_Types].xml", _CONTENT_TYPES),
+                ("_rels/.rels", _ROOT_RELS),
+                ("xl/workbook.xml", _WORKBOOK.format(name=name)),
+                ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
+                ("xl/styles.xml", _STYLES),
+            ):
+                book.writestr(part, _XML_HEAD + xml)
+            size = self.body.seek(0, os.SEEK_END)
+            self.body.seek(0)
+            # Past 2 GiB of XML the entry needs ZIP64.
+            with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=size > 1 << 30) as sheet:
+                sheet.write(self._head())
+                shutil.copyfileobj(self.body, sheet, self.FLUSH)
+                sheet.write(b"</sheetData></worksheet>")
+        self.body.close()
+
+    def abort(self):
+        """Close quietly and remove the unfinished file."""
+        self.body.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _column_letter(n):
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels"'
+    ' ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    f'<Relationships xmlns="{_PKG_REL}">'
+    f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK = (
+    f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+    "<bookViews><workbookView/></bookViews>"
+    '<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>'
+    "</workbook>"
+)
+_WORKBOOK_RELS = (
+    f'<Relationships xmlns="{_PKG_REL}">'
+    f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/>'
+    "</Relationships>"
+)
+_STYLES = (
+    f'<styleSheet xmlns="{_MAIN}">'
+    '<numFmts count="2">'
+    '<numFmt numFmtId="164" formatCode="dd/mm/yyyy"/>'
+    '<numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/>'
+    "</numFmts>"
+    '<fonts count="3">'
+    '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="13"/><name val="Calibri"/><family val="2"/></font>'
+    "</fonts>"
+    '<fills count="3">'
+    '<fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/>'
+    "</patternFill></fill>"
+    "</fills>"
+    '<borders count="2">'
+    "<border><left/><right/><top/><bottom/><diagonal/></border>"
+    '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/>'
+    '</right><top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/>'
+    "</bottom><diagonal/></border>"
+    "</borders>"
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="6">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1"'
+    ' applyBorder="1"/>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
 
 
 def now():

@@ -5,7 +5,6 @@ back by its other tools, not interface text.
 """
 
 from vigil.core.modules import MEDICAL, STAFF, TEST_VIEW, VERIFY
-from vigil.testing.models import TestOutcome
 
 from .exports import DATE, DATETIME, ID, NUMBER, PHONE, Column, ExportSpec, register
 
@@ -27,34 +26,40 @@ def describe(form):
     return out
 
 
-def person_columns(get_person):
+def person_columns(prefix):
+    """The person's columns; `prefix` leads from the row to the person ("person__")."""
     return [
-        Column("Họ và tên", lambda r: get_person(r).full_name, width=26),
-        Column("Số CMND/CCCD", lambda r: get_person(r).id_number, ID),
-        Column("Số điện thoại", lambda r: get_person(r).phone, PHONE, width=14),
-        Column("Năm sinh", lambda r: get_person(r).birth_year, NUMBER, width=9),
-        Column("Giới tính", lambda r: get_person(r).get_gender_display(), width=9),
+        Column("Họ và tên", source=f"{prefix}full_name", width=26),
+        Column("Số CMND/CCCD", source=f"{prefix}id_number", kind=ID),
+        Column("Số điện thoại", source=f"{prefix}phone", kind=PHONE, width=14),
+        Column("Năm sinh", source=f"{prefix}birth_year", kind=NUMBER, width=9),
+        Column("Giới tính", source=f"{prefix}gender", choices="people.Person.gender", width=9),
     ]
 
 
+def _either(unit, place):
+    return unit or place
+
+
 def declaration_columns():
+    def choice(header, name, **options):
+        return Column(header, source=name, choices=f"declarations.Declaration.{name}", **options)
+
     return [
-        Column("Mã tờ khai", lambda d: d.code, width=11),
-        *person_columns(lambda d: d.person),
-        Column("Loại đăng ký", lambda d: d.get_registration_kind_display()),
-        Column(
-            "Nơi đi", lambda d: d.departure_unit.name if d.departure_unit else d.departure_place
-        ),
-        Column("Phường/xã đến", lambda d: d.area.name),
-        Column("Địa chỉ", lambda d: d.address, width=28),
-        Column("Phương tiện", lambda d: d.get_transport_display(), width=12),
-        Column("Số hiệu phương tiện", lambda d: d.transport_number, width=12),
-        Column("Ngày đến", lambda d: d.arrival_date, DATE, width=11),
-        Column("Kênh khai báo", lambda d: d.get_channel_display()),
-        Column("Mức nguy cơ", lambda d: d.get_risk_colour_display(), width=10),
-        Column("Xác minh", lambda d: d.get_verification_state_display()),
-        Column("Loại giám sát", lambda d: d.get_surveillance_display()),
-        Column("Thời điểm khai báo", lambda d: d.created_at, DATETIME),
+        Column("Mã tờ khai", source="code", width=11),
+        *person_columns("person__"),
+        choice("Loại đăng ký", "registration_kind"),
+        Column("Nơi đi", source=("departure_unit__name", "departure_place"), combine=_either),
+        Column("Phường/xã đến", source="area__name"),
+        Column("Địa chỉ", source="address", width=28),
+        choice("Phương tiện", "transport", width=12),
+        Column("Số hiệu phương tiện", source="transport_number", width=12),
+        Column("Ngày đến", source="arrival_date", kind=DATE, width=11),
+        choice("Kênh khai báo", "channel"),
+        choice("Mức nguy cơ", "risk_colour", width=10),
+        choice("Xác minh", "verification_state"),
+        choice("Loại giám sát", "surveillance"),
+        Column("Thời điểm khai báo", source="created_at", kind=DATETIME),
     ]
 
 
@@ -129,7 +134,12 @@ register(
         build=build_triage,
         columns=[
             *declaration_columns(),
-            Column("Lý do cảnh báo", lambda d: "; ".join(d.risk_reasons), width=40),
+            Column(
+                "Lý do cảnh báo",
+                source=("risk_reasons",),
+                combine=lambda reasons: "; ".join(reasons or ()),
+                width=40,
+            ),
         ],
     )
 )
@@ -150,24 +160,17 @@ def build_stays(ended):
 
 
 def stay_columns():
-    def bed(s, part):
-        if s.bed is None:
-            return ""
-        return {"building": s.bed.room.building.name, "room": s.bed.room.name, "bed": s.bed.label}[
-            part
-        ]
-
     return [
-        *person_columns(lambda s: s.person),
-        Column("Khu cách ly", lambda s: s.facility.name, width=26),
-        Column("Tòa nhà", lambda s: bed(s, "building"), width=9),
-        Column("Phòng", lambda s: bed(s, "room"), width=8),
-        Column("Giường", lambda s: bed(s, "bed"), width=8),
-        Column("Ngày bắt đầu", lambda s: s.start_date, DATE, width=11),
-        Column("Dự kiến kết thúc", lambda s: s.planned_end, DATE, width=11),
-        Column("Ngày kết thúc", lambda s: s.end_date, DATE, width=11),
-        Column("Kết quả cách ly", lambda s: s.get_outcome_display()),
-        Column("Số lần XN", lambda s: s.n_tests, NUMBER, width=9),
+        *person_columns("person__"),
+        Column("Khu cách ly", source="facility__name", width=26),
+        Column("Tòa nhà", source="bed__room__building__name", width=9),
+        Column("Phòng", source="bed__room__name", width=8),
+        Column("Giường", source="bed__label", width=8),
+        Column("Ngày bắt đầu", source="start_date", kind=DATE, width=11),
+        Column("Dự kiến kết thúc", source="planned_end", kind=DATE, width=11),
+        Column("Ngày kết thúc", source="end_date", kind=DATE, width=11),
+        Column("Kết quả cách ly", source="outcome", choices="quarantine.Stay.outcome"),
+        Column("Số lần XN", source="n_tests", kind=NUMBER, width=9),
     ]
 
 
@@ -201,16 +204,17 @@ register(
         tasks=TEST_VIEW,
         build=build_tests,
         columns=[
-            *person_columns(lambda p: p),
-            Column("Phường/xã", lambda p: p.area.name),
-            Column("Địa chỉ", lambda p: p.address, width=28),
-            Column("Số lần XN", lambda p: p.test_count, NUMBER, width=9),
+            *person_columns(""),
+            Column("Phường/xã", source="area__name"),
+            Column("Địa chỉ", source="address", width=28),
+            Column("Số lần XN", source="test_count", kind=NUMBER, width=9),
             Column(
                 "Kết quả gần nhất",
-                lambda p: dict(TestOutcome.choices).get(p.latest_result, ""),
+                source="latest_result",
+                choices="testing.TestResult.result",
                 width=14,
             ),
-            Column("Ngày lấy mẫu gần nhất", lambda p: p.latest_sample_date, DATE, width=12),
+            Column("Ngày lấy mẫu gần nhất", source="latest_sample_date", kind=DATE, width=12),
         ],
     )
 )
