@@ -18,6 +18,9 @@ from vigil.declarations.models import Channel, Declaration
 from vigil.declarations.services import IDENTITY_FIELDS, submit_declaration
 from vigil.people.models import Person
 from vigil.people.synthetic import people
+from vigil.quarantine import services as quarantine
+from vigil.quarantine.models import Facility
+from vigil.testing import services as testing
 from vigil.triage.models import EpidemicArea
 
 DEMO_SCHOOL = "Đại học Huế"
@@ -91,8 +94,10 @@ class Command(BaseCommand):
             created += 1
         made = self.seed_people(options["people"])
         declared = self.seed_declarations()
+        stays = self.seed_quarantine()
         self.stdout.write(
-            f"Demo data: {created} accounts, {made} people and {declared} declarations added."
+            f"Demo data: {created} accounts, {made} people, {declared} declarations "
+            f"and {stays} quarantine stays added."
         )
 
     def seed_people(self, count):
@@ -114,6 +119,41 @@ class Command(BaseCommand):
             )
         Person.objects.bulk_create(rows, batch_size=1000)
         return len(rows)
+
+    def seed_quarantine(self, count=24):
+        """A concentrated quarantine area in the first demo commune, its manager
+        account, and some of the red and orange arrivals taken in, with tests."""
+        if Facility.objects.exists():
+            return 0
+        _province, _district, communes = demo_units()
+        facility = Facility.objects.create(
+            kind="concentrated", name="Khu cách ly tập trung Trường Quân sự tỉnh", area=communes[0]
+        )
+        quarantine.add_rooms(None, facility, building="A", floors=range(1, 3), rooms=range(1, 6),
+                             beds_per_room=4)  # fmt: skip
+        User.objects.filter(tasks__icontains='"facility"', jurisdiction=communes[0]).update(
+            facility=facility
+        )
+        beds = list(quarantine.free_beds(facility).order_by("pk")[:count])
+        flagged = (
+            Declaration.objects.filter(risk_level__gte=2)
+            .select_related("person")
+            .order_by("created_at")[: len(beds)]
+        )
+        today = timezone.localdate()
+        stays = 0
+        for bed, declaration in zip(beds, flagged, strict=False):
+            start = min(declaration.arrival_date, today)
+            quarantine.take_in(
+                None, person=declaration.person, facility=facility, start_date=start, bed=bed,
+                declaration=declaration,
+            )  # fmt: skip
+            testing.add_results(None, declaration.person, [{
+                "sample_date": start, "test_date": start, "test_type": "pcr",
+                "result": "negative", "batch_code": "DEMO-1", "test_id": f"XN{stays:04d}",
+            }])  # fmt: skip
+            stays += 1
+        return stays
 
     def seed_declarations(self, share=0.3):
         """Declarations for some of the people, through the real service (risk
