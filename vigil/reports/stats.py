@@ -18,6 +18,7 @@ A unit named in the URL outside the viewer's jurisdiction makes the form
 invalid, and an invalid form counts nothing: the table is empty, never wider.
 """
 
+import abc
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -245,7 +246,7 @@ class Context:
     unit: object = None  # the unit the table is about (the area rows are below it)
 
 
-class Dimension:
+class Dimension(abc.ABC):
     """One way to group declarations; used as rows or as columns.
 
     `alias` prefixes the names of the grouped values, so that the row and the
@@ -259,7 +260,7 @@ class Dimension:
         self.ctx = ctx
         self.alias = alias
 
-    def prepare(self):
+    def prepare(self):  # noqa: B027  (optional hook; most dimensions need nothing)
         """Anything to read before counting (queries allowed)."""
 
     def group(self):
@@ -270,19 +271,20 @@ class Dimension:
         """(queryset to group, grouped items or None to group normally)."""
         return qs, None
 
-    def resolve(self, items):
+    def resolve(self, items):  # noqa: B027  (optional hook)
         """Anything to look up from the grouped items (queries allowed)."""
 
+    @abc.abstractmethod
     def key_of(self, item):
-        raise NotImplementedError
+        """The key of one grouped row."""
 
+    @abc.abstractmethod
     def entries(self, counts, seen):
         """[(key, label)] in display order; `counts` {key: total}."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def params(self, key):
         """The list parameters selecting `key` (None: no list for it)."""
-        raise NotImplementedError
 
     def drills(self, key):
         """True when a number of `key` opens the next level of the table."""
