@@ -87,11 +87,11 @@ def _stale(form, stay_or_facility, current):
 # The lists -------------------------------------------------------------------
 
 
-def _test_figures(qs):
-    """'Số lần XN' and the latest result, as subqueries: one query for the page,
-    and the paginator's COUNT stays a plain count (an aggregate over a join
-    would make it group every stay)."""
-    tests = TestResult.objects.filter(person=OuterRef("person_id")).order_by()
+def test_figures(qs, user):
+    """'Số lần XN' and the latest result of the tests `user` may see, as
+    subqueries: one query for the page, and the paginator's COUNT stays a plain
+    count (an aggregate over a join would make it group every stay)."""
+    tests = TestResult.objects.visible_to(user).filter(person=OuterRef("person_id")).order_by()
     return qs.annotate(
         n_tests=Coalesce(
             Subquery(
@@ -110,8 +110,8 @@ def stay_list(request, ended=False):
     form = StayFilterForm(request.GET, user=request.user)
     scoped = Stay.objects.visible_to(request.user)
     stays = form.filter_qs(scoped.ended() if ended else scoped.open())
-    stays = _test_figures(
-        stays.select_related("person", "facility", "bed__room__building")
+    stays = test_figures(
+        stays.select_related("person", "facility", "bed__room__building"), request.user
     ).order_by("-end_date" if ended else "-start_date", "-id")
     page = Paginator(stays, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(TestOutcome.choices)

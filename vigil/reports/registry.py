@@ -148,12 +148,12 @@ register(
 def build_stays(ended):
     def build(user, query):
         from vigil.quarantine.models import Stay
-        from vigil.quarantine.views import StayFilterForm, _test_figures
+        from vigil.quarantine.views import StayFilterForm, test_figures
 
         form = StayFilterForm(query, user=user)
         scoped = Stay.objects.visible_to(user)
         qs = form.filter_qs(scoped.ended() if ended else scoped.open())
-        qs = _test_figures(qs.select_related("person", "facility", "bed__room__building"))
+        qs = test_figures(qs.select_related("person", "facility", "bed__room__building"), user)
         return qs.order_by("-end_date" if ended else "-start_date", "-id"), describe(form)
 
     return build
