@@ -107,18 +107,6 @@ def build_world(places, make_person):
     return {"declarations": declarations, "t1": t1, "t2": t2, "vn_village": vn_village}
 
 
-@pytest.fixture
-def leader(make_user, places, client, settings):
-    def as_(unit_, username="leader"):
-        user = make_user(f"{username}.{unit_.pk}", unit_, tasks=[Task.LEADER])
-        client.force_login(user)
-        # The labels below are the English source strings.
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return user
-
-    return as_
-
-
 def page(client, url, params=None):
     response = client.get(url, params or {})
     assert response.status_code == 200, url

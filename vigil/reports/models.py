@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.scope import ScopedQuerySet
+
 
 class Export(models.Model):
     """One Excel export of a list, with its filters, made now or in the background."""
@@ -36,3 +38,63 @@ class Export(models.Model):
     @property
     def percent(self):
         return 100 if not self.total else min(100, int(100 * self.done / self.total))
+
+
+class DeclarationTally(models.Model):
+    """Declarations counted by place, arrival day, channel, state and whether
+    the person was tested, so that the leaders' dashboard sums a few thousand
+    rows instead of counting millions.
+
+    Rows are written only by database triggers on the declarations table
+    (`vigil.reports.tally`): every insert, delete, or change of a counted
+    column adds a delta row (+1 for the new values, -1 for the old ones), so
+    concurrent writers never wait for each other. `compact()` folds the deltas
+    into one merged row per key from time to time; a sum over all rows is
+    exact at any moment.
+    """
+
+    area = models.ForeignKey(
+        "areas.AdminUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    area_path = models.CharField(max_length=128)
+    arrival_date = models.DateField()
+    channel = models.CharField(max_length=16)
+    risk_colour = models.CharField(max_length=8)
+    verification_state = models.CharField(max_length=16)
+    medical_state = models.CharField(max_length=16)
+    # The person has at least one test result on record (`TestedPerson`).
+    tested = models.BooleanField()
+    n = models.IntegerField()
+    # 0: a delta written by a trigger; 1: a merged row; 2: being merged (SQLite).
+    merged = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["arrival_date", "area_path"], name="tally_day_scope"),
+            models.Index(fields=["area_path"], name="tally_scope"),
+            models.Index(fields=["merged"], name="tally_deltas", condition=models.Q(merged=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.area_path} {self.arrival_date} {self.channel}: {self.n}"
+
+
+class TestedPerson(models.Model):
+    """The people with at least one test result, kept by a trigger on the test
+    results: the tally's `tested` column reads it, and its primary key is the
+    one place where two clerks entering a person's first test at once meet."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    person = models.OneToOneField(
+        "people.Person",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    def __str__(self):
+        return str(self.person_id)

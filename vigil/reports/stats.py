@@ -24,8 +24,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import TruncDate, Upper
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -44,9 +44,13 @@ from vigil.declarations.models import (
     Transport,
     VerificationState,
 )
+from vigil.testing.models import TestResult
+
+from .models import DeclarationTally
 
 # The URL value of an empty dimension ("no village given", "no flight number").
 NONE = "-"
+YES, NO = "yes", "no"
 HOME_COUNTRY = "VN"
 # A flight / vehicle table lists the largest groups only: every car has its
 # own plate, and a table of a million plates helps nobody.
@@ -109,6 +113,12 @@ class StatsFilterForm(DeclarationFilterForm):
         label=_("Surveillance type"),
         required=False,
         choices=[*_all(Surveillance.choices), (NONE, _("Not set"))],
+    )
+    tested = forms.ChoiceField(
+        label=_("Tested"),
+        required=False,
+        choices=_all([(YES, _("Tested at least once")), (NO, _("Never tested"))]),
+        widget=forms.HiddenInput,
     )
 
     # Parameters the declaration list itself understands.
@@ -186,6 +196,8 @@ class StatsFilterForm(DeclarationFilterForm):
         if data.get("surveillance"):
             value = data["surveillance"]
             qs = qs.filter(surveillance="" if value == NONE else value)
+        if data.get("tested"):
+            qs = _filter_tested(qs, data["tested"] == YES)
         vehicle = data.get("vehicle")
         if vehicle is UNSPECIFIED:
             qs = qs.filter(transport_number="")
@@ -193,6 +205,46 @@ class StatsFilterForm(DeclarationFilterForm):
             # Case-insensitive, like the grouping (Upper) of the flight table.
             qs = qs.filter(transport_number__iexact=vehicle)
         return qs
+
+
+def _filter_tested(qs, tested):
+    """The person has at least one test result on record (anywhere: the
+    count behind the dashboard cannot know the viewer), or has none."""
+    if qs.model is DeclarationTally:
+        return qs.filter(tested=tested)
+    results = Exists(TestResult.objects.filter(person=OuterRef("person_id")))
+    return qs.filter(results if tested else ~results)
+
+
+def counting_base(user, form):
+    """What to count for `form`, in `user`'s scope: the declaration tally when
+    it can answer the form's filters (place, arrival date, channel, colour,
+    states, tested), else the declarations themselves. Both answer the same
+    `filter_qs` and `counted`."""
+    declarations = Declaration.objects.visible_to(user)
+    if getattr(user, "facility_id", None) or not form.is_valid():
+        return declarations  # a facility's own people: not in the tally's terms
+    data = form.cleaned_data
+    used = {name for name, value in data.items() if value not in (None, "")}
+    dated = data.get("date_from") or data.get("date_to")
+    if used - TALLY_FILTERS or (dated and data.get("date_on") != DeclarationFilterForm.ARRIVAL):
+        return declarations
+    return DeclarationTally.objects.visible_to(user)
+
+
+# Filters the tally can answer (its columns, see vigil.reports.models).
+TALLY_FILTERS = frozenset(
+    ("date_on", "date_from", "date_to", "district", "commune", "channel", "colour",
+     "verification", "medical", "tested")
+)  # fmt: skip
+
+
+def counted(qs, **where):
+    """COUNT(*) over declarations, SUM(n) over the tally; `where` narrows."""
+    condition = Q(**where) if where else None
+    if qs.model is DeclarationTally:
+        return Coalesce(Sum("n", filter=condition), 0)
+    return Count("pk", filter=condition)
 
 
 # Links --------------------------------------------------------------------------
@@ -821,12 +873,14 @@ def paper_ranking(user, query, limit=None, form=None):
     form = form or StatsFilterForm(query, user=user)
     if not form.is_valid():
         return []
-    qs = form.filter_qs(Declaration.objects.visible_to(user), skip=("channel",)).order_by()
-    groups = list(
-        qs.values("area_id")
-        .annotate(total=Count("*"), paper=Count("pk", filter=Q(channel=Channel.PAPER)))
-        .filter(paper__gt=0)
-    )
+    qs = form.filter_qs(counting_base(user, form), skip=("channel",)).order_by()
+    groups = [
+        g
+        for g in qs.values("area_id").annotate(
+            total=counted(qs), paper=counted(qs, channel=Channel.PAPER)
+        )
+        if g["paper"] > 0
+    ]
     units = AdminUnit.objects.filter(pk__in=[g["area_id"] for g in groups]).select_related("parent")
     units = {u.pk: u for u in units}
     base = merge(carried(query), {"channel": None, "village": None})
@@ -911,18 +965,19 @@ class Dashboard:
 
 def build_dashboard(user, query):
     """Everything on the leaders' dashboard, for `user`'s jurisdiction, in about
-    nine queries whatever the number of declarations."""
+    nine queries whatever the number of declarations. The counts come from the
+    declaration tally (`vigil.reports.tally`) unless a filter needs the
+    declarations themselves."""
     from vigil.quarantine.models import Bed, Facility, Stay
-    from vigil.testing.models import TestResult
 
     query = dashboard_query(query)
     form = StatsFilterForm(query, user=user)
     board = Dashboard(form=form)
-    scoped = Declaration.objects.visible_to(user)
     base = carried(query)
     if not form.is_valid():
         board.total = Cell(0, None)
         return board
+    scoped = counting_base(user, form)
     period = form.filter_qs(scoped).order_by()
     data = form.cleaned_data
     on = data.get("date_on") or DeclarationFilterForm.CREATED
@@ -932,7 +987,7 @@ def build_dashboard(user, query):
     by_day, by_colour, by_state = Counter(), Counter(), Counter()
     for item in period.values(
         day=day_expr, colour=F("risk_colour"), state=F("verification_state")
-    ).annotate(n=Count("*")):
+    ).annotate(n=counted(period)):
         by_day[item["day"]] += item["n"]
         by_colour[item["colour"]] += item["n"]
         by_state[item["state"]] += item["n"]
@@ -957,26 +1012,21 @@ def build_dashboard(user, query):
     ]  # fmt: skip
 
     # Waiting now, whatever the period: an index on each state narrows the scan.
-    pending_v = Q(verification_state=VerificationState.PENDING)
-    pending_m = Q(medical_state=MedicalState.PENDING)
+    pending_v = {"verification_state": VerificationState.PENDING}
+    pending_m = {"medical_state": MedicalState.PENDING}
     waiting = (
-        scoped.filter(pending_v | pending_m)
+        scoped.filter(Q(**pending_v) | Q(**pending_m))
         .order_by()
-        .aggregate(
-            verification=Count("pk", filter=pending_v), medical=Count("pk", filter=pending_m)
-        )
+        .aggregate(verification=counted(scoped, **pending_v), medical=counted(scoped, **pending_m))
     )
-    results = TestResult.objects.visible_to(user).filter(person=OuterRef("person_id"))
-    untested = (
-        period.filter(~Exists(results)).values("person_id").distinct().count()
-    )  # people, not declarations: one person may have declared twice
+    untested = _filter_tested(period, tested=False).aggregate(n=counted(period))["n"]
     board.queues = {
         "verification": Cell(
             waiting["verification"],
             list_url({"verification": VerificationState.PENDING}),
         ),
         "medical": Cell(waiting["medical"], list_url({"medical": MedicalState.PENDING})),
-        "untested": Cell(untested, None),
+        "untested": Cell(untested, list_url(merge(base, {"tested": NO}))),
     }
 
     facilities = Facility.objects.visible_to(user).filter(active=True)

@@ -1,0 +1,356 @@
+# ruff: noqa: S608  (SQL below is built from table and column names only, never input)
+"""Declarations counted ahead of time for the leaders' dashboard.
+
+`DeclarationTally` holds one row per (place, arrival day, channel, risk
+colour, verification state, medical state) and count. Database triggers on the
+declarations table keep it, so no write path (a form, the API, an Excel
+import, a bulk re-evaluation of the risk rules, a transfer, a delete, a
+migration) can forget it:
+
+- an insert adds a +1 row with the new values, a delete a -1 row with the old
+  ones, an update that changes a counted column both;
+- rows are only ever inserted by the triggers, so two clerks saving at once
+  never wait on the same counter row (no lock, no deadlock);
+- `compact()` folds the delta rows into one merged row per key; it runs in the
+  background when the dashboard sees many deltas, and from
+  `manage.py tallies --compact` (a timer in a province deployment).
+
+A sum over every row of a key is exact at any moment, before or after
+compaction. `rebuild()` recounts from the declarations (the migration that
+creates the table uses it), and `differences()` compares the two, for
+`manage.py tallies --check`.
+
+The triggers are installed by the migration and again after every `migrate`
+(SQLite drops a table's triggers when a migration rebuilds the table).
+"""
+
+import logging
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Sum
+
+from vigil.declarations.models import Declaration
+from vigil.testing.models import TestResult
+
+from .models import DeclarationTally, TestedPerson
+
+log = logging.getLogger(__name__)
+
+SOURCE = Declaration._meta.db_table
+TABLE = DeclarationTally._meta.db_table
+TESTS = TestResult._meta.db_table
+TESTED = TestedPerson._meta.db_table
+# Counted columns of a declaration, the same names on both tables.
+KEY = (
+    "area_id",
+    "area_path",
+    "arrival_date",
+    "channel",
+    "risk_colour",
+    "verification_state",
+    "medical_state",
+)
+COLUMNS = ", ".join(KEY)
+ALL = (*KEY, "tested")  # the tally's whole key
+ALL_COLUMNS = ", ".join(ALL)
+# The dashboard compacts in the background past this many delta rows.
+COMPACT_AFTER = 20_000
+TRIGGER_NAMES = (
+    "vigil_tally_insert",
+    "vigil_tally_delete",
+    "vigil_tally_update",
+    "vigil_tally_test_insert",
+    "vigil_tally_test_delete",
+    "vigil_tally_test_update",
+)
+# pg_advisory_xact_lock(LOCK_CLASS, person id): a person's declarations and
+# first (or last) test result are counted one transaction at a time.
+LOCK_CLASS = 7301
+
+
+def _row(prefix, n):
+    """The VALUES of one delta row for the OLD or NEW declaration."""
+    columns = ", ".join(f"{prefix}.{column}" for column in KEY)
+    tested = f"EXISTS (SELECT 1 FROM {TESTED} WHERE person_id = {prefix}.person_id)"
+    return f"{columns}, {tested}, {n}, 0"
+
+
+def _flip(person, tested_before, when="TRUE"):
+    """Delta rows moving every declaration of `person` from tested_before to
+    its opposite: run when a person gets a first test or loses the last one."""
+    before, after = ("TRUE", "FALSE") if tested_before else ("FALSE", "TRUE")
+    where = f"WHERE person_id = {person} AND {when}"
+    return f"""INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
+        SELECT {COLUMNS}, {before}, -1, 0 FROM {SOURCE} {where}
+        UNION ALL
+        SELECT {COLUMNS}, {after}, 1, 0 FROM {SOURCE} {where}"""
+
+
+def _changed(distinct):
+    return " OR ".join(f"OLD.{column} {distinct} NEW.{column}" for column in (*KEY, "person_id"))
+
+
+def _postgresql_sql():
+    insert = f"INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged) VALUES"
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION vigil_tally_declaration() RETURNS trigger AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
+                PERFORM pg_advisory_xact_lock_shared({LOCK_CLASS}, OLD.person_id::int);
+                {insert} ({_row("OLD", -1)});
+            END IF;
+            IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
+                PERFORM pg_advisory_xact_lock_shared({LOCK_CLASS}, NEW.person_id::int);
+                {insert} ({_row("NEW", 1)});
+            END IF;
+            RETURN NULL;
+        END
+        $$ LANGUAGE plpgsql
+        """,
+        f"""
+        CREATE OR REPLACE FUNCTION vigil_tally_test() RETURNS trigger AS $$
+        DECLARE
+            changed integer;
+        BEGIN
+            IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
+                PERFORM pg_advisory_xact_lock({LOCK_CLASS}, OLD.person_id::int);
+                DELETE FROM {TESTED} WHERE person_id = OLD.person_id
+                    AND NOT EXISTS (SELECT 1 FROM {TESTS} WHERE person_id = OLD.person_id);
+                GET DIAGNOSTICS changed = ROW_COUNT;
+                IF changed > 0 THEN
+                    {_flip("OLD.person_id", tested_before=True)};
+                END IF;
+            END IF;
+            IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
+                PERFORM pg_advisory_xact_lock({LOCK_CLASS}, NEW.person_id::int);
+                INSERT INTO {TESTED} (person_id) VALUES (NEW.person_id)
+                    ON CONFLICT DO NOTHING;
+                GET DIAGNOSTICS changed = ROW_COUNT;
+                IF changed > 0 THEN
+                    {_flip("NEW.person_id", tested_before=False)};
+                END IF;
+            END IF;
+            RETURN NULL;
+        END
+        $$ LANGUAGE plpgsql
+        """,
+        *(f"DROP TRIGGER IF EXISTS {name} ON {SOURCE}" for name in TRIGGER_NAMES[:3]),
+        *(f"DROP TRIGGER IF EXISTS {name} ON {TESTS}" for name in TRIGGER_NAMES[3:]),
+        f"""CREATE TRIGGER vigil_tally_insert AFTER INSERT ON {SOURCE}
+            FOR EACH ROW EXECUTE FUNCTION vigil_tally_declaration()""",
+        f"""CREATE TRIGGER vigil_tally_delete AFTER DELETE ON {SOURCE}
+            FOR EACH ROW EXECUTE FUNCTION vigil_tally_declaration()""",
+        f"""CREATE TRIGGER vigil_tally_update AFTER UPDATE ON {SOURCE}
+            FOR EACH ROW WHEN ({_changed("IS DISTINCT FROM")})
+            EXECUTE FUNCTION vigil_tally_declaration()""",
+        f"""CREATE TRIGGER vigil_tally_test_insert AFTER INSERT ON {TESTS}
+            FOR EACH ROW EXECUTE FUNCTION vigil_tally_test()""",
+        f"""CREATE TRIGGER vigil_tally_test_delete AFTER DELETE ON {TESTS}
+            FOR EACH ROW EXECUTE FUNCTION vigil_tally_test()""",
+        f"""CREATE TRIGGER vigil_tally_test_update AFTER UPDATE ON {TESTS}
+            FOR EACH ROW WHEN (OLD.person_id IS DISTINCT FROM NEW.person_id)
+            EXECUTE FUNCTION vigil_tally_test()""",
+    ]
+
+
+def _sqlite_sql():
+    # One writer at a time: no locks needed. Row triggers run as each row is
+    # written, so the first of several new tests of a person flips the tally.
+    insert = f"INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged) VALUES"
+    lost_last = f"""NOT EXISTS (SELECT 1 FROM {TESTS} WHERE person_id = OLD.person_id)"""
+    first = f"""NOT EXISTS (SELECT 1 FROM {TESTED} WHERE person_id = NEW.person_id)"""
+    return [
+        *(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGER_NAMES),
+        f"""CREATE TRIGGER vigil_tally_insert AFTER INSERT ON {SOURCE}
+            BEGIN {insert} ({_row("NEW", 1)}); END""",
+        f"""CREATE TRIGGER vigil_tally_delete AFTER DELETE ON {SOURCE}
+            BEGIN {insert} ({_row("OLD", -1)}); END""",
+        f"""CREATE TRIGGER vigil_tally_update AFTER UPDATE ON {SOURCE}
+            WHEN {_changed("IS NOT")}
+            BEGIN {insert} ({_row("OLD", -1)}); {insert} ({_row("NEW", 1)}); END""",
+        f"""CREATE TRIGGER vigil_tally_test_insert AFTER INSERT ON {TESTS}
+            WHEN {first}
+            BEGIN
+                {_flip("NEW.person_id", tested_before=False)};
+                INSERT INTO {TESTED} (person_id) VALUES (NEW.person_id);
+            END""",
+        f"""CREATE TRIGGER vigil_tally_test_delete AFTER DELETE ON {TESTS}
+            WHEN {lost_last}
+            BEGIN
+                DELETE FROM {TESTED} WHERE person_id = OLD.person_id;
+                {_flip("OLD.person_id", tested_before=True)};
+            END""",
+        f"""CREATE TRIGGER vigil_tally_test_update AFTER UPDATE OF person_id ON {TESTS}
+            WHEN OLD.person_id IS NOT NEW.person_id
+            BEGIN
+                {_flip("OLD.person_id", tested_before=True, when=lost_last)};
+                DELETE FROM {TESTED} WHERE person_id = OLD.person_id AND {lost_last};
+                {_flip("NEW.person_id", tested_before=False, when=first)};
+                INSERT OR IGNORE INTO {TESTED} (person_id) VALUES (NEW.person_id);
+            END""",
+    ]
+
+
+def trigger_sql(vendor):
+    if vendor == "postgresql":
+        return _postgresql_sql()
+    if vendor == "sqlite":
+        return _sqlite_sql()
+    raise NotImplementedError(f"No tally triggers for the {vendor} database")
+
+
+def install_triggers(using=None):
+    """(Re)create the triggers; safe to run any number of times."""
+    conn = _connection(using)
+    with conn.cursor() as cursor:
+        for statement in trigger_sql(conn.vendor):
+            cursor.execute(statement)
+
+
+def drop_triggers(using=None):
+    conn = _connection(using)
+    with conn.cursor() as cursor:
+        for name in TRIGGER_NAMES:
+            if conn.vendor == "postgresql":
+                table = TESTS if "test" in name else SOURCE
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def reinstall_after_migrate(using=None, **kwargs):
+    """post_migrate: put the triggers back if the tables are there (SQLite
+    drops them when a migration rebuilds the declarations table)."""
+    conn = _connection(using)
+    tables = set(conn.introspection.table_names())
+    if {SOURCE, TESTS, TABLE, TESTED} <= tables:
+        install_triggers(conn.alias)
+
+
+def triggers_installed(using=None):
+    conn = _connection(using)
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgname = ANY(%s)",
+                [list(TRIGGER_NAMES)],
+            )
+        else:
+            placeholders = ", ".join(["%s"] * len(TRIGGER_NAMES))
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                f"AND name IN ({placeholders})",
+                list(TRIGGER_NAMES),
+            )
+        return cursor.fetchone()[0] == len(TRIGGER_NAMES)
+
+
+def _connection(using):
+    if using is None:
+        return connection
+    from django.db import connections
+
+    return connections[using]
+
+
+def rebuild(using=None):
+    """Recount everything from the declarations and test results, in one
+    transaction that holds off writers to both meanwhile."""
+    conn = _connection(using)
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {SOURCE}, {TESTS} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {TESTED}")
+        cursor.execute(f"INSERT INTO {TESTED} (person_id) SELECT DISTINCT person_id FROM {TESTS}")
+        cursor.execute(f"DELETE FROM {TABLE}")
+        columns = ", ".join(f"d.{column}" for column in KEY)
+        cursor.execute(
+            f"""INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
+            SELECT {columns}, t.person_id IS NOT NULL, count(*), 1
+            FROM {SOURCE} d LEFT JOIN {TESTED} t ON t.person_id = d.person_id
+            GROUP BY {columns}, t.person_id IS NOT NULL"""
+        )
+
+
+def pending_deltas(limit=COMPACT_AFTER):
+    """How many delta rows wait to be merged, counted up to `limit`."""
+    return DeclarationTally.objects.filter(merged=0).values("pk")[:limit].count()
+
+
+def compact(using=None):
+    """Fold the delta rows into one merged row per key. Returns the number of
+    delta rows folded. Readers see the sums before or after, never between."""
+    conn = _connection(using)
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            # One statement: a delta committed meanwhile by another
+            # transaction is not seen by the DELETE, so it stays as a delta.
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [TABLE])
+            if not cursor.fetchone()[0]:
+                return 0  # another compaction is running
+            cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE merged = 0")
+            folded = cursor.fetchone()[0]
+            cursor.execute(
+                f"""
+                WITH moved AS (
+                    DELETE FROM {TABLE}
+                    WHERE ({ALL_COLUMNS}) IN (SELECT {ALL_COLUMNS} FROM {TABLE} WHERE merged = 0)
+                    RETURNING {ALL_COLUMNS}, n
+                )
+                INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
+                SELECT {ALL_COLUMNS}, sum(n), 1 FROM moved GROUP BY {ALL_COLUMNS} HAVING sum(n) <> 0
+                """
+            )
+            return folded
+        # SQLite: the first INSERT takes the database's write lock, so no
+        # other writer runs until the transaction ends.
+        cursor.execute(
+            f"""
+            INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
+            SELECT {ALL_COLUMNS}, sum(n), 2 FROM {TABLE}
+            WHERE ({ALL_COLUMNS}) IN (SELECT {ALL_COLUMNS} FROM {TABLE} WHERE merged = 0)
+            GROUP BY {ALL_COLUMNS}
+            """
+        )
+        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE merged = 0")
+        folded = cursor.fetchone()[0]
+        cursor.execute(
+            f"""
+            DELETE FROM {TABLE} WHERE merged < 2
+            AND ({ALL_COLUMNS}) IN (SELECT {ALL_COLUMNS} FROM {TABLE} WHERE merged = 2)
+            """
+        )
+        cursor.execute(f"DELETE FROM {TABLE} WHERE merged = 2 AND n = 0")
+        cursor.execute(f"UPDATE {TABLE} SET merged = 1 WHERE merged = 2")
+        return folded
+
+
+def compact_if_needed():
+    """Compact when enough deltas have piled up; for a background thread."""
+    try:
+        if pending_deltas() >= COMPACT_AFTER:
+            folded = compact()
+            log.info("Folded %s tally deltas", folded)
+    except Exception:  # noqa: BLE001  (a background chore: log it, the sums stay exact)
+        log.exception("Compacting the declaration tally failed")
+
+
+def differences():
+    """Keys where the tally and a fresh count of the declarations disagree:
+    [(key dict, tally, declarations)]. Empty when all is well."""
+    tested = Exists(TestResult.objects.filter(person=OuterRef("person_id")))
+    counted = {
+        tuple(row[c] for c in ALL): row["n"]
+        for row in Declaration.objects.order_by().values(*KEY, tested=tested).annotate(n=Count("*"))
+    }
+    tallied = {
+        tuple(row[c] for c in ALL): row["n"]
+        for row in DeclarationTally.objects.order_by().values(*ALL).annotate(n=Sum("n"))
+    }
+    wrong = []
+    for key in sorted(set(counted) | set(tallied), key=str):
+        if counted.get(key, 0) != tallied.get(key, 0):
+            where = dict(zip(ALL, key, strict=True))
+            wrong.append((where, tallied.get(key, 0), counted.get(key, 0)))
+    return wrong
