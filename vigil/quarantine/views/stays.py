@@ -1,0 +1,258 @@
+"""The lists "Đang cách ly" / "Hết cách ly" and one stay with the actions on
+it: move, extend, end ("HCL"), delete when entered by mistake."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from vigil.accounts.views import task_required
+from vigil.core.modules import STAFF
+from vigil.core.scope import get_for_user
+from vigil.people.models import Person
+from vigil.testing.models import TestOutcome, TestResult
+
+from .. import services
+from ..forms import (
+    STAY_TASKS,
+    DeleteForm,
+    EndForm,
+    ExtendForm,
+    MoveForm,
+    StayFilterForm,
+)
+from ..models import Outcome, Stay
+from .shared import PAGE_SIZE, _add_errors, _stale
+
+# The lists -------------------------------------------------------------------
+
+
+def test_figures(qs, user):
+    """'Số lần XN' and the latest result of the tests `user` may see, as
+    subqueries: one query for the page, and the paginator's COUNT stays a plain
+    count (an aggregate over a join would make it group every stay)."""
+    tests = TestResult.objects.visible_to(user).filter(person=OuterRef("person_id")).order_by()
+    return qs.annotate(
+        n_tests=Coalesce(
+            Subquery(
+                tests.values("person").annotate(n=Count("id")).values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+        latest_result=Subquery(tests.order_by("-sample_date", "-id").values("result")[:1]),
+    )
+
+
+@require_GET
+@task_required(*STAFF)
+def stay_list(request, ended=False):
+    form = StayFilterForm(request.GET, user=request.user)
+    scoped = Stay.objects.visible_to(request.user)
+    stays = form.filter_qs(scoped.ended() if ended else scoped.open())
+    stays = test_figures(
+        stays.select_related("person", "facility", "bed__room__building"), request.user
+    ).order_by("-end_date" if ended else "-start_date", "-id")
+    page = Paginator(stays, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(TestOutcome.choices)
+    for stay in page:
+        stay.latest_result_label = labels.get(stay.latest_result, "")
+        if not ended:
+            stay.remaining = stay.days_remaining
+            stay.overdue = max(-stay.remaining, 0)
+    query = request.GET.copy()
+    query.pop("page", None)
+    suffix = f"?{query.urlencode()}" if query else ""
+    return render(
+        request,
+        "quarantine/list.html",
+        {
+            "form": form,
+            "page": page,
+            "total": page.paginator.count,
+            "ended": ended,
+            "suffix": suffix,
+            "may_take_in": request.user.has_task(*STAY_TASKS),
+        },
+    )
+
+
+# One stay -----------------------------------------------------------------------
+
+
+def _stay_for(request, stay_id):
+    return get_for_user(
+        Stay.objects.select_related(
+            "person__area", "facility", "bed__room__building", "declaration", "created_by"
+        ),
+        request.user,
+        pk=stay_id,
+    )
+
+
+def _stay_forms(request, stay, **bound):
+    user = request.user
+    forms = {
+        "move_form": MoveForm(
+            prefix="move",
+            user=user,
+            initial={"facility": stay.facility_id, "version": stay.version},
+        ),
+        "extend_form": ExtendForm(
+            prefix="extend",
+            initial={
+                "planned_end": stay.planned_end + datetime.timedelta(days=7),
+                "version": stay.version,
+            },
+        ),
+        "end_form": EndForm(
+            prefix="end",
+            initial={
+                "end_date": timezone.localdate(),
+                "outcome": Outcome.COMPLETED,
+                "version": stay.version,
+            },
+        ),
+        "delete_form": DeleteForm(prefix="delete"),
+    }
+    forms.update(bound)
+    return forms
+
+
+def _render_stay(request, stay, action="", **bound):
+    tests = list(
+        TestResult.objects.visible_to(request.user)
+        .filter(person=stay.person)
+        .order_by("-sample_date", "-id")[:10]
+    )
+    answers = [label for key, label in _answer_labels() if stay.intake_answers.get(key)]
+    context = {
+        "stay": stay,
+        "tests": tests,
+        "answers": answers,
+        # The person's own page may be out of reach (they live in another district).
+        "person_visible": Person.objects.visible_to(request.user)
+        .filter(pk=stay.person_id)
+        .exists(),
+        "action": action,
+        "may_act": request.user.has_task(*STAY_TASKS),
+        **_stay_forms(request, stay, **bound),
+    }
+    return render(request, "quarantine/stay.html", context)
+
+
+def _answer_labels():
+    from vigil.declarations import questions
+
+    return questions.EXPOSURES + questions.SYMPTOMS
+
+
+@require_GET
+@task_required(*STAFF)
+def stay_detail(request, stay_id):
+    return _render_stay(request, _stay_for(request, stay_id))
+
+
+def _after(request, stay, message):
+    messages.success(request, message)
+    if Stay.objects.visible_to(request.user).filter(pk=stay.pk).exists():
+        return redirect("quarantine:stay", stay.pk)
+    return redirect("quarantine:list")
+
+
+@require_POST
+@task_required(*STAY_TASKS)
+def stay_move(request, stay_id):
+    stay = _stay_for(request, stay_id)
+    form = MoveForm(request.POST, prefix="move", user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.move(
+                request.user,
+                stay,
+                version=data["version"],
+                facility=data["facility"],
+                bed=data.get("bed"),
+            )
+        except services.StaleStay as exc:
+            _stale(form, stay, exc.current)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _after(request, stay, _("The stay was moved."))
+    return _render_stay(request, stay, action="move", move_form=form)
+
+
+@require_POST
+@task_required(*STAY_TASKS)
+def stay_extend(request, stay_id):
+    stay = _stay_for(request, stay_id)
+    form = ExtendForm(request.POST, prefix="extend")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.extend(
+                request.user,
+                stay,
+                version=data["version"],
+                planned_end=data["planned_end"],
+                reason=data["reason"],
+            )
+        except services.StaleStay as exc:
+            _stale(form, stay, exc.current)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _after(request, stay, _("The stay was extended."))
+    return _render_stay(request, stay, action="extend", extend_form=form)
+
+
+@require_POST
+@task_required(*STAY_TASKS)
+def stay_end(request, stay_id):
+    stay = _stay_for(request, stay_id)
+    form = EndForm(request.POST, prefix="end")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.end_stay(
+                request.user,
+                stay,
+                version=data["version"],
+                end_date=data["end_date"],
+                outcome=data["outcome"],
+                note=data["note"],
+            )
+        except services.StaleStay as exc:
+            _stale(form, stay, exc.current)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _after(request, stay, _("The stay has ended; the bed is free."))
+    return _render_stay(request, stay, action="end", end_form=form)
+
+
+@require_POST
+@task_required(*STAY_TASKS)
+def stay_delete(request, stay_id):
+    stay = _stay_for(request, stay_id)
+    form = DeleteForm(request.POST, prefix="delete")
+    if form.is_valid():
+        try:
+            services.delete_entered_by_mistake(
+                request.user, stay, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The stay was deleted."))
+            return redirect("quarantine:list")
+    return _render_stay(request, stay, action="delete", delete_form=form)
