@@ -1,0 +1,203 @@
+"""The CDC queue and medical verification (R-M2, R-M3): the flagged arrivals of
+the caller's jurisdiction waiting for CDC, and CDC's result for one of them.
+"""
+
+from django.db.models import Count, Q
+from ninja import Query
+
+from vigil.api.common import (
+    COMMUNE_QUERY,
+    DATE_FROM_QUERY,
+    DATE_ON_QUERY,
+    DATE_TO_QUERY,
+    DECLARATION_PATH,
+    DISTRICT_QUERY,
+    EXAMPLE_STATE,
+    KEYWORD_QUERY,
+    LIMIT_QUERY,
+    OFFSET_QUERY,
+    STATE_ERRORS,
+    DeclarationStateOut,
+    ErrorOut,
+    action_input,
+    choice,
+    common_filters,
+    examples,
+    invalid,
+    list_queryset,
+    one_of,
+    page,
+    require,
+    required_error,
+    response_example,
+    run_action,
+    surveillance_values,
+)
+from vigil.api.triage import router
+from vigil.api.triage.permissions import MEDICAL_TASKS
+from vigil.api.triage.schemas import MedicalIn, TriageQueueOut
+from vigil.core.modules import STAFF
+from vigil.declarations import questions
+from vigil.declarations.models import MedicalState, RiskColour
+from vigil.triage import services
+
+# The queue ----------------------------------------------------------------
+
+
+def _triage_item(d):
+    return {
+        "id": d.pk,
+        "code": d.code,
+        "full_name": d.person.full_name,
+        "birth_year": d.person.birth_year,
+        "area_code": d.area.code,
+        "area_name": d.area.name,
+        "arrival_date": d.arrival_date,
+        "created_at": d.created_at,
+        "risk_colour": d.risk_colour,
+        "risk_level": d.risk_level,
+        "risk_score": d.risk_score,
+        "risk_reasons": list(d.risk_reasons or []),
+        "yes_answers": [key for key in questions.KEYS if getattr(d, key)],
+        "version": d.version,
+    }
+
+
+@router.get(
+    "/queue",
+    operation_id="vigil_api_triage_queue",
+    response={200: TriageQueueOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Flagged arrivals waiting for medical verification",
+    description=(
+        '"Xác minh biểu hiện y tế" (R-M2): declarations of the caller\'s jurisdiction that '
+        "the risk rules flagged and CDC has not verified yet, highest risk first, then "
+        "oldest. `counts` gives the number per colour (for the tabs at the top), with the "
+        "other filters applied; `colour` narrows the list to one. Filters as in the "
+        "verification queue: `district_code`, `commune_code`, `q`, `date_on`, `date_from`, "
+        "`date_to`. Page with `limit` and `offset`."
+    ),
+    url_name="triage_queue",
+    openapi_extra=response_example(
+        {
+            "total": 3,
+            "counts": {"green": 0, "yellow": 1, "orange": 0, "red": 2},
+            "limit": 50,
+            "offset": 0,
+            "items": [
+                {
+                    "id": 42,
+                    "code": "7KX3M9QA",
+                    "full_name": "Nguyễn Văn An",
+                    "birth_year": 1990,
+                    "area_code": "19789",
+                    "area_name": "Phường Phú Nhuận",
+                    "arrival_date": "2021-08-20",
+                    "created_at": "2021-08-20T08:15:00+07:00",
+                    "risk_colour": "red",
+                    "risk_level": 3,
+                    "risk_score": 70,
+                    "risk_reasons": [
+                        "Sốt",
+                        "Về từ vùng dịch (danh mục CDC)",
+                        "Sốt + về từ vùng dịch",
+                    ],
+                    "yes_answers": ["sym_fever"],
+                    "version": 1,
+                }
+            ],
+        }
+    ),
+)
+def queue(
+    request,
+    colour: str | None = Query(None, description=one_of(RiskColour.choices), example="red"),
+    district_code: str | None = DISTRICT_QUERY,
+    commune_code: str | None = COMMUNE_QUERY,
+    q: str | None = KEYWORD_QUERY,
+    date_on: str | None = DATE_ON_QUERY,
+    date_from: str | None = DATE_FROM_QUERY,
+    date_to: str | None = DATE_TO_QUERY,
+    limit: int = LIMIT_QUERY,
+    offset: int = OFFSET_QUERY,
+):
+    require(request.auth, STAFF)
+    errors = {}
+    colour = choice(colour, RiskColour.choices, "colour", errors)
+    qs = list_queryset(request.auth).filter(medical_state=MedicalState.PENDING)
+    qs = common_filters(
+        qs,
+        errors,
+        district_code=district_code,
+        commune_code=commune_code,
+        q=q,
+        date_on=date_on,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    if errors:
+        return invalid(request, errors)
+    # One aggregate query for the four tabs.
+    counts = qs.aggregate(
+        **{value: Count("pk", filter=Q(risk_colour=value)) for value in RiskColour.values}
+    )
+    if colour:
+        qs = qs.filter(risk_colour=colour)
+    total = counts[colour] if colour else sum(counts.values())
+    qs = qs.order_by("-risk_level", "created_at", "id")
+    return {**page(qs, limit, offset, _triage_item, total=total), "counts": counts}
+
+
+# Medical verification -----------------------------------------------------
+
+
+@router.post(
+    "/{int:declaration_id}/medical",
+    operation_id="vigil_api_triage_medical",
+    response={200: DeclarationStateOut, **STATE_ERRORS},
+    summary="Record the medical verification",
+    description=(
+        "CDC's result (R-M3): whether the symptoms are confirmed, and the surveillance "
+        "decided (concentrated quarantine, home quarantine, home health monitoring, "
+        "self-monitoring, hospital referral, or `none`) with the dates it applies. "
+        "Needs the CDC or health station task group. Errors: 403 for other task groups; "
+        "404 outside the caller's jurisdiction; 409 `stale` when the declaration changed "
+        "since `version` was read; 409 `already_handled` when it was already verified; "
+        "422 `invalid` with the messages per field. Nothing is changed on an error."
+    ),
+    url_name="triage_medical",
+    openapi_extra=examples(
+        {
+            "version": 1,
+            "symptoms_confirmed": True,
+            "surveillance": "concentrated",
+            "start": "2021-08-21",
+            "end": "2021-09-04",
+            "note": "Sốt 38.5°C, chuyển khu cách ly tập trung.",
+        },
+        {
+            **EXAMPLE_STATE,
+            "medical_state": "verified",
+            "surveillance": "concentrated",
+            "surveillance_end": "2021-09-04",
+            "risk_colour": "red",
+            "risk_level": 3,
+            "version": 2,
+        },
+        schema=MedicalIn,
+    ),
+)
+def medical(request, declaration_id: int = DECLARATION_PATH):
+    declaration, payload, errors = action_input(request, declaration_id, MEDICAL_TASKS, MedicalIn)
+    if payload.symptoms_confirmed is None:
+        errors["symptoms_confirmed"] = [required_error()]
+    values = surveillance_values(payload, errors)
+    if errors:
+        return invalid(request, errors)
+    return run_action(
+        request,
+        services.medical_verify,
+        declaration,
+        version=payload.version,
+        symptoms_confirmed=payload.symptoms_confirmed,
+        **values,
+    )
