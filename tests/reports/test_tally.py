@@ -282,3 +282,18 @@ def test_a_first_test_racing_a_declaration_change_is_counted_once(
     assert sums(pk__isnull=False, tested=True, risk_colour="red") >= 1
     with contextlib.suppress(Exception):
         connections.close_all()
+
+
+def test_the_dashboard_compacts_once_enough_deltas_pile_up(
+    client, leader, places, world, monkeypatch
+):
+    leader(places.province)
+    Declaration.objects.update(risk_colour="orange")  # two deltas per declaration
+    deltas = DeclarationTally.objects.filter(merged=0).count()
+    monkeypatch.setattr(tally, "COMPACT_AFTER", deltas + 1)
+    assert client.get("/reports/dashboard/").status_code == 200
+    assert DeclarationTally.objects.filter(merged=0).count() == deltas  # not yet
+    monkeypatch.setattr(tally, "COMPACT_AFTER", deltas)
+    assert client.get("/reports/dashboard/").status_code == 200
+    assert not DeclarationTally.objects.filter(merged=0).exists()
+    assert_exact()

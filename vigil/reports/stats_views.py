@@ -15,7 +15,7 @@ from vigil.accounts.views import task_required
 from vigil.core.modules import STAFF
 from vigil.declarations.models import Declaration
 
-from . import stats, stats_registry
+from . import stats, stats_registry, tally
 from .registry import describe
 
 PAGE_SIZE = 50
@@ -137,6 +137,7 @@ def paper_share(request):
 @task_required(*STAFF)
 def dashboard(request):
     board = stats.build_dashboard(request.user, request.GET)
+    tally.schedule_compaction()
     return render(
         request,
         "reports/stats/dashboard.html",

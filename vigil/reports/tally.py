@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Sum
 
 from vigil.declarations.models import Declaration
+from vigil.people.models import Person
 from vigil.testing.models import TestResult
 
 from .models import DeclarationTally, TestedPerson
@@ -63,9 +64,15 @@ TRIGGER_NAMES = (
     "vigil_tally_test_delete",
     "vigil_tally_test_update",
 )
-# pg_advisory_xact_lock(LOCK_CLASS, person id): a person's declarations and
-# first (or last) test result are counted one transaction at a time.
-LOCK_CLASS = 7301
+PEOPLE = Person._meta.db_table
+# PostgreSQL: a person's declarations and their first (or last) test result
+# are counted one transaction at a time, by a lock on the person's row:
+# FOR SHARE from the declarations' trigger (writers of declarations do not
+# wait for each other), FOR NO KEY UPDATE from the test results' trigger. Row
+# locks live in the rows, so a bulk update of a million declarations does not
+# fill the server's lock table as advisory locks would.
+SHARE_PERSON = f"PERFORM 1 FROM {PEOPLE} WHERE id = {{}} FOR SHARE"
+LOCK_PERSON = f"PERFORM 1 FROM {PEOPLE} WHERE id = {{}} FOR NO KEY UPDATE"
 
 
 def _row(prefix, n):
@@ -97,11 +104,11 @@ def _postgresql_sql():
         CREATE OR REPLACE FUNCTION vigil_tally_declaration() RETURNS trigger AS $$
         BEGIN
             IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
-                PERFORM pg_advisory_xact_lock_shared({LOCK_CLASS}, OLD.person_id::int);
+                {SHARE_PERSON.format("OLD.person_id")};
                 {insert} ({_row("OLD", -1)});
             END IF;
             IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
-                PERFORM pg_advisory_xact_lock_shared({LOCK_CLASS}, NEW.person_id::int);
+                {SHARE_PERSON.format("NEW.person_id")};
                 {insert} ({_row("NEW", 1)});
             END IF;
             RETURN NULL;
@@ -114,7 +121,7 @@ def _postgresql_sql():
             changed integer;
         BEGIN
             IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
-                PERFORM pg_advisory_xact_lock({LOCK_CLASS}, OLD.person_id::int);
+                {LOCK_PERSON.format("OLD.person_id")};
                 DELETE FROM {TESTED} WHERE person_id = OLD.person_id
                     AND NOT EXISTS (SELECT 1 FROM {TESTS} WHERE person_id = OLD.person_id);
                 GET DIAGNOSTICS changed = ROW_COUNT;
@@ -123,7 +130,7 @@ def _postgresql_sql():
                 END IF;
             END IF;
             IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
-                PERFORM pg_advisory_xact_lock({LOCK_CLASS}, NEW.person_id::int);
+                {LOCK_PERSON.format("NEW.person_id")};
                 INSERT INTO {TESTED} (person_id) VALUES (NEW.person_id)
                     ON CONFLICT DO NOTHING;
                 GET DIAGNOSTICS changed = ROW_COUNT;
@@ -273,8 +280,9 @@ def rebuild(using=None):
         )
 
 
-def pending_deltas(limit=COMPACT_AFTER):
+def pending_deltas(limit=None):
     """How many delta rows wait to be merged, counted up to `limit`."""
+    limit = limit or COMPACT_AFTER
     return DeclarationTally.objects.filter(merged=0).values("pk")[:limit].count()
 
 
@@ -289,6 +297,9 @@ def compact(using=None):
             cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [TABLE])
             if not cursor.fetchone()[0]:
                 return 0  # another compaction is running
+            # The deltas were not there when the table was last analysed: the
+            # planner would expect one and loop over the table per key.
+            cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE merged = 0")
             folded = cursor.fetchone()[0]
             cursor.execute(
@@ -334,6 +345,15 @@ def compact_if_needed():
             log.info("Folded %s tally deltas", folded)
     except Exception:  # noqa: BLE001  (a background chore: log it, the sums stay exact)
         log.exception("Compacting the declaration tally failed")
+
+
+def schedule_compaction():
+    """From a page that reads the tally: compact in the background once
+    enough deltas have piled up (the sums are exact either way)."""
+    from vigil.core.jobs import run_in_background
+
+    if pending_deltas() >= COMPACT_AFTER:
+        run_in_background(compact_if_needed)
 
 
 def differences():

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('tested', models.BooleanField()),
                 ('n', models.IntegerField()),
                 ('merged', models.PositiveSmallIntegerField(default=0)),
-                ('area', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='areas.adminunit')),
+                ('area', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='areas.adminunit')),
             ],
             options={
                 'indexes': [models.Index(fields=['arrival_date', 'area_path'], name='tally_day_scope'), models.Index(fields=['area_path'], name='tally_scope'), models.Index(condition=models.Q(('merged', 0)), fields=['merged'], name='tally_deltas')],
