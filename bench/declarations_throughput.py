@@ -40,6 +40,8 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from _db import ensure_database  # bench/_db.py: the script folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -80,21 +82,6 @@ def bench_environment(url, sms_file):
 
 
 # --- database ---------------------------------------------------------------
-
-
-def ensure_database(url):
-    import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import conninfo_to_dict
-
-    params = conninfo_to_dict(url)
-    name = params.get("dbname")
-    if not name:
-        sys.exit("DATABASE_URL must name a database, e.g. .../vigil_bench_decl")
-    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def prepare_database():

@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _db import ensure_database  # bench/_db.py: the script folder is on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -58,15 +60,6 @@ def configure():
             "VIGIL_LOG_LEVEL": "ERROR",
         }
     )
-
-
-def ensure_database(url):
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def fill():

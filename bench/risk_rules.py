@@ -21,23 +21,14 @@ import sys
 import time
 from pathlib import Path
 
+from _db import ensure_database  # bench/_db.py: the script folder is on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
 os.environ.setdefault("VIGIL_DEBUG", "true")
 os.environ.setdefault("VIGIL_JOBS_EAGER", "true")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vigil_bench_risk")
-
-
-def ensure_database(url):
-    if not url.startswith("postgres"):
-        return
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def fill(count):

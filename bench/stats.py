@@ -26,6 +26,8 @@ import time
 from datetime import UTC
 from pathlib import Path
 
+from _db import ensure_database, vacuum_analyze  # bench/_db.py: the script folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -34,7 +36,6 @@ os.environ["VIGIL_DEBUG"] = "true"
 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vigil_bench_stats"
 DAYS = 60
@@ -77,26 +78,6 @@ def parse_args():
 
 
 # --- database ---------------------------------------------------------------
-
-
-def ensure_database(url):
-    params = conninfo_to_dict(url)
-    name = params.get("dbname")
-    if not name:
-        sys.exit("DATABASE_URL must name a database, e.g. .../vigil_bench_stats")
-    admin = {**params, "dbname": "postgres"}
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
-
-
-def vacuum_analyze(url):
-    started = time.perf_counter()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
-    print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 # --- COPY text format -------------------------------------------------------

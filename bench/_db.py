@@ -1,0 +1,32 @@
+"""What every benchmark needs of PostgreSQL: its database, and fresh statistics."""
+
+import sys
+import time
+
+
+def ensure_database(url):
+    """Create the database that `url` names when it is missing (SQLite: nothing)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(url)
+    name = params.get("dbname")
+    if not name:
+        sys.exit("DATABASE_URL must name a database, e.g. .../vigil_bench")
+    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}", flush=True)
+
+
+def vacuum_analyze(url):
+    """The whole database: the planner needs the areas' statistics too."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s", flush=True)
