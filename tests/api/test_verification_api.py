@@ -440,6 +440,149 @@ def test_task_groups_and_jurisdiction_decide_who_acts(
     assert client.get(f"{V}/queue").status_code == 401
 
 
+def test_a_leader_decides_a_registration_to_return_as_on_the_approvals_page(
+    client, token_for, make_person, places
+):
+    _user, leader = token_for("leader.phunhuan", places.commune, [Task.LEADER])
+    first = declare(make_person(places.commune), places.commune)
+    second = declare(make_person(places.commune), places.commune)
+    far = declare(make_person(places.far), places.far)
+    for declaration in (first, second, far):
+        verification.request_approval(declaration)
+
+    response = post(client, f"{V}/{first.pk}/approval", {"version": 2, "approve": True}, leader)
+    assert response.status_code == 200, response.content
+    assert (response.json()["approval_state"], response.json()["version"]) == ("approved", 3)
+    assert state(first).approval_state == "approved"
+    event = DeclarationEvent.objects.get(declaration=first, action="approve")
+    assert event.actor.username == "leader.phunhuan"
+
+    url = f"{V}/{second.pk}/approval"
+    response = post(client, url, {"version": 2, "approve": False}, leader)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {
+        "reason": [site_language("Give the reason for the rejection.")]
+    }
+    response = post(client, url, {"version": 2, "approve": False, "reason": "Thiếu giấy"}, leader)
+    assert response.status_code == 200, response.content
+    assert state(second).approval_state == "rejected"
+
+    # Outside the jurisdiction: 404, as everywhere.
+    response = post(client, f"{V}/{far.pk}/approval", {"version": 2, "approve": True}, leader)
+    assert response.status_code == 404
+    assert state(far).approval_state == "pending"
+    # Deciding an approval is all a leader does here: verifying is for the verifying groups.
+    pending = declare(make_person(places.commune), places.commune)
+    for action, body in [
+        ("returned", {"version": 1, "surveillance": "none"}),
+        ("failed", {"version": 1, "reason": "x"}),
+        ("transfer", {"version": 1, "target_commune_code": places.neighbour.code}),
+    ]:
+        response = post(client, f"{V}/{pending.pk}/{action}", body, leader)
+        assert response.status_code == 403, action
+        assert response.json()["error"]["code"] == "forbidden"
+    assert state(pending).version == 1
+
+
+def test_a_school_account_sees_and_verifies_only_its_own_students(
+    client, token_for, make_person, places
+):
+    school_user, school = token_for("dhhue", places.district, [Task.SCHOOL])
+    school_user.unit_name = "Đại học Huế"
+    school_user.save(update_fields=["unit_name"])
+
+    def student(area, name, school_name="Đại học Huế", **fields):
+        return declare(
+            make_person(area, name),
+            area,
+            registration_kind="student",
+            student_code="SV1",
+            school=school_name,
+            **fields,
+        )
+
+    ours = student(places.commune, "Sinh Viên Huế")
+    second = student(places.commune, "Sinh Viên Hai", created_days_ago=0)
+    other_school = student(places.commune, "Sinh Viên Đà Nẵng", "Đại học Đà Nẵng")
+    home = declare(make_person(places.commune, "Về Quê"), places.commune)  # same commune
+    far = student(places.far, "Sinh Viên Xa")  # its school, outside its jurisdiction
+
+    # The queue is its students' queue, whatever the filters.
+    response = get(client, f"{V}/queue", school)
+    assert response.status_code == 200, response.content
+    assert [item["id"] for item in response.json()["items"]] == [ours.pk, second.pk]
+    assert get(client, f"{V}/queue", school, commune_code=places.commune.code).json()["total"] == 2
+    assert get(client, f"{V}/queue", school, registration_kind="return_home").json()["total"] == 0
+
+    # Its own student: verified as any verifier would.
+    body = {"version": 1, "surveillance": "self_monitoring", "note": "Đã về ký túc xá."}
+    response = post(client, f"{V}/{ours.pk}/returned", body, school)
+    assert response.status_code == 200, response.content
+    assert response.json()["verification_state"] == "returned"
+    assert DeclarationEvent.objects.get(declaration=ours).actor == school_user
+    response = post(client, f"{V}/{second.pk}/failed", {"version": 1, "reason": "Vắng"}, school)
+    assert response.status_code == 200, response.content
+
+    # Any other declaration does not exist for it, in the same commune or not,
+    # whatever the body (404 comes before the body is read).
+    for declaration in (home, other_school, far):
+        for action, payload in [
+            ("returned", {"version": 1, "surveillance": "none"}),
+            ("failed", {"version": 1, "reason": "x"}),
+            ("transfer", {"version": 1, "target_commune_code": places.neighbour.code}),
+        ]:
+            response = post(client, f"{V}/{declaration.pk}/{action}", payload, school)
+            assert response.status_code == 404, (declaration, action)
+            assert response.json()["error"]["code"] == "not_found"
+        url = f"{V}/{declaration.pk}/returned"
+        response = client.post(url, "{nope", content_type="application/json", **bearer(school))
+        assert response.status_code == 404
+        assert state(declaration).verification_state == "pending"
+        assert state(declaration).version == 1
+    assert not DeclarationEvent.objects.filter(declaration__in=[home, other_school, far]).exists()
+
+    # Approvals are not a school's decision (the approvals page refuses it too).
+    verification.request_approval(home)
+    response = post(client, f"{V}/{home.pk}/approval", {"version": 2, "approve": True}, school)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    assert state(home).approval_state == "pending"
+
+
+def test_accounts_the_pages_refuse_are_refused_every_action(client, token_for, make_person, places):
+    target = declare(
+        make_person(places.commune),
+        places.commune,
+        registration_kind="student",
+        student_code="SV1",
+        school="Đại học Huế",
+    )
+    verification.request_approval(target)
+    bodies = [
+        ("returned", {"version": 2, "surveillance": "none"}),
+        ("failed", {"version": 2, "reason": "x"}),
+        ("transfer", {"version": 2, "target_commune_code": places.neighbour.code}),
+        ("approval", {"version": 2, "approve": True}),
+    ]
+    for task in (Task.CDC, Task.CHECKPOINT, Task.FACILITY, Task.ESTABLISHMENT):
+        # The work unit names the student's school: only the school task group counts.
+        user, token = token_for(f"{task}.phunhuan", places.commune, [task])
+        user.unit_name = "Đại học Huế"
+        user.save(update_fields=["unit_name"])
+        for action, body in bodies:
+            response = post(client, f"{V}/{target.pk}/{action}", body, token)
+            assert response.status_code == 403, (task, action)
+            assert response.json()["error"]["code"] == "forbidden"
+            assert response.json()["error"]["message"]
+    target = state(target)
+    assert (target.verification_state, target.approval_state, target.version) == (
+        "pending",
+        "pending",
+        2,
+    )
+    assert not DeclarationEvent.objects.exclude(action="approval_requested").exists()
+
+
 # Triage -----------------------------------------------------------------------
 
 

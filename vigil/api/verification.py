@@ -7,6 +7,14 @@ could not verify, transferred to the right commune, or the decision on a
 registration to return. Every action goes through vigil.verification.services,
 so the API refuses exactly what the pages refuse.
 
+Who may act is what the pages allow, with their own definitions (imported from
+vigil.verification.views, not restated here): the verifying task groups record
+outcomes on any declaration of their jurisdiction; a school account only on its
+own students (`for_user`: registrations of kind student naming the account's
+work unit as the school), every other declaration answering 404 to it as on the
+verify page; approvals are decided by the verifying task groups and leaders
+(APPROVAL_TASKS), as on the approvals page.
+
 Each action sends the `version` of the declaration as it was read: when someone
 changed it since, nothing is saved and the answer is 409 `stale`; when the
 declaration was already verified (or decided), 409 `already_handled`.
@@ -27,7 +35,6 @@ import datetime
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
-from vigil.accounts.models import Task
 from vigil.api.common import (
     COMMUNE_QUERY,
     DATE_FROM_QUERY,
@@ -47,6 +54,7 @@ from vigil.api.common import (
     ErrorOut,
     action_input,
     body_doc,
+    check_version,
     choice,
     common_filters,
     date_field,
@@ -55,6 +63,7 @@ from vigil.api.common import (
     list_queryset,
     one_of,
     page,
+    read_body,
     require,
     required_error,
     response_example,
@@ -66,34 +75,67 @@ from vigil.api.common import (
 )
 from vigil.areas.models import AdminUnit
 from vigil.audit.services import Action, log
-from vigil.core.modules import STAFF
+from vigil.core.modules import STAFF, STUDENTS
+from vigil.core.scope import get_for_user
 from vigil.declarations.models import (
     ONLINE_CHANNELS,
+    Declaration,
     DeclarationEvent,
     RegistrationKind,
     RiskColour,
     VerificationState,
 )
 from vigil.verification import services
+from vigil.verification.views import APPROVAL_TASKS, VERIFY_TASKS, for_user
 
 router = Router(tags=["verification"])
 
-# Task groups that verify arrivals at the home commune (§II.4.2.2) and decide
-# registrations to return (R-V4).
-VERIFY_TASKS = (
-    Task.COMMUNITY,
-    Task.POLICE,
-    Task.DIGITISATION,
-    Task.MILITARY,
-    Task.HEALTH_STATION,
-    Task.ADMIN,
-)
+# The pages' rules (vigil.verification.views): the verify page is for
+# STUDENTS (the verifying task groups and school accounts), a school account
+# narrowed to its own students by `for_user`; the approval page is for
+# APPROVAL_TASKS (the verifying task groups and leaders).
+OUTCOME_TASKS = STUDENTS
+
 ERRORS_TEXT = (
     " Errors: 403 when the caller's task groups do not allow the action; 404 outside "
     "the caller's jurisdiction; 409 `stale` when the declaration changed since `version` "
     "was read (read it again); 409 `already_handled` when its state no longer allows the "
     "action; 422 `invalid` with the messages per field. Nothing is changed on an error."
 )
+
+
+def task_list(tasks):
+    return ", ".join(f"`{task}`" for task in tasks)
+
+
+# The task groups of the verify page that are not verifying ones: school accounts.
+SCHOOL_TASKS = tuple(task for task in OUTCOME_TASKS if task not in VERIFY_TASKS)
+OUTCOME_CALLERS = (
+    f" Who may act: the verifying task groups ({task_list(VERIFY_TASKS)}) on any declaration "
+    f"of their jurisdiction; a school account ({task_list(SCHOOL_TASKS)}) only on its own "
+    "students, registrations of kind `student` whose school is the account's work unit: any "
+    "other declaration answers 404 to it."
+)
+APPROVAL_CALLERS = f" Who may decide: {task_list(APPROVAL_TASKS)}."
+
+
+def outcome_input(request, declaration_id, schema):
+    """`action_input` for a verification outcome, as the verify page finds the record.
+
+    The same order: the task groups (403), the declaration among those the
+    caller may verify (404: a school account's other declarations too), then
+    the body (400, 422), whose `version` is required.
+    """
+    require(request.auth, OUTCOME_TASKS)
+    declaration = get_for_user(
+        for_user(Declaration.objects.select_related("area"), request.auth),
+        request.auth,
+        pk=declaration_id,
+    )
+    payload = read_body(request, schema)
+    errors = {}
+    check_version(payload, errors)
+    return declaration, payload, errors
 
 
 # The queue ----------------------------------------------------------------
@@ -184,7 +226,9 @@ ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
         "queues), `channel`, `risk_colour`, `q` (name words, ID number, phone or code), and "
         "a date range `date_from`..`date_to` (YYYY-MM-DD) on the date of declaration or, "
         "with `date_on=arrival`, of arrival. `total` counts every match; page with `limit` "
-        f"(at most {PAGE_MAX}) and `offset`. ID numbers and phones are masked."
+        f"(at most {PAGE_MAX}) and `offset`. ID numbers and phones are masked. Every staff "
+        f"account reads it; a school account ({task_list(SCHOOL_TASKS)}) sees only its own "
+        "students, registrations of kind `student` whose school is the account's work unit."
     ),
     url_name="verification_queue",
     openapi_extra=response_example(
@@ -243,7 +287,7 @@ def queue(
     kind = choice(registration_kind, RegistrationKind.choices, "registration_kind", errors)
     channel = choice(channel, ONLINE, "channel", errors)
     colour = choice(risk_colour, RiskColour.choices, "risk_colour", errors)
-    qs = list_queryset(request.auth).filter(
+    qs = for_user(list_queryset(request.auth), request.auth).filter(
         verification_state=state, channel__in=[c.value for c in ONLINE_CHANNELS]
     )
     qs = common_filters(
@@ -311,7 +355,7 @@ class ApprovalIn(Schema):
         '"Đã về địa phương" (R-V2): the staff met the person at home. A surveillance type '
         "is required, with the dates it applies (`start`, `end`, YYYY-MM-DD). Only a "
         "declaration waiting for verification can be verified. The change is recorded in "
-        "the declaration's history." + ERRORS_TEXT
+        "the declaration's history." + OUTCOME_CALLERS + ERRORS_TEXT
     ),
     url_name="verification_returned",
     openapi_extra=examples(
@@ -327,7 +371,7 @@ class ApprovalIn(Schema):
     ),
 )
 def returned(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(request, declaration_id, VERIFY_TASKS, ReturnedIn)
+    declaration, payload, errors = outcome_input(request, declaration_id, ReturnedIn)
     values = surveillance_values(payload, errors)
     if errors:
         return invalid(request, errors)
@@ -342,7 +386,9 @@ def returned(request, declaration_id: int = DECLARATION_PATH):
     summary="Could not verify",
     description=(
         '"Không xác minh được" (R-V2): the declaration leaves the queue for the list of '
-        "failed verifications (GET /queue?state=failed). The reason is required." + ERRORS_TEXT
+        "failed verifications (GET /queue?state=failed). The reason is required."
+        + OUTCOME_CALLERS
+        + ERRORS_TEXT
     ),
     url_name="verification_failed",
     openapi_extra=examples(
@@ -352,7 +398,7 @@ def returned(request, declaration_id: int = DECLARATION_PATH):
     ),
 )
 def failed(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(request, declaration_id, VERIFY_TASKS, FailedIn)
+    declaration, payload, errors = outcome_input(request, declaration_id, FailedIn)
     reason = text(payload.reason, "reason", errors)
     if errors:
         return invalid(request, errors)
@@ -369,7 +415,7 @@ def failed(request, declaration_id: int = DECLARATION_PATH):
         '"Chuyển địa bàn" (R-V2): the person lives in another commune of the province. The '
         "declaration moves to that commune's queue, still waiting for verification, and "
         "leaves the caller's: when the new commune is outside the caller's jurisdiction, "
-        "the declaration answers 404 to the caller from then on." + ERRORS_TEXT
+        "the declaration answers 404 to the caller from then on." + OUTCOME_CALLERS + ERRORS_TEXT
     ),
     url_name="verification_transfer",
     openapi_extra=examples(
@@ -387,7 +433,7 @@ def failed(request, declaration_id: int = DECLARATION_PATH):
     ),
 )
 def transfer(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(request, declaration_id, VERIFY_TASKS, TransferIn)
+    declaration, payload, errors = outcome_input(request, declaration_id, TransferIn)
     code = (payload.target_commune_code or "").strip()
     if not code:
         errors["target_commune_code"] = [required_error()]
@@ -413,6 +459,7 @@ def transfer(request, declaration_id: int = DECLARATION_PATH):
     description=(
         '"Duyệt đăng ký về địa phương" (R-V4): the locality decides on a registration '
         "waiting for approval (`approval_state` `pending`). A rejection needs a reason."
+        + APPROVAL_CALLERS
         + ERRORS_TEXT
     ),
     url_name="verification_approval",
@@ -449,7 +496,7 @@ def transfer(request, declaration_id: int = DECLARATION_PATH):
     },
 )
 def approval(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(request, declaration_id, VERIFY_TASKS, ApprovalIn)
+    declaration, payload, errors = action_input(request, declaration_id, APPROVAL_TASKS, ApprovalIn)
     if payload.approve is None:
         errors["approve"] = [required_error()]
     reason = text(payload.reason, "reason", errors)
