@@ -4,15 +4,17 @@ dimension, each number with the link to the declarations behind it."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import Level
 from vigil.core.scope import scope_path
 from vigil.declarations.models import Declaration
+from vigil.reports import stats  # looked up at call time: see dashboard.py
+from vigil.reports.models import DeclarationTally
 
-from .dimensions import COLUMN_DIMENSIONS, ROW_DIMENSIONS, Context
-from .filters import StatsFilterForm, carried, list_url, merge, stats_url
+from .dimensions import COLUMN_DIMENSIONS, ROW_DIMENSIONS, Context, Dimension
+from .filters import StatsFilterForm, carried, counted, list_url, merge, stats_url
 
 # The table ------------------------------------------------------------------------
 
@@ -80,6 +82,16 @@ def table_unit(user, form):
     return data.get("commune") or data.get("district") or getattr(user, "jurisdiction", None)
 
 
+def _tally_groups(row, group):
+    """True when the declaration tally can be grouped as `group` asks: plain
+    columns it has (place, arrival day, channel, colour, states), and a row
+    dimension that groups normally (not the largest flights first)."""
+    columns = {f.name for f in DeclarationTally._meta.get_fields()}
+    return type(row).restrict is Dimension.restrict and all(
+        isinstance(expression, F) and expression.name in columns for expression in group.values()
+    )
+
+
 def build_table(user, query, rows="area", cols=""):
     """The statistics table of `query` (a QueryDict or dict of strings) for `user`.
 
@@ -104,12 +116,19 @@ def build_table(user, query, rows="area", cols=""):
         if dimension is not None:
             dimension.prepare()
 
-    qs = form.filter_qs(Declaration.objects.visible_to(user)).order_by()
+    group = {**row.group(), **(column.group() if column else {})}
+    base = stats.counting_base(user, form)
+    if base.model is DeclarationTally and not _tally_groups(row, group):
+        base = Declaration.objects.visible_to(user)
+    qs = form.filter_qs(base).order_by()
     qs, items = row.restrict(qs, column)
     if items is None:
-        group = {**row.group(), **(column.group() if column else {})}
         # No grouping at all: a unit without units below it is a single row.
-        items = list(qs.values(**group).annotate(n=Count("*"))) if group else [{"n": qs.count()}]
+        items = (
+            list(qs.values(**group).annotate(n=counted(qs)))
+            if group
+            else [qs.aggregate(n=counted(qs))]
+        )
     for dimension in (row, column):
         if dimension is not None:
             dimension.resolve(items)
