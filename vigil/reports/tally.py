@@ -337,11 +337,21 @@ def compact(using=None):
         return folded
 
 
+def vacuum(using=None):
+    """PostgreSQL: reclaim the rows compaction deleted and refresh the planner's
+    statistics of the tally (whether or not the server's autovacuum is on)."""
+    conn = _connection(using)
+    if conn.vendor == "postgresql" and not conn.in_atomic_block:
+        with conn.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {TABLE}")
+
+
 def compact_if_needed():
     """Compact when enough deltas have piled up; for a background thread."""
     try:
         if pending_deltas() >= COMPACT_AFTER:
             folded = compact()
+            vacuum()
             log.info("Folded %s tally deltas", folded)
     except Exception:  # noqa: BLE001  (a background chore: log it, the sums stay exact)
         log.exception("Compacting the declaration tally failed")

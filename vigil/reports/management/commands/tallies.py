@@ -33,6 +33,7 @@ class Command(BaseCommand):
         if options["compact"]:
             started = time.monotonic()
             folded = tally.compact()
+            tally.vacuum()
             self.stdout.write(f"Folded {folded} delta rows in {time.monotonic() - started:.1f} s.")
         if options["check"]:
             wrong = tally.differences()
