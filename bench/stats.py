@@ -453,8 +453,20 @@ def export_child(args):
     started = time.perf_counter()
     rows = exports.write(spec, user, spec_args["params"], spec_args["path"])
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak}))
+    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb():
+    """This process's own peak RSS. Not getrusage(): on Linux a child's
+    ru_maxrss starts from its parent's RSS at fork and survives exec, so after
+    a fill (a parent of ~350 MB) it reported the parent, not the export.
+    VmHWM belongs to the address space exec created."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_export(url, rows_wanted):
@@ -495,7 +507,9 @@ def run_export(url, rows_wanted):
             print(done.stdout, done.stderr)
             sys.exit("the export failed")
         report = json.loads(done.stdout.strip().splitlines()[-1])
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        # The child's own peak (VmHWM, see peak_rss_mb): the parent's
+        # RUSAGE_CHILDREN counts the parent's own RSS inherited at fork.
+        peak = report["peak_mb"]
         size = path.stat().st_size / 1024 / 1024
     return report["rows"], wall, report["seconds"], peak, size, params
 
