@@ -218,18 +218,24 @@ def identity(person, whole):
 # Actions on a declaration -------------------------------------------------
 
 
-def scoped(request, declaration_id):
-    return get_for_user(Declaration.objects.select_related("area"), request.auth, pk=declaration_id)
+def scoped(request, declaration_id, narrow=None):
+    """The declaration inside the caller's jurisdiction, or 404; `narrow(qs,
+    user)` limits it further (a school account: its own students)."""
+    qs = Declaration.objects.select_related("area")
+    if narrow is not None:
+        qs = narrow(qs, request.auth)
+    return get_for_user(qs, request.auth, pk=declaration_id)
 
 
-def action_input(request, declaration_id, tasks, schema):
+def action_input(request, declaration_id, tasks, schema, narrow=None):
     """(declaration, body, field errors so far) of an action on a declaration.
 
     In this order: the caller's task groups (403), the declaration inside the
-    jurisdiction (404), then the body (400, 422), whose `version` is required.
+    jurisdiction (404; `narrow` as in `scoped`), then the body (400, 422),
+    whose `version` is required.
     """
     require(request.auth, tasks)
-    declaration = scoped(request, declaration_id)
+    declaration = scoped(request, declaration_id, narrow)
     payload = read_body(request, schema)
     errors = {}
     check_version(payload, errors)

@@ -54,7 +54,6 @@ from vigil.api.common import (
     ErrorOut,
     action_input,
     body_doc,
-    check_version,
     choice,
     common_filters,
     date_field,
@@ -63,7 +62,6 @@ from vigil.api.common import (
     list_queryset,
     one_of,
     page,
-    read_body,
     require,
     required_error,
     response_example,
@@ -76,10 +74,8 @@ from vigil.api.common import (
 from vigil.areas.models import AdminUnit
 from vigil.audit.services import Action, log
 from vigil.core.modules import STAFF, STUDENTS
-from vigil.core.scope import get_for_user
 from vigil.declarations.models import (
     ONLINE_CHANNELS,
-    Declaration,
     DeclarationEvent,
     RegistrationKind,
     RiskColour,
@@ -117,25 +113,6 @@ OUTCOME_CALLERS = (
     "other declaration answers 404 to it."
 )
 APPROVAL_CALLERS = f" Who may decide: {task_list(APPROVAL_TASKS)}."
-
-
-def outcome_input(request, declaration_id, schema):
-    """`action_input` for a verification outcome, as the verify page finds the record.
-
-    The same order: the task groups (403), the declaration among those the
-    caller may verify (404: a school account's other declarations too), then
-    the body (400, 422), whose `version` is required.
-    """
-    require(request.auth, OUTCOME_TASKS)
-    declaration = get_for_user(
-        for_user(Declaration.objects.select_related("area"), request.auth),
-        request.auth,
-        pk=declaration_id,
-    )
-    payload = read_body(request, schema)
-    errors = {}
-    check_version(payload, errors)
-    return declaration, payload, errors
 
 
 # The queue ----------------------------------------------------------------
@@ -371,7 +348,9 @@ class ApprovalIn(Schema):
     ),
 )
 def returned(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = outcome_input(request, declaration_id, ReturnedIn)
+    declaration, payload, errors = action_input(
+        request, declaration_id, OUTCOME_TASKS, ReturnedIn, narrow=for_user
+    )
     values = surveillance_values(payload, errors)
     if errors:
         return invalid(request, errors)
@@ -398,7 +377,9 @@ def returned(request, declaration_id: int = DECLARATION_PATH):
     ),
 )
 def failed(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = outcome_input(request, declaration_id, FailedIn)
+    declaration, payload, errors = action_input(
+        request, declaration_id, OUTCOME_TASKS, FailedIn, narrow=for_user
+    )
     reason = text(payload.reason, "reason", errors)
     if errors:
         return invalid(request, errors)
@@ -433,7 +414,9 @@ def failed(request, declaration_id: int = DECLARATION_PATH):
     ),
 )
 def transfer(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = outcome_input(request, declaration_id, TransferIn)
+    declaration, payload, errors = action_input(
+        request, declaration_id, OUTCOME_TASKS, TransferIn, narrow=for_user
+    )
     code = (payload.target_commune_code or "").strip()
     if not code:
         errors["target_commune_code"] = [required_error()]

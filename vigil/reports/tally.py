@@ -107,8 +107,10 @@ def _postgresql_sql():
                 {SHARE_PERSON.format("OLD.person_id")};
                 {insert} ({_row("OLD", -1)});
             END IF;
-            IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
+            IF TG_OP = 'INSERT' OR NEW.person_id IS DISTINCT FROM OLD.person_id THEN
                 {SHARE_PERSON.format("NEW.person_id")};
+            END IF;
+            IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
                 {insert} ({_row("NEW", 1)});
             END IF;
             RETURN NULL;

@@ -23,8 +23,6 @@ and dashboard. The names below are what the views, the exports, the benchmarks
 and the tests use from here.
 """
 
-from django.db.models import Sum  # the tests sum the tally with `stats.Sum`
-
 from .dashboard import DASHBOARD_DAYS, Dashboard, build_dashboard, dashboard_query
 from .dimensions import (
     COLUMN_DIMENSIONS,
@@ -93,7 +91,6 @@ __all__ = [
     "PaperRow",
     "Row",
     "StatsFilterForm",
-    "Sum",
     "SurveillanceDimension",
     "Table",
     "TransportDimension",
