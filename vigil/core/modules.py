@@ -8,6 +8,7 @@ account may open is not shown at all.
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from vigil.accounts.models import Task
@@ -20,6 +21,11 @@ class Entry:
     label: str
     url_name: str
     tasks: tuple
+    # A worklist (R-H1): dotted path of a function `count(user) -> int`, the
+    # size of the list as that user sees it (through visible_to). Shown on
+    # the home page's menu and the dashboard, never in the navigation bar,
+    # which every page renders.
+    count: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,18 @@ SECTIONS = (
         ),
     ),
 )
+
+
+def worklists_for(user):
+    """[(label, url, count), ...]: the worklists the user may open, counted."""
+    out = []
+    seen = set()
+    for section in SECTIONS:
+        for e in section.entries:
+            if e.count and e.url_name not in seen and user.has_task(*e.tasks):
+                seen.add(e.url_name)
+                out.append((e.label, reverse(e.url_name), import_string(e.count)(user)))
+    return out
 
 
 def menu_for(user):

@@ -10,7 +10,10 @@ from django.views.decorators.http import require_POST
 
 @login_required
 def home(request):
-    return render(request, "core/home.html")
+    from .modules import worklists_for
+
+    counts = {url: n for _label, url, n in worklists_for(request.user)}
+    return render(request, "core/home.html", {"counts": counts})
 
 
 @never_cache

@@ -62,6 +62,10 @@ class VerificationState(models.TextChoices):
     RETURNED = "returned", _("Returned to the locality")
     FAILED = "failed", _("Could not verify")
     NOT_REQUIRED = "not_required", _("Entered by staff (no verification needed)")
+    # Taken into concentrated quarantine before the commune verified: the
+    # commune's queue is closed by the intake, and the military command
+    # verifies the person's home locality from the facility (§I.2, R-V7).
+    INTAKE = "intake", _("Verified at quarantine intake")
 
 
 class MedicalState(models.TextChoices):
@@ -210,6 +214,16 @@ class Declaration(models.Model):
     )
     risk_score = models.PositiveIntegerField(default=0)
     risk_reasons = models.JSONField(default=list, blank=True)
+    # A citizen changed their answers after staff decided (R-V5): the queues
+    # mark it until staff look again; the changes are in the events.
+    amended_after_decision = models.BooleanField(
+        _("amended after verification"), default=False, db_index=True
+    )
+    # A lower colour the rules gave after such an amendment: never applied by
+    # itself, CDC decides (R-M1..M3).
+    proposed_colour = models.CharField(
+        _("proposed risk colour"), max_length=8, choices=RiskColour.choices, blank=True
+    )
     transferred_from = models.ForeignKey(
         "areas.AdminUnit",
         verbose_name=_("transferred from"),
@@ -269,6 +283,18 @@ EVENT_LABELS = {
     "reject": _("Registration rejected"),
     "medical_verify": _("Medical verification"),
     "quarantine_intake": _("Taken into concentrated quarantine"),
+    "verified_by_intake": _("Verified by quarantine intake"),
+    "military_verify": _("Verified by the military command"),
+    "amend": _("Amended"),
+    "citizen_amend": _("Amended by the citizen"),
+    "correction_requested": _("Correction requested by the citizen"),
+    "risk_reevaluated": _("Risk re-evaluated"),
+    "colour_decided": _("Proposed colour decided by CDC"),
+    "surveillance_override": _("CDC surveillance decision overridden"),
+    "stay_moved": _("Quarantine stay moved"),
+    "stay_extended": _("Quarantine stay extended"),
+    "stay_ended": _("Quarantine stay ended"),
+    "amendment_reviewed": _("Amendment reviewed"),
 }
 
 
