@@ -407,6 +407,46 @@ def test_staff_without_an_entry_task_cannot_enter_declarations(client, places, m
     assert response.json()["error"]["code"] == "forbidden"
 
 
+def test_staff_entry_refuses_a_recent_duplicate_with_409_unless_confirmed(
+    client, citizen, places, health_station
+):
+    online = post(client, BASE, body(places), citizen).json()
+    walk_in = staff_body(places, channel="walk_in")  # the same ID number and name
+    response = post(client, f"{BASE}/staff", walk_in, health_station)
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "duplicate"
+    assert online["code"] in error["message"]
+    assert [d["code"] for d in error["existing"]] == [online["code"]]
+    assert error["existing"][0]["channel"] == "app"
+    assert error["existing"][0]["area_code"] == places.commune.code
+    assert "confirm_duplicate" in error["fields"]
+    assert Declaration.objects.count() == 1
+
+    key = {"HTTP_IDEMPOTENCY_KEY": "walk-in-0001"}
+    confirmed = {**walk_in, "confirm_duplicate": True}
+    response = post(client, f"{BASE}/staff", confirmed, health_station, **key)
+    assert response.status_code == 201, response.content
+    assert Declaration.objects.count() == 2
+    second = Declaration.objects.get(pk=response.json()["id"])
+    assert second.person.declarations.count() == 2
+    # A retry of the confirmed request (same key, flag lost) is the same declaration.
+    again = post(client, f"{BASE}/staff", walk_in, health_station, **key)
+    assert again.status_code == 200 and again.json()["id"] == second.pk
+
+
+def test_staff_entry_ignores_declarations_older_than_the_recent_days(
+    client, citizen, places, health_station
+):
+    online = post(client, BASE, body(places), citizen).json()
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+    Declaration.objects.filter(code=online["code"]).update(
+        created_at=long_ago, arrival_date=long_ago.date()
+    )
+    response = post(client, f"{BASE}/staff", staff_body(places, channel="walk_in"), health_station)
+    assert response.status_code == 201, response.content
+
+
 def test_staff_read_one_declaration_in_scope_and_the_view_is_logged(
     client, citizen, places, health_station, far_staff
 ):

@@ -370,7 +370,6 @@ def test_a_transfer_moves_the_declaration_out_of_the_callers_reach(
         ("returned", {"version": 2, "surveillance": "none"}),
         ("failed", {"version": 2, "reason": "x"}),
         ("transfer", {"version": 2, "target_commune_code": places.commune.code}),
-        ("approval", {"version": 2, "approve": True}),
     ]:
         response = post(client, f"{V}/{pending.pk}/{action}", body, verifier)
         assert response.status_code == 404, action
@@ -389,31 +388,6 @@ def test_a_transfer_moves_the_declaration_out_of_the_callers_reach(
     assert state(pending).version == 2
 
 
-def test_approval_approves_or_rejects_with_a_reason(client, verifier, make_person, places):
-    first = declare(make_person(places.commune), places.commune)
-    second = declare(make_person(places.commune), places.commune)
-    for declaration in (first, second):
-        verification.request_approval(declaration)
-
-    response = post(client, f"{V}/{first.pk}/approval", {"version": 2, "approve": True}, verifier)
-    assert response.status_code == 200, response.content
-    assert response.json()["approval_state"] == "approved"
-
-    url = f"{V}/{second.pk}/approval"
-    response = post(client, url, {"version": 2, "approve": False}, verifier)
-    assert response.json()["error"]["fields"] == {
-        "reason": [site_language("Give the reason for the rejection.")]
-    }
-    response = post(client, url, {"version": 2}, verifier)
-    assert response.json()["error"]["fields"] == {"approve": [required()]}
-    response = post(client, url, {"version": 2, "approve": False, "reason": "Thiếu giấy"}, verifier)
-    assert response.json()["approval_state"] == "rejected"
-
-    response = post(client, url, {"version": 3, "approve": True}, verifier)
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "already_handled"
-
-
 def test_task_groups_and_jurisdiction_decide_who_acts(
     client, token_for, make_person, places, pending
 ):
@@ -430,7 +404,7 @@ def test_task_groups_and_jurisdiction_decide_who_acts(
     assert get(client, f"{T}/queue", establishment).status_code == 403
     assert get(client, f"{V}/{pending.pk}/history", establishment).status_code == 403
 
-    for action in ("returned", "failed", "transfer", "approval"):
+    for action in ("returned", "failed", "transfer"):
         response = post(client, f"{V}/{pending.pk}/{action}", body, far)
         assert response.status_code == 404, action
     assert get(client, f"{V}/{pending.pk}/history", far).status_code == 404
@@ -440,38 +414,10 @@ def test_task_groups_and_jurisdiction_decide_who_acts(
     assert client.get(f"{V}/queue").status_code == 401
 
 
-def test_a_leader_decides_a_registration_to_return_as_on_the_approvals_page(
-    client, token_for, make_person, places
-):
+def test_a_leader_does_not_verify_arrivals(client, token_for, make_person, places):
+    # Leaders decide registrations to return (tests/api/test_registrations_api.py);
+    # verifying is for the verifying groups.
     _user, leader = token_for("leader.phunhuan", places.commune, [Task.LEADER])
-    first = declare(make_person(places.commune), places.commune)
-    second = declare(make_person(places.commune), places.commune)
-    far = declare(make_person(places.far), places.far)
-    for declaration in (first, second, far):
-        verification.request_approval(declaration)
-
-    response = post(client, f"{V}/{first.pk}/approval", {"version": 2, "approve": True}, leader)
-    assert response.status_code == 200, response.content
-    assert (response.json()["approval_state"], response.json()["version"]) == ("approved", 3)
-    assert state(first).approval_state == "approved"
-    event = DeclarationEvent.objects.get(declaration=first, action="approve")
-    assert event.actor.username == "leader.phunhuan"
-
-    url = f"{V}/{second.pk}/approval"
-    response = post(client, url, {"version": 2, "approve": False}, leader)
-    assert response.status_code == 422
-    assert response.json()["error"]["fields"] == {
-        "reason": [site_language("Give the reason for the rejection.")]
-    }
-    response = post(client, url, {"version": 2, "approve": False, "reason": "Thiếu giấy"}, leader)
-    assert response.status_code == 200, response.content
-    assert state(second).approval_state == "rejected"
-
-    # Outside the jurisdiction: 404, as everywhere.
-    response = post(client, f"{V}/{far.pk}/approval", {"version": 2, "approve": True}, leader)
-    assert response.status_code == 404
-    assert state(far).approval_state == "pending"
-    # Deciding an approval is all a leader does here: verifying is for the verifying groups.
     pending = declare(make_person(places.commune), places.commune)
     for action, body in [
         ("returned", {"version": 1, "surveillance": "none"}),
@@ -541,13 +487,6 @@ def test_a_school_account_sees_and_verifies_only_its_own_students(
         assert state(declaration).version == 1
     assert not DeclarationEvent.objects.filter(declaration__in=[home, other_school, far]).exists()
 
-    # Approvals are not a school's decision (the approvals page refuses it too).
-    verification.request_approval(home)
-    response = post(client, f"{V}/{home.pk}/approval", {"version": 2, "approve": True}, school)
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "forbidden"
-    assert state(home).approval_state == "pending"
-
 
 def test_accounts_the_pages_refuse_are_refused_every_action(client, token_for, make_person, places):
     target = declare(
@@ -557,12 +496,10 @@ def test_accounts_the_pages_refuse_are_refused_every_action(client, token_for, m
         student_code="SV1",
         school="Đại học Huế",
     )
-    verification.request_approval(target)
     bodies = [
-        ("returned", {"version": 2, "surveillance": "none"}),
-        ("failed", {"version": 2, "reason": "x"}),
-        ("transfer", {"version": 2, "target_commune_code": places.neighbour.code}),
-        ("approval", {"version": 2, "approve": True}),
+        ("returned", {"version": 1, "surveillance": "none"}),
+        ("failed", {"version": 1, "reason": "x"}),
+        ("transfer", {"version": 1, "target_commune_code": places.neighbour.code}),
     ]
     for task in (Task.CDC, Task.CHECKPOINT, Task.FACILITY, Task.ESTABLISHMENT):
         # The work unit names the student's school: only the school task group counts.
@@ -575,12 +512,8 @@ def test_accounts_the_pages_refuse_are_refused_every_action(client, token_for, m
             assert response.json()["error"]["code"] == "forbidden"
             assert response.json()["error"]["message"]
     target = state(target)
-    assert (target.verification_state, target.approval_state, target.version) == (
-        "pending",
-        "pending",
-        2,
-    )
-    assert not DeclarationEvent.objects.exclude(action="approval_requested").exists()
+    assert (target.verification_state, target.version) == ("pending", 1)
+    assert not DeclarationEvent.objects.exists()
 
 
 # Triage -----------------------------------------------------------------------
@@ -807,7 +740,6 @@ def test_the_openapi_document_describes_every_operation_with_examples(client):
         ("POST", f"{V}/{{declaration_id}}/returned"),
         ("POST", f"{V}/{{declaration_id}}/failed"),
         ("POST", f"{V}/{{declaration_id}}/transfer"),
-        ("POST", f"{V}/{{declaration_id}}/approval"),
         ("GET", f"{V}/{{declaration_id}}/history"),
         ("GET", f"{T}/queue"),
         ("POST", f"{T}/{{declaration_id}}/medical"),

@@ -9,10 +9,11 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from vigil.accounts.models import Task
+from vigil.audit.models import AuditEvent
 from vigil.declarations import services
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import Channel, Declaration
-from vigil.declarations.views_staff import SESSION_KEY
+from vigil.declarations.views_staff import RECENT_DAYS, SESSION_KEY
 from vigil.people.models import Person
 
 from .helpers import form_data
@@ -26,6 +27,16 @@ def declare_online(area, **changes):
     return services.submit_declaration(
         form.identity(), form.declaration_data(), channel=Channel.WEB
     ).declaration
+
+
+def age(declaration, days):
+    """Move a declaration `days` into the past (arrival and creation)."""
+    Declaration.objects.filter(pk=declaration.pk).update(
+        arrival_date=timezone.localdate() - datetime.timedelta(days=days),
+        created_at=timezone.now() - datetime.timedelta(days=days),
+    )
+    declaration.refresh_from_db()
+    return declaration
 
 
 def entry(area, channel="walk_in", **changes):
@@ -78,6 +89,7 @@ def test_it_finds_an_existing_person_by_phone_and_shows_their_declarations(clien
 
 def test_picking_a_person_prefills_the_form_and_saving_reuses_them(client, station, places):
     earlier = declare_online(places.commune, transport_number="75A-99999", sym_fever="1")
+    age(earlier, RECENT_DAYS + 10)  # a previous journey: no duplicate warning
     people = Person.objects.count()
     client.force_login(station)
     response = client.get(NEW, {"channel": "walk_in", "person": earlier.person.pk})
@@ -187,7 +199,7 @@ def test_the_next_empty_form_keeps_the_commune_and_the_paper_date(client, clerk,
     )
     declaration = Declaration.objects.get()
     assert response.status_code == 302
-    assert response.url == f"{NEW}?channel=paper&new=1"
+    assert response.url == f"{NEW}?channel=paper&step=search"
     assert any(declaration.code in t and "Nguyễn Văn Đức" in t for t in texts(response))
     assert client.session[SESSION_KEY]["area"] == places.neighbour.pk
 
@@ -259,3 +271,144 @@ def test_a_person_known_elsewhere_is_still_reused_when_saved(client, station, pl
     client.post(NEW, entry(places.commune))
     assert Person.objects.count() == 1
     assert Declaration.objects.exclude(pk=elsewhere.pk).get().person == elsewhere.person
+
+
+# Duplicates at checkpoints and desks (issue 10, finding 7) -----------------------
+
+
+@pytest.fixture
+def checkpoint_staff(make_user, places):
+    return make_user("chot.hue", places.district, tasks=[Task.CHECKPOINT])
+
+
+CHECKPOINT = "/declarations/new/checkpoint/"
+
+
+def test_picking_a_person_who_declared_online_today_shows_that_declaration(
+    client, checkpoint_staff, places
+):
+    earlier = declare_online(places.commune, sym_cough="1")
+    client.force_login(checkpoint_staff)
+    response = client.get(CHECKPOINT, {"channel": "checkpoint", "person": earlier.person.pk})
+    assert response.context["recent"] == [earlier]
+    body = response.content.decode()
+    row = re.search(rf'<tr id="recent-{earlier.pk}">.*?</tr>', body, re.S).group(0)
+    assert earlier.code in row
+    assert earlier.get_channel_display() in row
+    assert places.commune.name in row
+    assert f"risk-{earlier.risk_colour}" in row
+    assert f"/declarations/{earlier.pk}/" in row
+    # One key reuses it: the button has the focus (Enter) and an access key.
+    assert autofocused(response) == [f"use-declaration-{earlier.pk}"]
+    button = re.search(rf'<a [^>]*id="use-declaration-{earlier.pk}"[^>]*>', body).group(0)
+    assert 'accesskey="u"' in button
+    assert f"/declarations/scan/?payload={earlier.code}" in button
+    assert 'name="confirm_duplicate"' in body
+
+
+def test_using_the_recent_declaration_records_the_scan_and_creates_nothing(
+    client, checkpoint_staff, places
+):
+    earlier = declare_online(places.commune)
+    client.force_login(checkpoint_staff)
+    response = client.get(CHECKPOINT, {"person": earlier.person.pk})
+    body = response.content.decode()
+    url = re.search(rf'href="([^"]+)" id="use-declaration-{earlier.pk}"', body).group(1)
+    assert url == f"/declarations/scan/?payload={earlier.code}"
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"/declarations/{earlier.pk}/"
+    assert Declaration.objects.count() == 1
+    scan = AuditEvent.objects.filter(action="view", object_id=str(earlier.pk)).last()
+    assert scan.detail == {"scan": "ok"}
+
+
+def test_it_refuses_a_duplicate_matched_by_id_number_without_confirmation(
+    client, checkpoint_staff, places
+):
+    earlier = declare_online(places.commune)
+    client.force_login(checkpoint_staff)
+    # The person was not picked: the ID number typed in the form finds them.
+    data = entry(places.commune, channel="checkpoint", phone="0914000999")
+    response = client.post(CHECKPOINT, data)
+    assert response.status_code == 200
+    assert Declaration.objects.count() == 1
+    assert response.context["duplicate_refused"] is True
+    assert response.context["recent"] == [earlier]
+    body = response.content.decode()
+    assert 'id="duplicate-refused"' in body
+    assert autofocused(response) == [f"use-declaration-{earlier.pk}"]
+    # Nothing typed is lost.
+    assert response.context["form"]["checkpoint"].value() == "Chốt Phú Lộc"
+    assert response.context["form"]["phone"].value() == "0914000999"
+
+    response = client.post(CHECKPOINT, {**data, "confirm_duplicate": "1"})
+    assert response.status_code == 302
+    second = Declaration.objects.exclude(pk=earlier.pk).get()
+    assert second.person == earlier.person
+    assert second.channel == Channel.CHECKPOINT
+
+
+def test_the_same_id_number_under_another_name_also_warns(client, station, places):
+    declare_online(places.commune)
+    client.force_login(station)
+    response = client.post(NEW, entry(places.commune, full_name="Nguyễn Văn Đứt"))
+    assert response.status_code == 200
+    assert response.context["duplicate_refused"] is True
+    assert Declaration.objects.count() == 1
+
+
+def test_a_declaration_older_than_the_recent_days_does_not_warn(client, station, places):
+    earlier = age(declare_online(places.commune), RECENT_DAYS + 1)
+    client.force_login(station)
+    response = client.get(NEW, {"person": earlier.person.pk})
+    assert response.context["recent"] == []
+    assert autofocused(response) == ["id_arrival_date"]
+    assert client.post(NEW, entry(places.commune)).status_code == 302
+    assert Declaration.objects.count() == 2
+
+
+def test_an_arrival_within_the_recent_days_warns_even_when_declared_earlier(
+    client, station, places
+):
+    earlier = age(declare_online(places.commune), RECENT_DAYS + 5)
+    Declaration.objects.filter(pk=earlier.pk).update(arrival_date=timezone.localdate())
+    client.force_login(station)
+    assert client.get(NEW, {"person": earlier.person.pk}).context["recent"] == [earlier]
+
+
+def test_a_recent_declaration_outside_the_jurisdiction_is_not_shown(client, station, places):
+    declare_online(places.far)
+    client.force_login(station)
+    response = client.post(NEW, entry(places.commune))
+    assert response.status_code == 302
+    assert Declaration.objects.count() == 2
+
+
+def test_after_a_save_the_next_form_opens_at_the_search_step(client, checkpoint_staff, places):
+    client.force_login(checkpoint_staff)
+    response = client.post(CHECKPOINT, entry(places.neighbour, channel="checkpoint"))
+    assert response.status_code == 302
+    assert response.url == f"{NEW}?channel=checkpoint&step=search"
+    response = client.get(response.url)
+    # The search box has the focus, nobody is picked, the commune, the
+    # checkpoint and the channel of the last save are kept.
+    assert autofocused(response) == ["search-q"]
+    assert response.context["channel"] == "checkpoint"
+    assert response.context["recent"] == []
+    form = response.context["form"]
+    assert form["full_name"].value() in (None, "")
+    assert form["id_number"].value() in (None, "")
+    assert form["area"].value() == places.neighbour.pk
+    assert form["checkpoint"].value() == "Chốt Phú Lộc"
+
+
+def test_after_a_paper_save_the_search_has_the_focus_too(client, clerk, places):
+    client.force_login(clerk)
+    # Opening the page, the clerk goes straight to the paper form's number.
+    assert autofocused(client.get(NEW, {"channel": "paper"})) == ["id_paper_form_number"]
+    response = client.post(NEW, entry(places.commune, channel="paper"), follow=True)
+    assert autofocused(response) == ["search-q"]
+    assert response.context["form"]["paper_form_date"].value() == (
+        timezone.localdate() - datetime.timedelta(days=1)
+    )

@@ -61,8 +61,9 @@ def test_a_bed_holds_one_person_at_a_time(manager, facility, bed, make_person, p
     assert Stay.objects.count() == 1
     # Ending the stay frees the bed at once.
     services.end_stay(
-        manager, first, version=first.version, end_date=TODAY, outcome=Outcome.COMPLETED
-    )
+        manager, first, version=first.version, end_date=TODAY, outcome=Outcome.COMPLETED,
+        reason="Chuyển về cách ly tại nhà", confirmed=True,
+    )  # fmt: skip
     assert bed in services.free_beds(facility)
     services.take_in(
         manager, person=make_person(places.commune, "Lê C"), facility=facility,

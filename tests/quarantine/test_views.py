@@ -83,7 +83,15 @@ def answers(**yes):
     return data
 
 
+def all_answers(**yes):
+    """Every question of the declaration form (exposures, symptoms, conditions)."""
+    data = dict.fromkeys(questions.KEYS, "0")
+    data.update(dict.fromkeys(yes, "1"))
+    return data
+
+
 def new_person_data(places, free_bed, **changes):
+    """The intake of a new person: the full declaration form and the stay."""
     data = {
         "full_name": "Trần Thị Cách Ly",
         "id_kind": "cccd",
@@ -91,15 +99,42 @@ def new_person_data(places, free_bed, **changes):
         "phone": "0935 111 333",
         "birth_year": "1995",
         "gender": "female",
+        "registration_kind": "return_home",
+        "departure_country": "VN",
+        "departure_province": str(departure_province().pk),
         "area": str(places.neighbour.pk),
         "address": "3 Lê Lợi",
+        "transport": "plane",
+        "transport_number": "VN1546",
+        "arrival_date": d(TODAY),
         "facility": str(free_bed.room.building.facility_id),
         "start_date": d(TODAY),
         "bed": str(free_bed.pk),
-        **answers(sym_fever=True),
+        **all_answers(sym_fever=True),
     }
     data.update(changes)
     return data
+
+
+def departure_province():
+    from vigil.areas.models import AdminUnit
+
+    return AdminUnit.objects.active_tree().get(code="79")  # Hồ Chí Minh City
+
+
+def kept(person):
+    """The correction part of the intake of a found person, as the page fills it:
+    nothing corrected."""
+    return {
+        "person-version": person.version,
+        "person-full_name": person.full_name,
+        "person-birth_year": person.birth_year,
+        "person-gender": person.gender,
+        "person-id_kind": person.id_kind,
+        "person-id_number": "",
+        "person-phone": "",
+        "person-occupation": person.occupation,
+    }
 
 
 def pick_token(client, person, query):
@@ -263,7 +298,7 @@ def test_a_manager_takes_in_a_person_found_by_phone_into_a_free_bed(
     response = client.post(
         "/quarantine/intake/",
         {"pick": token, "facility": facility.pk, "start_date": d(TODAY), "bed": beds[0].pk,
-         **answers(exp_case_contact=True)},
+         **answers(exp_case_contact=True), **kept(person)},
     )  # fmt: skip
     stay = Stay.objects.get()
     assert response.status_code == 302
@@ -281,7 +316,7 @@ def test_a_manager_takes_in_a_person_found_by_phone_into_a_free_bed(
 def test_a_new_person_is_recorded_through_the_intake_channel(client, cdc, beds, places):
     client.force_login(cdc)
     page = client.get("/quarantine/intake/", {"new": "1", "q": "0935111333"})
-    assert page.context["form"].initial["phone"] == "0935111333"
+    assert page.context["declaration_form"].initial["phone"] == "0935111333"
     response = client.post("/quarantine/intake/", new_person_data(places, beds[1]))
     assert response.status_code == 302
     stay = Stay.objects.get()
@@ -300,7 +335,7 @@ def test_a_new_person_needs_the_required_fields(client, cdc, beds, places):
     client.force_login(cdc)
     data = new_person_data(places, beds[0], full_name="", id_number="123", birth_year="")
     response = client.post("/quarantine/intake/", data)
-    errors = response.context["form"].errors
+    errors = response.context["declaration_form"].errors
     assert {"full_name", "id_number", "birth_year"} <= set(errors)
     assert not Person.objects.exists()
 
@@ -335,7 +370,7 @@ def test_a_person_already_inside_is_refused(client, cdc, beds, make_person, plac
     response = client.post(
         "/quarantine/intake/",
         {"pick": token, "facility": beds[1].room.building.facility_id, "start_date": d(TODAY),
-         "bed": beds[1].pk, **answers()},
+         "bed": beds[1].pk, **answers(), **kept(person)},
     )  # fmt: skip
     assert response.status_code == 200
     assert services.ALREADY_IN in response.context["form"].non_field_errors()
@@ -405,7 +440,8 @@ def stays(cdc, beds, other_beds, make_person, places):
     b = take_in(make_person(places.commune, "Lê Thị Hai"), beds[1], cdc, TODAY - DAY)
     c = take_in(make_person(places.neighbour, "Trần Ba"), other_beds[0], cdc, TODAY)
     ended = take_in(make_person(places.commune, "Võ Đã Về"), beds[2], cdc, TODAY - 20 * DAY)
-    services.end_stay(cdc, ended, version=1, end_date=TODAY - 6 * DAY, outcome=Outcome.COMPLETED)
+    services.end_stay(cdc, ended, version=1, end_date=TODAY - 6 * DAY, outcome=Outcome.COMPLETED,
+                      reason="Không lấy được mẫu", confirmed=True)  # fmt: skip
     TestResult.objects.create(person=a.person, sample_date=TODAY - 2 * DAY, test_type="pcr",
                               result="negative")  # fmt: skip
     TestResult.objects.create(person=a.person, sample_date=TODAY - DAY, test_type="rapid",
@@ -481,8 +517,9 @@ def test_end_of_quarantine_frees_the_bed(client, manager, stays):
     client.force_login(manager)
     response = client.post(
         f"/quarantine/stays/{a.pk}/end/",
-        {"end-version": a.version, "end-end_date": d(TODAY), "end-outcome": "completed"},
-    )
+        {"end-version": a.version, "end-end_date": d(TODAY), "end-outcome": "completed",
+         "end-reason": "Chuyển cách ly tại nhà", "end-confirm": "on"},
+    )  # fmt: skip
     assert response.status_code == 302
     a.refresh_from_db()
     assert (a.end_date, a.outcome) == (TODAY, "completed")
@@ -718,7 +755,7 @@ def test_two_intakes_racing_for_one_bed_give_it_to_exactly_one(
         person = make_person(places.commune, f"Người Đua {n}")
         client = Client()
         client.force_login(cdc)
-        tokens.append((client, pick_token(client, person, person.phone)))
+        tokens.append((client, pick_token(client, person, person.phone), kept(person)))
     barrier = threading.Barrier(2)
     results = [None, None]
     # SQLite's in-memory test database (shared cache) answers "table is locked"
@@ -729,11 +766,13 @@ def test_two_intakes_racing_for_one_bed_give_it_to_exactly_one(
     data = {"facility": facility.pk, "start_date": d(TODAY), "bed": bed.pk, **answers()}
 
     def run(n):
-        client, token = tokens[n]
+        client, token, person_data = tokens[n]
         try:
             barrier.wait(timeout=10)
             with turns:
-                response = client.post("/quarantine/intake/", {"pick": token, **data})
+                response = client.post(
+                    "/quarantine/intake/", {"pick": token, **data, **person_data}
+                )
             if response.status_code == 302:
                 results[n] = "won"
             else:

@@ -4,7 +4,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from vigil.declarations.models import (
-    ApprovalState,
     Channel,
     Declaration,
     DeclarationEvent,
@@ -130,16 +129,3 @@ def test_a_transfer_to_the_same_or_an_outside_commune_is_refused(declaration, cl
         with pytest.raises(ValidationError):
             services.transfer(declaration, actor=clerk, version=declaration.version, target=target)
     assert Declaration.objects.get(pk=declaration.pk).area == places.commune
-
-
-def test_approval_of_a_registration_to_return(declaration, clerk):
-    pending = services.request_approval(declaration)
-    assert pending.approval_state == ApprovalState.PENDING
-    with pytest.raises(ValidationError):
-        services.decide_approval(pending, actor=clerk, version=pending.version, approve=False)
-    rejected = services.decide_approval(
-        pending, actor=clerk, version=pending.version, approve=False, reason="Chưa đủ điều kiện"
-    )
-    assert rejected.approval_state == ApprovalState.REJECTED
-    with pytest.raises(TransitionRefused):
-        services.decide_approval(rejected, actor=clerk, version=rejected.version, approve=True)

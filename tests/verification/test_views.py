@@ -1,4 +1,5 @@
-"""The verification pages (R-V1..R-V5): queues, the verify page, approvals."""
+"""The verification pages (R-V1..R-V5): queues and the verify page (approvals of
+registrations to return: tests/verification/test_registration_approvals.py)."""
 
 import datetime
 
@@ -11,7 +12,6 @@ from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import (
-    ApprovalState,
     Channel,
     Declaration,
     DeclarationEvent,
@@ -30,10 +30,6 @@ TODAY = timezone.localdate()
 
 def verify_url(declaration):
     return f"/verification/{declaration.pk}/"
-
-
-def decide_url(declaration):
-    return f"/verification/{declaration.pk}/approval/"
 
 
 @pytest.fixture
@@ -534,103 +530,6 @@ def test_a_record_transferred_away_before_the_save_answers_404_unchanged(
     response = client.post(verify_url(d), page_data(d, outcome="failed", reason="x"))
     assert response.status_code == 404  # no longer in this commune's scope at all
     assert fresh(d).verification_state == VerificationState.PENDING
-
-
-# Approvals --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def registration(submit):
-    return services.request_approval(submit())
-
-
-def test_the_approvals_page_lists_pending_registrations_in_scope(
-    client, clerk, places, submit, registration
-):
-    far = services.request_approval(submit(places.far))
-    submit()  # no approval asked
-    client.force_login(clerk)
-    response = client.get("/verification/approvals/")
-    assert response.status_code == 200
-    assert shown(response) == [registration.pk]
-    assert far.code not in response.content.decode()
-    assert (
-        client.post(decide_url(far), {"decision": "approve", "version": far.version}).status_code
-        == 404
-    )
-    assert fresh(far).approval_state == ApprovalState.PENDING
-
-
-def test_approve(client, clerk, registration):
-    client.force_login(clerk)
-    response = client.post(
-        decide_url(registration), {"decision": "approve", "version": registration.version}
-    )
-    assert response.status_code == 302 and response.url == "/verification/approvals/"
-    assert fresh(registration).approval_state == ApprovalState.APPROVED
-    assert fresh(registration).events.last().actor == clerk
-
-
-def test_a_leader_may_decide_too(client, make_user, places, registration):
-    client.force_login(make_user("leader.pn", places.commune, tasks=[Task.LEADER]))
-    assert client.get("/verification/approvals/").status_code == 200
-    assert client.get(QUEUE).status_code == 403
-    client.post(
-        decide_url(registration),
-        {"decision": "reject", "reason": "Chưa đủ điều kiện", "version": registration.version},
-    )
-    now = fresh(registration)
-    assert now.approval_state == ApprovalState.REJECTED
-    assert now.events.last().note == "Chưa đủ điều kiện"
-
-
-def test_a_rejection_needs_a_reason(client, clerk, registration):
-    client.force_login(clerk)
-    response = client.post(
-        decide_url(registration), {"decision": "reject", "version": registration.version}
-    )
-    assert response.status_code == 200
-    assert "reason" in response.context["form"].errors
-    assert f'id="reason-{registration.pk}_error"' in response.content.decode()
-    assert fresh(registration).approval_state == ApprovalState.PENDING
-
-
-def test_a_stale_decision_keeps_the_typed_reason(client, clerk, make_user, places, registration):
-    stale_version = registration.version
-    services.verify_returned(
-        registration, actor=make_user("police.pn", places.commune, tasks=[Task.POLICE]),
-        version=stale_version, surveillance=Surveillance.NONE,
-    )  # fmt: skip
-    client.force_login(clerk)
-    response = client.post(
-        decide_url(registration),
-        {"decision": "reject", "reason": "Hồ sơ thiếu", "version": stale_version},
-    )
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert "police.pn" in form.non_field_errors()[0]
-    assert form["reason"].value() == "Hồ sơ thiếu"
-    assert fresh(registration).approval_state == ApprovalState.PENDING
-    # Saving again after review goes through.
-    response = client.post(
-        decide_url(registration),
-        {"decision": "reject", "reason": "Hồ sơ thiếu", "version": form["version"].value()},
-    )
-    assert response.status_code == 302
-    assert fresh(registration).approval_state == ApprovalState.REJECTED
-
-
-def test_an_already_decided_registration_is_not_decided_again(client, clerk, registration):
-    done = services.decide_approval(
-        registration, actor=clerk, version=registration.version, approve=True
-    )
-    client.force_login(clerk)
-    response = client.post(
-        decide_url(done), {"decision": "reject", "reason": "x", "version": done.version}
-    )
-    assert response.status_code == 302
-    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
-    assert fresh(done).approval_state == ApprovalState.APPROVED
 
 
 def test_a_school_account_verifies_only_its_own_students(client, make_user, places):

@@ -88,11 +88,20 @@ def on_http_error(request, exc):
     return error(request, exc.status_code, getattr(exc, "code", "error"), exc.message)
 
 
-from vigil.api import accounts, areas, declarations, people, triage, verification  # noqa: E402  (routers register on import)
+from vigil.api import accounts, areas, declarations, people, registrations, triage, verification  # noqa: E402  (routers register on import)
 
 api.add_router("/", accounts.router)
 api.add_router("/areas", areas.router)
 api.add_router("/people", people.router)
 api.add_router("/declarations", declarations.router)
 api.add_router("/verification", verification.router)
+api.add_router("/registrations", registrations.router)
 api.add_router("/triage", triage.router)
+
+from vigil.api import military  # noqa: E402
+
+api.add_router("/military", military.router)
+
+from vigil.api import quarantine  # noqa: E402
+
+api.add_router("/quarantine", quarantine.router)

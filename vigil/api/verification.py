@@ -3,8 +3,9 @@
 Staff (the API's default auth: personal token or browser session) read the
 queue of online declarations waiting for verification in their jurisdiction and
 record the outcome of each: returned to the locality with a surveillance type,
-could not verify, transferred to the right commune, or the decision on a
-registration to return. Every action goes through vigil.verification.services,
+could not verify, or transferred to the right commune (registrations to return
+are decided in vigil.api.registrations). Every action goes through
+vigil.verification.services,
 so the API refuses exactly what the pages refuse.
 
 Who may act is what the pages allow, with their own definitions (imported from
@@ -12,8 +13,7 @@ vigil.verification.views, not restated here): the verifying task groups record
 outcomes on any declaration of their jurisdiction; a school account only on its
 own students (`for_user`: registrations of kind student naming the account's
 work unit as the school), every other declaration answering 404 to it as on the
-verify page; approvals are decided by the verifying task groups and leaders
-(APPROVAL_TASKS), as on the approvals page.
+verify page.
 
 Each action sends the `version` of the declaration as it was read: when someone
 changed it since, nothing is saved and the answer is 409 `stale`; when the
@@ -53,7 +53,6 @@ from vigil.api.common import (
     DeclarationStateOut,
     ErrorOut,
     action_input,
-    body_doc,
     choice,
     common_filters,
     date_field,
@@ -73,7 +72,7 @@ from vigil.api.common import (
 )
 from vigil.areas.models import AdminUnit
 from vigil.audit.services import Action, log
-from vigil.core.modules import STAFF, STUDENTS
+from vigil.core.modules import MEDICAL, REVIEW, STAFF, STUDENTS
 from vigil.declarations.models import (
     ONLINE_CHANNELS,
     DeclarationEvent,
@@ -81,15 +80,15 @@ from vigil.declarations.models import (
     RiskColour,
     VerificationState,
 )
+from vigil.declarations.transitions import review_amendment
 from vigil.verification import services
-from vigil.verification.views import APPROVAL_TASKS, VERIFY_TASKS, for_user
+from vigil.verification.views import VERIFY_TASKS, for_user
 
 router = Router(tags=["verification"])
 
 # The pages' rules (vigil.verification.views): the verify page is for
 # STUDENTS (the verifying task groups and school accounts), a school account
-# narrowed to its own students by `for_user`; the approval page is for
-# APPROVAL_TASKS (the verifying task groups and leaders).
+# narrowed to its own students by `for_user`.
 OUTCOME_TASKS = STUDENTS
 
 ERRORS_TEXT = (
@@ -112,7 +111,6 @@ OUTCOME_CALLERS = (
     "students, registrations of kind `student` whose school is the account's work unit: any "
     "other declaration answers 404 to it."
 )
-APPROVAL_CALLERS = f" Who may decide: {task_list(APPROVAL_TASKS)}."
 
 
 # The queue ----------------------------------------------------------------
@@ -139,6 +137,8 @@ class QueueItemOut(Schema):
     approval_state: str
     risk_colour: str
     risk_level: int
+    amended_after_decision: bool
+    proposed_colour: str = Field(..., description="A lower colour waiting for CDC's decision.")
     version: int
 
 
@@ -180,13 +180,17 @@ def _queue_item(d):
         "approval_state": d.approval_state,
         "risk_colour": d.risk_colour,
         "risk_level": d.risk_level,
+        "amended_after_decision": d.amended_after_decision,
+        "proposed_colour": d.proposed_colour,
         "version": d.version,
     }
 
 
+AMENDED = "amended"
 QUEUE_STATES = (
     (VerificationState.PENDING, VerificationState.PENDING.label),
     (VerificationState.FAILED, VerificationState.FAILED.label),
+    (AMENDED, "Amended by the citizen after verification, not yet reviewed"),
 )
 ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
 
@@ -243,7 +247,12 @@ ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
 )
 def queue(
     request,
-    state: str = Query("pending", description="`pending` or `failed`.", example="pending"),
+    state: str = Query(
+        "pending",
+        description="`pending`, `failed`, or `amended` (amended by the citizen after staff "
+        "decided, until someone reviews it).",
+        example="pending",
+    ),
     district_code: str | None = DISTRICT_QUERY,
     commune_code: str | None = COMMUNE_QUERY,
     registration_kind: str | None = Query(
@@ -264,9 +273,11 @@ def queue(
     kind = choice(registration_kind, RegistrationKind.choices, "registration_kind", errors)
     channel = choice(channel, ONLINE, "channel", errors)
     colour = choice(risk_colour, RiskColour.choices, "risk_colour", errors)
-    qs = for_user(list_queryset(request.auth), request.auth).filter(
-        verification_state=state, channel__in=[c.value for c in ONLINE_CHANNELS]
-    )
+    qs = for_user(list_queryset(request.auth), request.auth)
+    if state == AMENDED:
+        qs = qs.amended()
+    else:
+        qs = qs.filter(verification_state=state, channel__in=[c.value for c in ONLINE_CHANNELS])
     qs = common_filters(
         qs,
         errors,
@@ -299,6 +310,13 @@ class ReturnedIn(Schema):
     start: str | None = date_field("YYYY-MM-DD: surveillance from.")
     end: str | None = date_field("YYYY-MM-DD: surveillance until; not before `start`.")
     note: str | None = Field("", description=f"At most {NOTE_MAX} characters.")
+    override_reason: str | None = Field(
+        "",
+        description=(
+            "When CDC already decided the surveillance type: required to choose another "
+            "one, which only CDC and leaders may do; recorded as an override."
+        ),
+    )
 
 
 class FailedIn(Schema):
@@ -316,12 +334,6 @@ class TransferIn(Schema):
         ),
     )
     note: str | None = ""
-
-
-class ApprovalIn(Schema):
-    version: int | None = VERSION_FIELD
-    approve: bool | None = Field(None, description="true to approve, false to reject. Required.")
-    reason: str | None = Field("", description="Required to reject.")
 
 
 @router.post(
@@ -352,6 +364,7 @@ def returned(request, declaration_id: int = DECLARATION_PATH):
         request, declaration_id, OUTCOME_TASKS, ReturnedIn, narrow=for_user
     )
     values = surveillance_values(payload, errors)
+    values["override_reason"] = text(payload.override_reason, "override_reason", errors)
     if errors:
         return invalid(request, errors)
     return run_action(
@@ -435,66 +448,6 @@ def transfer(request, declaration_id: int = DECLARATION_PATH):
     )
 
 
-@router.post(
-    "/{int:declaration_id}/approval",
-    response={200: DeclarationStateOut, **STATE_ERRORS},
-    summary="Approve or reject a registration to return",
-    description=(
-        '"Duyệt đăng ký về địa phương" (R-V4): the locality decides on a registration '
-        "waiting for approval (`approval_state` `pending`). A rejection needs a reason."
-        + APPROVAL_CALLERS
-        + ERRORS_TEXT
-    ),
-    url_name="verification_approval",
-    openapi_extra={
-        **body_doc(
-            ApprovalIn,
-            {"version": 1, "approve": True, "reason": ""},
-            {
-                "approve": {
-                    "summary": "Approve",
-                    "value": {"version": 1, "approve": True, "reason": ""},
-                },
-                "reject": {
-                    "summary": "Reject",
-                    "value": {
-                        "version": 1,
-                        "approve": False,
-                        "reason": "Chưa có giấy xét nghiệm âm tính.",
-                    },
-                },
-            },
-        ),
-        **response_example(
-            {
-                **EXAMPLE_STATE,
-                "verification_state": "pending",
-                "approval_state": "approved",
-                "surveillance": "",
-                "surveillance_start": None,
-                "surveillance_end": None,
-                "version": 2,
-            }
-        ),
-    },
-)
-def approval(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(request, declaration_id, APPROVAL_TASKS, ApprovalIn)
-    if payload.approve is None:
-        errors["approve"] = [required_error()]
-    reason = text(payload.reason, "reason", errors)
-    if errors:
-        return invalid(request, errors)
-    return run_action(
-        request,
-        services.decide_approval,
-        declaration,
-        version=payload.version,
-        approve=payload.approve,
-        reason=reason,
-    )
-
-
 # History ------------------------------------------------------------------
 
 
@@ -508,6 +461,9 @@ class EventOut(Schema):
     from_area_code: str | None = Field(..., description="Set on a transfer.")
     to_area_code: str | None
     note: str
+    changes: list[list] = Field(
+        [], description="An amendment's changed fields: [field, before, after], ..."
+    )
 
 
 @router.get(
@@ -516,7 +472,7 @@ class EventOut(Schema):
     summary="Every change of state of a declaration",
     description=(
         "Who changed what, when, from which state to which, and why (R-V5): verifications, "
-        "transfers (with the communes), approvals and medical verifications, oldest first. "
+        "transfers (with the communes) and medical verifications, oldest first. "
         "404 outside the caller's jurisdiction. Each read is logged in the audit trail."
     ),
     url_name="verification_history",
@@ -554,6 +510,60 @@ def history(request, declaration_id: int = DECLARATION_PATH):
             "from_area_code": e.from_area.code if e.from_area else None,
             "to_area_code": e.to_area.code if e.to_area else None,
             "note": e.note,
+            "changes": [
+                [name, before, after]
+                for name, (before, after) in (e.data or {}).get("changes", {}).items()
+            ],
         }
         for e in events
     ]
+
+
+# Amendments after a decision ----------------------------------------------
+
+
+PROPOSALS = (("accept", "accept"), ("keep", "keep"))
+
+
+class ReviewIn(Schema):
+    version: int | None = VERSION_FIELD
+    proposal: str | None = Field(
+        None,
+        description=(
+            "CDC only, when the rules proposed a lower colour after the citizen's "
+            "amendment: `accept` applies it, `keep` keeps the current colour."
+        ),
+    )
+    note: str | None = ""
+
+
+@router.post(
+    "/{int:declaration_id}/review",
+    response={200: DeclarationStateOut, **STATE_ERRORS},
+    summary="Review a citizen's amendment made after staff decided",
+    description=(
+        "Clears the mark “amended after verification” (GET /queue?state=amended); the "
+        "changes themselves are in the history. Verifiers and CDC may review; only CDC "
+        "decides a proposed lower colour (`proposal`)." + ERRORS_TEXT
+    ),
+    url_name="verification_review",
+    openapi_extra=examples({"version": 4, "proposal": "keep"}, EXAMPLE_STATE, schema=ReviewIn),
+)
+def review(request, declaration_id: int = DECLARATION_PATH):
+    declaration, payload, errors = action_input(request, declaration_id, REVIEW, ReviewIn)
+    proposal = choice(
+        payload.proposal, (("accept", "accept"), ("keep", "keep")), "proposal", errors
+    )
+    note = text(payload.note, "note", errors)
+    if errors:
+        return invalid(request, errors)
+    if proposal:
+        require(request.auth, MEDICAL)
+    return run_action(
+        request,
+        review_amendment,
+        declaration,
+        version=payload.version,
+        accept_proposal={"accept": True, "keep": False}.get(proposal),
+        note=note,
+    )

@@ -57,6 +57,11 @@ APPROVE = (*VERIFY, Task.LEADER)
 # A school's account verifies its own students returning to study, nothing else.
 STUDENTS = (*VERIFY, Task.SCHOOL)
 MEDICAL = (Task.CDC, Task.HEALTH_STATION)
+# Who reviews a citizen's amendment made after a decision: the commune's
+# verifiers, and CDC, who alone decides a proposed lower colour.
+REVIEW = (*VERIFY, *MEDICAL)
+# Replacing CDC's surveillance decision at the commune's verification (R-H1).
+OVERRIDE_SURVEILLANCE = (Task.CDC, Task.LEADER)
 TEST_ENTRY = (Task.CDC, Task.HEALTH_STATION, Task.CHECKPOINT, Task.FACILITY)
 TEST_VIEW = (*TEST_ENTRY, Task.LEADER)
 
@@ -70,14 +75,47 @@ SECTIONS = (
             Entry(_("Update arrivals from checkpoints"), "declarations:new-checkpoint", ENTRY),
             Entry(_("Import paper forms"), "declarations:import", ENTRY),
             Entry(_("Arrival declarations"), "declarations:list", tuple(STAFF)),
-            Entry(_("Verify arrivals in the locality"), "verification:queue", VERIFY),
+            Entry(
+                _("Verify arrivals in the locality"),
+                "verification:queue",
+                VERIFY,
+                count="vigil.verification.worklists.pending_count",
+            ),
             Entry(_("Verify students returning to study"), "verification:students", STUDENTS),
             Entry(_("Verify medical visits"), "verification:medical", VERIFY),
             Entry(_("Failed verifications"), "verification:failed", VERIFY),
-            Entry(_("Approve registrations to return"), "verification:approvals", APPROVE),
-            Entry(_("Medical verification"), "triage:queue", MEDICAL),
+            Entry(
+                _("Verify people taken into concentrated quarantine"),
+                "verification:military",
+                (Task.MILITARY, Task.ADMIN),
+                count="vigil.verification.military.count",
+            ),
+            Entry(
+                _("Amended after verification"),
+                "verification:amended",
+                VERIFY,
+                count="vigil.verification.worklists.amended_count",
+            ),
+            Entry(
+                _("Approve registrations to return"),
+                "verification:approvals",
+                APPROVE,
+                count="vigil.verification.registrations.pending_count",
+            ),
+            Entry(
+                _("Medical verification"),
+                "triage:queue",
+                MEDICAL,
+                count="vigil.verification.worklists.medical_count",
+            ),
             Entry(_("Risk rules"), "triage:rules", tuple(STAFF)),
             Entry(_("Epidemic areas"), "triage:areas", tuple(STAFF)),
+            Entry(
+                _("To take in"),
+                "quarantine:to-take-in",
+                (Task.FACILITY, Task.CDC, Task.ADMIN),
+                count="vigil.quarantine.worklists.count_to_take_in",
+            ),
             Entry(_("Enter quarantine"), "quarantine:list", tuple(STAFF)),
             Entry(_("Quarantine facility board"), "quarantine:board", tuple(STAFF)),
             Entry(_("Test results"), "testing:list", TEST_VIEW),

@@ -50,6 +50,40 @@ class ScopedQuerySet(models.QuerySet):
             return self.filter(pk__in=linked.values("pk"))
         return self.filter(**{f"{self.scope_field}__startswith": path})
 
+    def in_intake_reach(self, user):
+        """Rows of the people `user` may take into quarantine (`intake_path`):
+        `visible_to` for every account but a facility's."""
+        if not getattr(user, "facility_id", None):
+            return self.visible_to(user)
+        path = intake_path(user)
+        if path is None:
+            return self.none()
+        return self.filter(**{f"{self.scope_field}__startswith": path})
+
+
+def intake_path(user):
+    """The area whose people a user may take into quarantine, or None.
+
+    Their own scope, except for a facility account: its scope is its facility,
+    which holds nobody before the intake, so it reaches the people arriving in
+    the facility's district (`facility_reach_path`).
+    """
+    path = scope_path(user)
+    if path is None or not getattr(user, "facility_id", None):
+        return path
+    return facility_reach_path(user.facility)
+
+
+def facility_reach_path(facility):
+    """The district of a facility (the unit above its commune), or the commune
+    itself when no district is above it (the two-level tree)."""
+    from vigil.areas.models import Level
+
+    parent = facility.area.parent
+    if parent is not None and parent.level == Level.DISTRICT:
+        return parent.path
+    return facility.area.path
+
 
 def get_for_user(queryset, user, **lookup):
     """One object of `queryset` inside `user`'s scope, or 404.

@@ -113,6 +113,19 @@ class DeclarationQuerySet(ScopedQuerySet):
         """
         return self.filter(submitter_phone=phone)
 
+    def awaiting_medical(self):
+        """CDC's queue (R-M2): flagged and not yet medically verified, and the
+        ones a citizen amended after CDC decided, until CDC reviews them."""
+        return self.filter(
+            models.Q(medical_state=MedicalState.PENDING)
+            | models.Q(amended_after_decision=True, medical_state=MedicalState.VERIFIED)
+            | ~models.Q(proposed_colour="")
+        )
+
+    def amended(self):
+        """Amended by the citizen after staff decided, not yet reviewed."""
+        return self.filter(amended_after_decision=True)
+
 
 class Declaration(models.Model):
     """One arrival declaration ("Khai báo về Huế") of one Person.
@@ -327,6 +340,31 @@ class DeclarationEvent(models.Model):
     @property
     def label(self):
         return EVENT_LABELS.get(self.action, self.action)
+
+    @property
+    def changes(self):
+        """[(field label, before, after), ...] of an amendment, for the history."""
+        from vigil.people.models import Person
+
+        out = []
+        for name, (before, after) in (self.data or {}).get("changes", {}).items():
+            label = name
+            for model in (Declaration, Person):
+                try:
+                    label = model._meta.get_field(name).verbose_name
+                    break
+                except Exception:  # noqa: BLE001, S112  (not a field of this model)
+                    continue
+            out.append((label, _yes_no(before), _yes_no(after)))
+        return out
+
+
+def _yes_no(value):
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return value
 
 
 class OtpChallenge(models.Model):

@@ -202,38 +202,11 @@ def _declaration_values(data):
     return values
 
 
-@transaction.atomic
 def update_declaration(declaration, identity, data, *, version, actor=None, request=None):
-    """Change a declaration and its person; refuses a form opened before another change."""
-    current = Declaration.objects.select_for_update().get(pk=declaration.pk)
-    if current.version != version:
-        raise StaleDeclaration(current)
-    person = current.person
-    values = _declaration_values(data)
-    before = {f: getattr(current, f) for f in values}
-    before_identity = {f: getattr(person, f) for f in IDENTITY_FIELDS if f in identity}
-    _apply_identity(person, identity, data.get("area", current.area))
-    person.version += 1
-    person.save()
-    for field, value in values.items():
-        setattr(current, field, value)
-    assess(current)
-    current.version += 1
-    current.save()
-    changed = {
-        f: [_plain(before[f]), _plain(getattr(current, f))]
-        for f in before
-        if before[f] != getattr(current, f)
-    }
-    changed.update(
-        {
-            f: [_plain(before_identity[f]), _plain(getattr(person, f))]
-            for f in before_identity
-            if before_identity[f] != getattr(person, f)
-        }
-    )
-    log(request or actor, Action.CHANGE, current, detail=changed)
-    return current
+    """Staff correction of a declaration and its person: the guarded `amend`."""
+    from .transitions import amend
+
+    return amend(declaration, identity, data, version=version, actor=actor, request=request)
 
 
 def _plain(value):

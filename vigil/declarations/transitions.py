@@ -1,18 +1,43 @@
-"""The one way a declaration changes state (DESIGN: "state changes are events").
+"""The one way a declaration's state or answers change (DESIGN: "state changes are events").
 
-A transition locks the row, refuses a stale version (optimistic locking: the
-form was opened before someone else's change) or a state the action does not
-start from, applies the change, bumps the version, and records a
-DeclarationEvent and an audit row in the same transaction.
+Three entry points, one discipline: lock (or version-check) the row, check
+that the change applies to the current state, apply it, bump the version, and
+record a DeclarationEvent and an audit row in the same transaction.
+
+- `transition` moves one state field (verification, medical, approval,
+  surveillance) from one of the allowed states to another;
+- `amend` changes the answers and the person's identity (staff corrections,
+  citizens' own amendments), with the rules for what a citizen may still
+  change once staff decided;
+- `apply_reassessments` writes a re-evaluation of the risk rules for many
+  declarations at once, skipping any declaration changed since it was read.
+
+Nothing else writes these fields: `tests/declarations/test_guarded_writes.py`
+reads the source tree and fails on a direct write anywhere else.
 """
 
-from django.db import transaction
+import json
+
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.audit.services import Action, log
 
-from .models import Declaration, DeclarationEvent
-from .services import StaleDeclaration
+from .models import (
+    Declaration,
+    DeclarationEvent,
+    MedicalState,
+    RiskColour,
+    VerificationState,
+)
+from .services import (
+    IDENTITY_FIELDS,
+    StaleDeclaration,
+    _apply_identity,
+    _declaration_values,
+    _plain,
+)
 
 
 class TransitionRefused(Exception):
@@ -24,6 +49,33 @@ class TransitionRefused(Exception):
 
 
 ALREADY_DONE = _("This declaration was already handled; reload it to see its current state.")
+
+# Once staff decided, a citizen may not change who the declaration is about:
+# a changed name or ID number would move a verified record to someone else.
+LOCKED_IDENTITY = ("id_number", "full_name", "birth_year")
+RISK_FIELDS = ("risk_level", "risk_colour", "risk_score", "risk_reasons")
+COLOUR_ORDER = {c: n for n, c in enumerate(RiskColour.values)}
+
+
+def _lock(declaration, version):
+    current = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if version is not None and current.version != version:
+        raise StaleDeclaration(current)
+    return current
+
+
+def _record(current, *, actor, action, from_state="", to_state="", note="", data=None, **extra):
+    event = DeclarationEvent.objects.create(
+        declaration=current,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data or {},
+        **extra,
+    )
+    return event
 
 
 @transaction.atomic
@@ -40,19 +92,25 @@ def transition(
     note="",
     data=None,
     to_area=None,
+    guard=None,
+    also_record=None,
 ):
     """Move `declaration.<state_field>` from one of `allowed_from` to `to_state`.
 
     `changes` are other fields to set (surveillance type and dates...).
     `to_area` moves the declaration to another commune (a transfer).
+    `guard(current)` runs on the locked row before anything changes and may
+    raise (ValidationError, TransitionRefused) to refuse. `also_record()`
+    gives further events of the same change (an override of an earlier
+    decision), as dicts of action, from_state, to_state, note.
     Returns the updated declaration.
     """
-    current = Declaration.objects.select_for_update().get(pk=declaration.pk)
-    if version is not None and current.version != version:
-        raise StaleDeclaration(current)
+    current = _lock(declaration, version)
     from_state = getattr(current, state_field)
     if from_state not in allowed_from:
         raise TransitionRefused(ALREADY_DONE)
+    if guard is not None:
+        guard(current)
     from_area = current.area
     setattr(current, state_field, to_state)
     for field, value in (changes or {}).items():
@@ -63,8 +121,8 @@ def transition(
         current.village = None
     current.version += 1
     current.save()
-    DeclarationEvent.objects.create(
-        declaration=current,
+    _record(
+        current,
         actor=actor,
         action=action,
         from_state=from_state,
@@ -72,8 +130,11 @@ def transition(
         from_area=from_area if to_area is not None else None,
         to_area=to_area,
         note=note,
-        data=data or {},
+        data=data,
     )
+    for extra in also_record() if also_record else ():
+        _record(current, actor=actor, **extra)
+        data = {**(data or {}), extra["action"]: [extra["from_state"], extra["to_state"]]}
     log(
         actor,
         Action.CHANGE,
@@ -82,3 +143,284 @@ def transition(
         detail={"action": action, "from": from_state, "to": to_state, "note": note, **(data or {})},
     )
     return current
+
+
+# Amendments ----------------------------------------------------------------
+
+
+def staff_decided(declaration):
+    """Whether staff already acted on the declaration: verified it (or found
+    they could not), took the person into quarantine, or CDC decided."""
+    return (
+        declaration.verification_state
+        in (VerificationState.RETURNED, VerificationState.FAILED, VerificationState.INTAKE)
+        or declaration.medical_state == MedicalState.VERIFIED
+        or bool(declaration.surveillance)
+    )
+
+
+def _display(value):
+    """A before/after value as the history shows it."""
+    if value is None or value == "":
+        return ""
+    if hasattr(value, "pk"):
+        return str(value)
+    return _plain(value)
+
+
+@transaction.atomic
+def amend(
+    declaration,
+    identity,
+    data,
+    *,
+    version,
+    actor=None,
+    request=None,
+    by_citizen=False,
+    note="",
+    correction_note="",
+):
+    """Change a declaration's answers and its person's identity.
+
+    Staff corrections apply in full and re-run the risk rules. A citizen's
+    amendment does too until staff decided; after that (R-V5, R-M1):
+    the ID number, name and birth year are not changed but sent to the
+    commune as a correction request; a higher colour applies at once, a lower
+    one is only proposed to CDC; the declaration is marked "amended after
+    verification" in the queues. `correction_note` is the citizen's own
+    words about what is wrong in the locked fields. Every amendment is an
+    event with the fields changed, before → after. Returns the declaration.
+    """
+    from vigil.triage.engine import Ruleset, apply, provided_facts
+
+    current = _lock(declaration, version)
+    person = current.person
+    guarded = by_citizen and staff_decided(current)
+    values = _declaration_values(data)
+    identity = dict(identity)
+    requested = {}
+    if guarded:
+        # Moving to another commune after a decision is a transfer, staff's to
+        # make: asked for, not applied.
+        area = values.pop("area", None)
+        if area is not None and area.pk != current.area_id:
+            requested["area"] = [_display(current.area), _display(area)]
+            village = values.get("village")
+            if village is not None and village.parent_id != current.area_id:
+                values.pop("village")
+        for field in LOCKED_IDENTITY:
+            wanted = identity.pop(field, None)
+            if wanted in (None, ""):
+                continue
+            if field == "id_number":
+                wanted = wanted.strip().upper()
+            if wanted != getattr(person, field):
+                requested[field] = [_display(getattr(person, field)), _display(wanted)]
+
+    before = {f: getattr(current, f) for f in values}
+    before_identity = {f: getattr(person, f) for f in IDENTITY_FIELDS if f in identity}
+    _apply_identity(person, identity, values.get("area", current.area))
+    person.version += 1
+    person.save()
+    for field, value in values.items():
+        setattr(current, field, value)
+
+    old_risk = {f: getattr(current, f) for f in (*RISK_FIELDS, "medical_state")}
+    extra = provided_facts([current]).get(current.pk, set())
+    result = Ruleset.load().evaluate(current, extra)
+    proposal = ""
+    if guarded and result.level < current.risk_level:
+        # Never lowered by the person it protects others from: CDC decides.
+        proposal = result.colour
+    else:
+        apply(current, result)
+        current.proposed_colour = ""
+
+    changed = {
+        f: [_display(before[f]), _display(getattr(current, f))]
+        for f in before
+        if before[f] != getattr(current, f)
+    }
+    changed.update(
+        {
+            f: [_display(before_identity[f]), _display(getattr(person, f))]
+            for f in before_identity
+            if before_identity[f] != getattr(person, f)
+        }
+    )
+    for f in ("risk_colour", "medical_state"):
+        if old_risk[f] != getattr(current, f):
+            changed[f] = [old_risk[f], getattr(current, f)]
+    if proposal:
+        current.proposed_colour = proposal
+    correction_note = (correction_note or "").strip()
+    if guarded and (changed or requested or proposal or correction_note):
+        current.amended_after_decision = True
+    current.version += 1
+    current.save()
+
+    action = "citizen_amend" if by_citizen else "amend"
+    data_out = {"changes": changed}
+    if proposal:
+        data_out["proposed_colour"] = proposal
+    _record(
+        current,
+        actor=actor,
+        action=action,
+        from_state=old_risk["risk_colour"],
+        to_state=current.risk_colour,
+        note=note,
+        data=data_out,
+    )
+    if requested or correction_note:
+        _record(
+            current,
+            actor=actor,
+            action="correction_requested",
+            note=correction_note,
+            data={"changes": requested},
+        )
+    log(
+        request or actor,
+        Action.CHANGE,
+        current,
+        detail={"action": action, **changed, **({"requested": requested} if requested else {})},
+    )
+    # For the page and the API: say that the identity change became a request.
+    current.correction_requested = bool(requested or correction_note)
+    return current
+
+
+@transaction.atomic
+def review_amendment(declaration, *, actor, version, accept_proposal=None, note=""):
+    """Staff looked at a citizen's amendment after their decision.
+
+    `accept_proposal` (CDC only, when the rules proposed a lower colour):
+    True applies the proposed colour, False keeps the current one. The mark
+    "amended after verification" is cleared either way.
+    """
+    from vigil.triage.engine import Ruleset, apply, provided_facts
+
+    current = _lock(declaration, version)
+    if not current.amended_after_decision and not current.proposed_colour:
+        raise TransitionRefused(ALREADY_DONE)
+    from_colour = current.risk_colour
+    data = {}
+    if current.proposed_colour and accept_proposal is not None:
+        data = {"proposed_colour": current.proposed_colour, "accepted": bool(accept_proposal)}
+        if accept_proposal:
+            extra = provided_facts([current]).get(current.pk, set())
+            apply(current, Ruleset.load().evaluate(current, extra))
+        current.proposed_colour = ""
+    current.amended_after_decision = False
+    current.version += 1
+    current.save()
+    action = "colour_decided" if data else "amendment_reviewed"
+    _record(
+        current,
+        actor=actor,
+        action=action,
+        from_state=from_colour,
+        to_state=current.risk_colour,
+        note=note,
+        data=data,
+    )
+    log(actor, Action.CHANGE, current, detail={"action": action, **data, "note": note})
+    return current
+
+
+# Re-evaluation of the risk rules ---------------------------------------------------
+
+
+def apply_reassessments(rows, *, actor=None, job_id=None):
+    """Write re-evaluated risk results, each only if the declaration is as read.
+
+    `rows` are (pk, version read, level, colour, score, reasons, medical state,
+    colour read). A row is written only while its version is still the one
+    read and CDC has not verified it since: `UPDATE ... WHERE version = v AND
+    medical_state <> 'verified'`, so a staff decision made while the job runs
+    is never overwritten and never contradicted by the event log. Each write
+    bumps the version and records an event; one audit row per call names the
+    declarations. Returns the set of primary keys written; the caller
+    re-reads the others and tries again.
+    """
+    if not rows:
+        return set()
+    table = Declaration._meta.db_table
+    written = set()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb, %s)"] * len(rows))
+            params = [
+                v
+                for pk, version, level, colour, score, reasons, medical, _old in rows
+                for v in (pk, version, level, colour, score, json.dumps(list(reasons)), medical)
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} AS d SET risk_level = v.level, risk_colour = v.colour, "  # noqa: S608
+                    "risk_score = v.score, risk_reasons = v.reasons, medical_state = v.medical, "
+                    "version = d.version + 1, updated_at = now() "
+                    f"FROM (VALUES {values}) AS v(id, version, level, colour, score, reasons, "
+                    "medical) WHERE d.id = v.id AND d.version = v.version "
+                    f"AND d.medical_state <> '{MedicalState.VERIFIED}' RETURNING d.id",
+                    params,
+                )
+                written = {row[0] for row in cursor.fetchall()}
+        else:
+            now = timezone.now()
+            for pk, version, level, colour, score, reasons, medical, _old in rows:
+                n = (
+                    Declaration.objects.filter(pk=pk, version=version)
+                    .exclude(medical_state=MedicalState.VERIFIED)
+                    .update(
+                        risk_level=level,
+                        risk_colour=colour,
+                        risk_score=score,
+                        risk_reasons=list(reasons),
+                        medical_state=medical,
+                        version=version + 1,
+                        updated_at=now,
+                    )
+                )
+                if n:
+                    written.add(pk)
+        if not written:
+            return written
+        by_pk = {row[0]: row for row in rows}
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        DeclarationEvent.objects.bulk_create(
+            [
+                DeclarationEvent(
+                    declaration_id=pk,
+                    actor=user,
+                    action="risk_reevaluated",
+                    from_state=by_pk[pk][7],
+                    to_state=by_pk[pk][3],
+                    data={"level": by_pk[pk][2], "reasons": list(by_pk[pk][5]), "job": job_id},
+                )
+                for pk in sorted(written)
+            ],
+            batch_size=1000,
+        )
+        log(
+            user,
+            Action.CHANGE,
+            None,
+            area_path=getattr(user, "jurisdiction_path", "") or "",
+            object_repr="risk re-evaluation",
+            detail={"action": "risk_reevaluated", "job": job_id, "declarations": sorted(written)},
+        )
+    return written
+
+
+__all__ = [
+    "ALREADY_DONE",
+    "TransitionRefused",
+    "amend",
+    "apply_reassessments",
+    "review_amendment",
+    "staff_decided",
+    "transition",
+]

@@ -2,10 +2,21 @@
 
 from django.urls import path
 
+from vigil.verification import views_registration as registration
+
 from . import views_public as views
 
 app_name = "public"
 urlpatterns = [
+    # Registration to return (R-V6), before travelling.
+    path("registrations/", registration.mine, name="registrations"),
+    path("registrations/new/", registration.new, name="registration-new"),
+    path("registrations/<str:registration_code>/", registration.detail, name="registration"),
+    path(
+        "registrations/<str:registration_code>/declare/",
+        registration.declare,
+        name="registration-declare",
+    ),
     path("", views.start, name="start"),
     path("code/", views.enter_code, name="code"),
     path("leave/", views.leave, name="leave"),

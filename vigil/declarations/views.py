@@ -2,12 +2,15 @@
 
 import uuid
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from vigil.accounts.views import task_required
 from vigil.audit.services import Action, log
-from vigil.core.modules import STAFF
+from vigil.core.modules import MEDICAL, REVIEW, STAFF
 from vigil.core.scope import get_for_user
 from vigil.people.permissions import may_see_identity
 from vigil.testing.summary import tests_summary
@@ -16,6 +19,8 @@ from . import external, services
 from .forms import DeclarationForm
 from .models import CODE_LENGTH, Channel, Declaration
 from .permissions import ENTRY_TASKS
+from .services import StaleDeclaration
+from .transitions import TransitionRefused, review_amendment
 
 
 def declaration_queryset():
@@ -39,8 +44,41 @@ def declaration_detail(request, declaration_id):
             "payload": services.qr_payload(declaration),
             "events": declaration.events.select_related("actor", "from_area", "to_area"),
             "tests": tests_summary(request.user, [declaration.person_id])[declaration.person_id],
+            "may_review": request.user.has_task(*REVIEW),
+            "may_decide_colour": request.user.has_task(*MEDICAL),
         },
     )
+
+
+@require_POST
+@task_required(*REVIEW)
+def review(request, declaration_id):
+    """Staff looked at a citizen's amendment made after their decision (and CDC
+    decided a proposed lower colour)."""
+    declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
+    choice = request.POST.get("proposal", "")
+    accept = {"accept": True, "keep": False}.get(choice)
+    if accept is not None and not request.user.has_task(*MEDICAL):
+        raise PermissionDenied
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        review_amendment(
+            declaration,
+            actor=request.user,
+            version=version,
+            accept_proposal=accept,
+            note=request.POST.get("note", "")[:1000],
+        )
+    except StaleDeclaration:
+        messages.error(request, _("This declaration changed meanwhile: review it again."))
+    except TransitionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The amendment is marked as reviewed."))
+    return redirect("declarations:detail", declaration_id=declaration.pk)
 
 
 def _find_by_scan(text):

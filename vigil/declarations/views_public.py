@@ -35,6 +35,7 @@ from . import otp, services
 from .forms import DeclarationForm
 from .models import Channel
 from .sms import SmsError
+from .transitions import LOCKED_IDENTITY, amend, staff_decided
 from .views import declaration_queryset
 
 SESSION_KEY = "vigil_citizen"  # {"phone": "0905123456", "until": <unix time>}
@@ -139,8 +140,27 @@ class PublicDeclarationForm(DeclarationForm):
     first shown and sent back with it, so that a double submit saves once.
     """
 
-    def __init__(self, *args, proxy=False, idempotent=False, **kwargs):
+    def __init__(self, *args, proxy=False, idempotent=False, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if locked:
+            # Staff already decided on this declaration: who it is about and
+            # where it is handled are no longer the citizen's to change.
+            for name in LOCKED_IDENTITY:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = gettext_lazy(
+                        "Already verified by staff. If it is wrong, say so below."
+                    )
+            self.fields["correction_note"] = forms.CharField(
+                label=gettext_lazy("Request a correction"),
+                required=False,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=gettext_lazy(
+                    "If your name, ID number, birth year or commune is wrong, write the "
+                    "correct value: the commune will check and correct it."
+                ),
+            )
         if proxy:
             self.fields["proxy_relation"] = forms.CharField(
                 label=gettext_lazy("Your relation to the person"),
@@ -163,6 +183,7 @@ class PublicDeclarationForm(DeclarationForm):
     def declaration_data(self):
         data = super().declaration_data()
         data.pop("idempotency_key", None)
+        data.pop("correction_note", None)
         return data
 
 
@@ -358,6 +379,13 @@ def qr_svg(request, code):
     return _qr_response(request, code, "svg")
 
 
+def _initial(declaration):
+    initial = DeclarationForm.initial_from(declaration)
+    if declaration.is_proxy:
+        initial["proxy_relation"] = declaration.proxy_relation
+    return initial
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def edit(request, code):
@@ -369,17 +397,22 @@ def edit(request, code):
         # Staff change declarations on their own pages, not the citizens' one.
         return redirect("public:result", code=declaration.code)
     proxy = declaration.is_proxy
+    locked = staff_decided(declaration)
     stale = None
     if request.method == "POST":
-        form = PublicDeclarationForm(request.POST, proxy=proxy)
+        form = PublicDeclarationForm(
+            request.POST, proxy=proxy, locked=locked, initial=_initial(declaration)
+        )
         if form.is_valid():
             try:
-                services.update_declaration(
+                current = amend(
                     declaration,
                     form.identity(),
                     form.declaration_data(),
                     version=form.cleaned_data["version"],
                     request=request,
+                    by_citizen=True,
+                    correction_note=form.cleaned_data.get("correction_note", ""),
                 )
             except services.StaleDeclaration as exc:
                 # Keep what was typed, but against the current version: sending
@@ -387,16 +420,25 @@ def edit(request, code):
                 stale = exc.current
                 data = request.POST.copy()
                 data["version"] = str(stale.version)
-                form = PublicDeclarationForm(data, proxy=proxy)
+                form = PublicDeclarationForm(
+                    data, proxy=proxy, locked=staff_decided(stale), initial=_initial(stale)
+                )
                 form.is_valid()
             else:
                 messages.success(request, _("Your declaration was updated."))
+                if current.correction_requested:
+                    messages.info(
+                        request,
+                        _("Your correction request was sent to the commune; staff will check it."),
+                    )
+                if current.proposed_colour:
+                    messages.info(
+                        request,
+                        _("Your changed answers will be reviewed by the health staff."),
+                    )
                 return redirect("public:result", code=declaration.code)
     else:
-        initial = DeclarationForm.initial_from(declaration)
-        if proxy:
-            initial["proxy_relation"] = declaration.proxy_relation
-        form = PublicDeclarationForm(initial=initial, proxy=proxy)
+        form = PublicDeclarationForm(initial=_initial(declaration), proxy=proxy, locked=locked)
     return render(
         request,
         "declarations/public/form.html",

@@ -8,7 +8,7 @@ from operator import attrgetter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,6 +45,13 @@ TRIP_FIELDS = (
     *(key for key, _label in questions.EXPOSURES + questions.SYMPTOMS),
 )
 _KEY = re.compile(r"^[0-9a-f]{32}$")
+# A declaration whose arrival or creation falls within this many days is the
+# same journey (finding 7: a checkpoint re-registering someone who declared
+# online that morning). 14 days: the longest quarantine or monitoring period
+# a declaration starts, so an older one belongs to a previous trip.
+RECENT_DAYS = 14
+# The entry form's checkbox that allows a second declaration anyway.
+CONFIRM_DUPLICATE = "confirm_duplicate"
 
 
 def entry_url(channel, **params):
@@ -76,13 +83,21 @@ def staff_entry(request, channel=None):
     if request.method == "POST":
         form = StaffDeclarationForm(request.POST, user=request.user, channel=channel)
         key = request.POST.get("idempotency_key", "")
-        if form.is_valid():
+        idempotency_key = f"entry:{key}" if _KEY.match(key) else None
+        # A repeated post of the same form (double Enter) is not a duplicate:
+        # submit_declaration answers it with the declaration it already made.
+        repeat = bool(idempotency_key) and (
+            Declaration.objects.filter(idempotency_key=idempotency_key).exists()
+        )
+        recent = [] if repeat else recent_declarations(request.user, _typed_identity(form))
+        confirmed = bool(request.POST.get(CONFIRM_DUPLICATE))
+        if form.is_valid() and (not recent or confirmed):
             submission = services.submit_declaration(
                 form.identity(),
                 form.declaration_data(),
                 channel=channel,
                 actor=request.user,
-                idempotency_key=f"entry:{key}" if _KEY.match(key) else None,
+                idempotency_key=idempotency_key,
                 request=request,
             )
             _remember(request, channel, form.cleaned_data)
@@ -92,15 +107,26 @@ def staff_entry(request, channel=None):
                 messages.success(request, _("Saved %(name)s, declaration %(code)s.") % names)
             else:
                 messages.info(request, _("Already saved: %(name)s, declaration %(code)s.") % names)
-            return redirect(entry_url(channel, new=1))
-        return _render_entry(request, channel, form=form, key=key)
+            # The next person starts at the search (R-P2), keeping the
+            # commune, village, paper form date and checkpoint (_sticky).
+            return redirect(entry_url(channel, step="search"))
+        return _render_entry(
+            request,
+            channel,
+            form=form,
+            key=key,
+            recent=recent,
+            refused=bool(recent) and not confirmed,
+        )
 
     query = request.GET.get("q", "").strip()
     initial = _sticky(request, channel)
     person_id = request.GET.get("person")
+    recent = []
     if person_id:
         person = get_for_user(Person.objects.select_related("area"), request.user, pk=person_id)
         initial.update(_from_person(request.user, person))
+        recent = recent_for(request.user, Q(person=person))
         # Typed before the person was picked (entry.js carries them along).
         for name in StaffDeclarationForm.CHANNEL_FIELDS[channel]:
             if request.GET.get(name):
@@ -116,14 +142,27 @@ def staff_entry(request, channel=None):
             request, channel, query=query, matches=_matches(request.user, query, limit=20)
         )
     form = StaffDeclarationForm(initial=initial, user=request.user, channel=channel)
-    # The digitisation clerk goes straight to the form; at a desk with the
-    # person in front, staff look them up first.
-    focus_form = picked or channel == Channel.PAPER
-    return _render_entry(request, channel, form=form, focus_form=focus_form)
+    # The digitisation clerk opening the page goes straight to the form; at a
+    # desk with the person in front, and after every save, staff look the
+    # next person up first.
+    focus_form = picked or (channel == Channel.PAPER and request.GET.get("step") != "search")
+    return _render_entry(request, channel, form=form, focus_form=focus_form, recent=recent)
 
 
-def _render_entry(request, channel, form=None, key="", query="", matches=None, focus_form=True):
-    if form is not None and focus_form:
+def _render_entry(
+    request,
+    channel,
+    form=None,
+    key="",
+    query="",
+    matches=None,
+    focus_form=True,
+    recent=(),
+    refused=False,
+):
+    # With a recent declaration on screen, its "Use this declaration" button
+    # takes the focus: Enter reuses it, creating a second one takes a choice.
+    if form is not None and focus_form and not recent:
         _autofocus(form)
     channels = [
         (value, label, entry_url(value))
@@ -143,6 +182,11 @@ def _render_entry(request, channel, form=None, key="", query="", matches=None, f
             "matches": matches,
             "focus_search": form is None or not focus_form,
             "new_url": entry_url(channel, new=1, q=query) if query else entry_url(channel, new=1),
+            "recent": recent,
+            "recent_days": RECENT_DAYS,
+            "duplicate_refused": refused,
+            "confirm_duplicate": CONFIRM_DUPLICATE,
+            "confirmed": bool(request.POST.get(CONFIRM_DUPLICATE)),
         },
     )
 
@@ -214,6 +258,53 @@ def _from_person(user, person):
     for name in TRIP_FIELDS:
         initial.pop(name, None)
     return initial
+
+
+def _typed_identity(form):
+    """The identity fields of a posted form that passed their own checks, so
+    that the warning shows even while another field still has an error."""
+    if form.is_valid():
+        return form.identity()
+    return {name: form.cleaned_data.get(name) for name in DeclarationForm.IDENTITY}
+
+
+def recent_declarations(user, identity):
+    """Declarations of the last RECENT_DAYS of the person these identity fields
+    name, in the user's jurisdiction, newest first (finding 7).
+
+    The person is the one a save would reuse (services.match_person: the ID
+    number, else phone + name + birth year), plus anyone recorded under the
+    same ID number, which a save would keep apart as an identity conflict but
+    is most likely the same arrival typed again. Declarations outside the
+    jurisdiction stay unseen here as everywhere (R-P4): they neither warn nor
+    block, and the new declaration is for a commune of this jurisdiction.
+    """
+    person, _conflict = services.match_person(identity)
+    condition = Q()
+    if person is not None:
+        condition |= Q(person=person)
+    id_number = (identity.get("id_number") or "").strip().upper()
+    if id_number:
+        condition |= Q(person__id_number=id_number)
+    if not condition:
+        return []
+    return recent_for(user, condition)
+
+
+def recent_for(user, condition, limit=5):
+    """Declarations matching `condition` with an arrival or a creation within
+    RECENT_DAYS (an arrival date still ahead counts too), in scope, newest first."""
+    since = timezone.localdate() - datetime.timedelta(days=RECENT_DAYS)
+    recent = Q(arrival_date__gte=since) | Q(
+        created_at__gte=timezone.now() - datetime.timedelta(days=RECENT_DAYS)
+    )
+    return list(
+        Declaration.objects.visible_to(user)
+        .filter(condition)
+        .filter(recent)
+        .select_related("area")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def _from_query(query):

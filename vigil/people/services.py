@@ -3,12 +3,14 @@
 import re
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Collate, StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
+from vigil.audit.services import Action, log
+from vigil.core.masking import mask_id_number, mask_phone
 from vigil.core.phones import normalize_phone
 from vigil.core.text import fold
 
@@ -109,3 +111,44 @@ def search_people(queryset, query, limit=20):
             candidates = matching.order_by().values("pk")[:WORDS_CANDIDATES]
             take(named.filter(pk__in=candidates), "name_words")
     return found
+
+
+# Staff corrections --------------------------------------------------------------
+# NOTE (helper h1): this section was cut by mistake from another engineer's
+# change and written again from its callers (vigil/quarantine); the owner
+# should check it against their own version.
+
+
+class StalePerson(Exception):
+    """The person changed since the form was read; `current` is the record now."""
+
+    def __init__(self, current):
+        super().__init__("stale person")
+        self.current = current
+
+
+# Shown masked in the audit log's before/after: the log is read by administrators.
+MASKED_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+@transaction.atomic
+def correct_person(actor, person, version, fields):
+    """Correct who a person is, from the papers in front of the staff: row lock
+    and version check (a stale form is refused with StalePerson), then the
+    change, before and after, in the audit log. Returns the person as saved."""
+    from .models import Person
+
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if current.version != version:
+        raise StalePerson(current)
+    if not fields:
+        return current
+    changes = {}
+    for name, value in fields.items():
+        show = MASKED_FIELDS.get(name, str)
+        changes[name] = [show(getattr(current, name) or ""), show(value or "")]
+        setattr(current, name, value)
+    current.version += 1
+    current.save()
+    log(actor, Action.CHANGE, current, detail={"corrected": changes})
+    return current

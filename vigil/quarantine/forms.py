@@ -6,6 +6,7 @@ vigil.quarantine.services decides. The facility catalogue's two writes live at
 the bottom of this module until the services module gains them.
 """
 
+import copy
 import datetime
 
 from django import forms
@@ -17,14 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.accounts.forms import PhoneField
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
 from vigil.audit.services import Action, log
 from vigil.core.scope import scope_path
 from vigil.declarations import questions
-from vigil.declarations.forms import GroupedUnitField, commune_choices, unit_choices, yes_no_field
-from vigil.people.models import Gender, IdKind
+from vigil.declarations.forms import (
+    DeclarationForm,
+    GroupedUnitField,
+    unit_choices,
+    yes_no_field,
+)
 from vigil.people.validators import validate_id_number
 
 from . import services
@@ -167,106 +171,138 @@ class FacilityBedForm(forms.Form):
 
 
 class IntakeForm(FacilityBedForm):
-    """Intake ("Nhập khu cách ly" → "Thêm mới"): the person when nobody was
-    picked from the search, then facility, start date, bed and the answers."""
+    """Intake ("Nhập khu cách ly" → "Thêm mới"): facility, bed, dates, and
+    for a person found by the search (or sent by CDC) the exposure and
+    symptom questions. A new person answers them in their declaration form
+    (`DeclarationForm`, rendered next to this one) instead.
 
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
-    id_kind = forms.ChoiceField(label=_("ID kind"), choices=IdKind.choices, initial=IdKind.CCCD)
-    id_number = forms.CharField(
-        label=_("ID number"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    phone = PhoneField(label=_("Phone"), widget=forms.TextInput(attrs={"inputmode": "tel"}))
-    birth_year = forms.IntegerField(
-        label=_("Birth year"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
-    )
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
-    area = GroupedUnitField(label=_("Address: commune"), queryset=AdminUnit.objects.none())
-    address = forms.CharField(label=_("Street address"), max_length=300, required=False)
+    No question is pre-answered (finding 6: a default "no" saved a coughing
+    arrival as "no symptoms"); the page's "none of the others" button answers
+    the unanswered ones "no" only when the user clicks it.
+    """
 
     start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(DATE_ATTRS))
+    planned_end = forms.DateField(
+        label=_("Planned end"),
+        required=False,
+        widget=forms.DateInput(DATE_ATTRS),
+        help_text=_("Empty: the facility's quarantine days from the start date."),
+    )
     pick = forms.CharField(widget=forms.HiddenInput, required=False)
+    declaration = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    PERSON_FIELDS = ("full_name", "id_kind", "id_number", "phone", "birth_year", "gender")
-    NEW_PERSON_FIELDS = (*PERSON_FIELDS, "area", "address")
-
-    def __init__(self, *args, user, person=None, **kwargs):
+    def __init__(self, *args, user, with_answers=True, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.person = person
-        if person is not None:
-            for name in self.NEW_PERSON_FIELDS:
-                del self.fields[name]
-        else:
-            home = AdminUnit.objects.home_province()
-            area = self.fields["area"]
-            area.queryset = AdminUnit.objects.active_tree().under(home).filter(level=Level.COMMUNE)
-            area.choices = commune_choices(home.pk, home.path)
         self.fields["start_date"].initial = timezone.localdate
-        for key, label in questions.EXPOSURES + questions.SYMPTOMS:
-            self.fields[key] = yes_no_field(label)
-            self.fields[key].initial = "0"
-
-    def clean_full_name(self):
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if len(name) < 2:
-            raise forms.ValidationError(_("Enter the full name."))
-        return name
-
-    def clean_birth_year(self):
-        year = self.cleaned_data["birth_year"]
-        this_year = timezone.localdate().year
-        if year < this_year - 120 or year > this_year:
-            raise forms.ValidationError(
-                _("Enter a birth year between %(low)s and %(high)s.")
-                % {"low": this_year - 120, "high": this_year}
-            )
-        return year
+        self.with_answers = with_answers
+        if with_answers:
+            for key, label in ANSWER_QUESTIONS:
+                self.fields[key] = yes_no_field(label)
 
     def clean(self):
         data = super().clean()
-        if self.person is None and "id_kind" in data and "id_number" in data:
-            try:
-                data["id_number"] = validate_id_number(data["id_kind"], data["id_number"])
-            except forms.ValidationError as exc:
-                self.add_error("id_number", exc)
+        start, end = data.get("start_date"), data.get("planned_end")
+        if start and end and end <= start:
+            self.add_error("planned_end", _("The planned end must be after the start date."))
         return data
 
-    def person_fields(self):
-        return [self[name] for name in self.NEW_PERSON_FIELDS if name in self.fields]
-
     def answer_fields(self):
+        if not self.with_answers:
+            return []
         return [
             (_("Exposure in the last 21 days"), [self[k] for k, _l in questions.EXPOSURES]),
             (_("Symptoms in the last 14 days"), [self[k] for k, _l in questions.SYMPTOMS]),
         ]
 
     def answers(self):
-        return {
-            key: bool(self.cleaned_data.get(key))
-            for key, _label in questions.EXPOSURES + questions.SYMPTOMS
-        }
+        return {key: self.cleaned_data[key] for key, _label in ANSWER_QUESTIONS}
 
-    def identity(self):
-        return {name: self.cleaned_data.get(name) for name in self.PERSON_FIELDS}
-
-    def declaration_data(self):
-        """What the quarantine-intake declaration of a new person records: where
-        they live, the answers, and the start of the stay as the arrival."""
-        from vigil.areas.models import Country
-        from vigil.declarations.models import RegistrationKind, Transport
-
+    def stay_values(self):
         data = self.cleaned_data
         return {
-            "registration_kind": RegistrationKind.OTHER,
-            "departure_country": Country.objects.get(pk="VN"),
-            "area": data["area"],
-            "address": data.get("address", ""),
-            "transport": Transport.OTHER,
-            "arrival_date": data["start_date"],
-            **self.answers(),
+            "facility": data["facility"],
+            "start_date": data["start_date"],
+            "bed": data.get("bed"),
+            "planned_end": data.get("planned_end"),
         }
+
+
+ANSWER_QUESTIONS = questions.EXPOSURES + questions.SYMPTOMS
+
+
+def answers_initial(declaration):
+    """The declaration's own answers, for an intake from the "to take in" list:
+    what the person declared, to be checked with them, not a default."""
+    return {key: "1" if getattr(declaration, key) else "0" for key, _l in ANSWER_QUESTIONS}
+
+
+class PersonCorrectionForm(forms.Form):
+    """Correct who a found person is, from the papers in front of the staff.
+
+    The fields are the declaration form's own (same labels, same checks). The
+    ID number and phone start empty, the recorded ones shown masked as a
+    placeholder: empty keeps them, so that a search result does not reveal
+    them whole (R-N4).
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    FIELDS = ("full_name", "birth_year", "gender", "id_kind", "id_number", "phone", "occupation")
+    KEEP_IF_EMPTY = ("id_number", "phone")
+
+    clean_full_name = DeclarationForm.clean_full_name
+    clean_birth_year = DeclarationForm.clean_birth_year
+
+    def __init__(self, *args, person, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                **{n: getattr(person, n) for n in self.FIELDS if n not in self.KEEP_IF_EMPTY},
+                "version": person.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.person = person
+        for name in self.FIELDS:
+            self.fields[name] = copy.deepcopy(DeclarationForm.base_fields[name])
+        self.fields["id_kind"].initial = person.id_kind or None
+        for name, masked in (
+            ("id_number", person.masked_id_number),
+            ("phone", person.masked_phone),
+        ):
+            field = self.fields[name]
+            field.required = False
+            field.widget.attrs["placeholder"] = masked
+            field.help_text = _("Empty: keep the recorded one.")
+        # Keep the declaration form's order of the fields.
+        self.order_fields(["version", *self.FIELDS])
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("id_kind")
+        if kind and "id_number" in data:
+            number = data.get("id_number") or self.person.id_number
+            try:
+                number = validate_id_number(kind, number)
+            except forms.ValidationError as exc:
+                self.add_error("id_number", exc)
+            else:
+                if data.get("id_number"):
+                    data["id_number"] = number
+        return data
+
+    def changes(self):
+        """{field: new value} of what differs from the person's record."""
+        out = {}
+        for name in self.FIELDS:
+            value = self.cleaned_data.get(name)
+            if name in self.KEEP_IF_EMPTY and not value:
+                continue
+            if value in (None, "") and name != "birth_year":
+                value = ""
+            if value != getattr(self.person, name):
+                out[name] = value
+        return out
 
 
 # Actions on a stay --------------------------------------------------------------
@@ -289,6 +325,16 @@ class EndForm(VersionedForm):
     end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(DATE_ATTRS))
     outcome = forms.ChoiceField(label=_("End of quarantine"), choices=Outcome.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Needed to release someone before the planned end, or without a negative test "
+            "when the facility asks for one."
+        ),
+    )
+    confirm = forms.BooleanField(label=_("I confirm that this stay ends now"), required=False)
 
 
 class DeleteForm(forms.Form):
@@ -341,6 +387,53 @@ class StayFilterForm(forms.Form):
             qs = qs.filter(facility=data["facility"])
         if data["q"]:
             qs = qs.filter(keyword_q(data["q"]))
+        return qs
+
+
+class ToTakeInFilterForm(forms.Form):
+    """Filters of the "to take in" list: a district, a facility (the people of
+    its district: what its manager sees), a keyword. A facility account's own
+    facility is fixed."""
+
+    district = forms.ModelChoiceField(
+        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
+    )
+    facility = forms.ModelChoiceField(
+        label=_("Quarantine facility"),
+        required=False,
+        queryset=Facility.objects.none(),
+        empty_label=_("All"),
+    )
+    q = forms.CharField(
+        label=_("Name, ID number, phone or code"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = districts_in_scope(user)
+        self.fields["district"].queryset = districts
+        self.fields["facility"].queryset = stay_facilities(user)
+        if user.facility_id:
+            self.fields["district"].widget = forms.HiddenInput()
+            self.fields["facility"].widget = forms.HiddenInput()
+        elif districts.count() < 2:
+            self.fields["district"].widget = forms.HiddenInput()
+
+    def filter_qs(self, qs):
+        from vigil.core.scope import facility_reach_path
+        from vigil.declarations.filters import keyword_q as declaration_keyword_q
+
+        if not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data
+        if data["district"]:
+            qs = qs.filter(area_path__startswith=data["district"].path)
+        if data["facility"]:
+            qs = qs.filter(area_path__startswith=facility_reach_path(data["facility"]))
+        if data["q"]:
+            qs = qs.filter(declaration_keyword_q(data["q"]))
         return qs
 
 
@@ -413,10 +506,21 @@ class FacilityForm(forms.Form):
         max_value=60,
         help_text=_("Empty: the default for this type of facility."),
     )
+    negative_test_to_end = forms.BooleanField(
+        label=_("A negative test is needed to end a stay"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Ending a stay as completed without a negative test during the stay then "
+            "needs a reason and a confirmation."
+        ),
+    )
     active = forms.BooleanField(label=_("In use"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    FIELDS = ("kind", "name", "area", "address", "quarantine_days", "active")
+    FIELDS = (
+        "kind", "name", "area", "address", "quarantine_days", "negative_test_to_end", "active",
+    )  # fmt: skip
 
     def __init__(self, *args, user, instance=None, **kwargs):
         self.instance = instance

@@ -34,6 +34,17 @@ class Facility(models.Model):
         help_text=_("Empty: the default for this type of facility."),
     )
     active = models.BooleanField(_("in use"), default=True)
+    # The rule of the time (§II.9): nobody leaves concentrated quarantine as
+    # "completed" without a negative test during the stay. On for every kind
+    # by default, a hotel's paid quarantine included; CDC may turn it off.
+    negative_test_to_end = models.BooleanField(
+        _("a negative test is needed to end a stay"),
+        default=True,
+        help_text=_(
+            "Ending a stay as completed without a negative test during the stay then "
+            "needs a reason and a confirmation."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
@@ -180,3 +191,30 @@ class Stay(models.Model):
         if self.end_date:
             return None
         return (self.planned_end - timezone.localdate()).days
+
+
+class StayAction(models.TextChoices):
+    INTAKE = "intake", _("Taken in")
+    MOVE = "move", _("Moved")
+    EXTEND = "extend", _("Extended")
+    END = "end", _("Ended")
+
+
+class StayEvent(models.Model):
+    """One step of a stay (R-Q3): intake, move, extension, end; who, when, from what, to what."""
+
+    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=StayAction.choices)
+    from_data = models.JSONField(default=dict, blank=True)
+    to_data = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.stay_id} {self.action}"

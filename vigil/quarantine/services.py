@@ -15,8 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigil.audit.services import Action, log
+from vigil.declarations import questions
+from vigil.declarations.models import Declaration, Surveillance, VerificationState
+from vigil.declarations.transitions import transition
 
-from .models import Bed, Building, Facility, Room, Stay
+from .models import Bed, Building, Facility, Outcome, Room, Stay, StayAction, StayEvent
 
 
 class StaleStay(Exception):
@@ -88,42 +91,129 @@ def add_rooms(actor, facility, *, building, floors, rooms, beds_per_room, prefix
 
 # Stays ------------------------------------------------------------------
 
+# The questions intake asks (R-Q2): exposures and symptoms, each answered.
+ANSWER_KEYS = [key for key, _label in questions.EXPOSURES + questions.SYMPTOMS]
+# Outcomes that send the person home: the end-of-stay rules apply to them. A
+# transfer to hospital or a positive result is not a release and waits for nothing.
+RELEASES = (Outcome.COMPLETED, Outcome.OTHER)
 
-def planned_end(facility, start):
+
+def default_end(facility, start):
     return start + datetime.timedelta(days=facility.default_days())
 
 
+planned_end = default_end
+
+
+def check_answers(answers):
+    """Every exposure and symptom question answered yes or no, nothing assumed:
+    an unanswered question used to be saved as "no" (a coughing arrival became
+    "no symptoms")."""
+    answers = answers or {}
+    errors = {
+        key: _("Answer yes or no.") for key in ANSWER_KEYS if not isinstance(answers.get(key), bool)
+    }
+    if errors:
+        raise ValidationError(errors)
+    return {key: answers[key] for key in ANSWER_KEYS}
+
+
+def _place(stay):
+    return {
+        "facility_id": stay.facility_id,
+        "facility": stay.facility.name,
+        "bed_id": stay.bed_id,
+        "bed": str(stay.bed) if stay.bed_id else "",
+    }
+
+
+def _event(stay, actor, action, before=None, after=None, note=""):
+    return StayEvent.objects.create(
+        stay=stay,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        from_data=before or {},
+        to_data=after or {},
+        note=note,
+    )
+
+
 @transaction.atomic
-def take_in(actor, *, person, facility, start_date, bed=None, declaration=None, answers=None):
-    """Intake: a new open stay. Refuses a taken bed and a person already inside."""
+def take_in(
+    actor,
+    *,
+    person,
+    facility,
+    start_date,
+    bed=None,
+    declaration=None,
+    answers=None,
+    planned_end=None,
+):
+    """Intake: a new open stay. Refuses a taken bed and a person already inside.
+
+    `answers` (the exposure and symptom questions) must all be answered when
+    given; only programmatic callers (the demo seed, fixtures) leave them out.
+    `planned_end` defaults to the facility's quarantine days. The linked
+    declaration's pending verification is closed ("verified by intake") and
+    its surveillance becomes concentrated quarantine with the stay's dates, in
+    the same transaction.
+    """
     _check_dates(start_date)
+    if answers is not None:
+        answers = check_answers(answers)
     if bed is not None and bed.room.building.facility_id != facility.pk:
         raise ValidationError({"bed": _("This bed is not in the chosen facility.")})
+    end = planned_end or default_end(facility, start_date)
+    if end <= start_date:
+        raise ValidationError({"planned_end": _("The planned end must be after the start date.")})
     stay = Stay(
         person=person,
         facility=facility,
         bed=bed,
         declaration=declaration,
         start_date=start_date,
-        planned_end=planned_end(facility, start_date),
+        planned_end=end,
         intake_answers=answers or {},
-        created_by=actor,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     try:
         with transaction.atomic():
             stay.save()
     except IntegrityError as exc:
         raise ValidationError(_constraint_message(exc)) from None
+    _event(
+        stay,
+        actor,
+        StayAction.INTAKE,
+        after={**_place(stay), "start_date": str(start_date), "planned_end": str(end)},
+    )
     if declaration is not None:
+        _close_verification(actor, declaration, stay)
         _mark_concentrated(actor, declaration, start_date, stay.planned_end)
     log(actor, Action.CREATE, stay, detail={"facility": facility.name, "bed": str(bed or "")})
     return stay
 
 
-def _mark_concentrated(actor, declaration, start, end):
-    from vigil.declarations.models import Surveillance
-    from vigil.declarations.transitions import transition
+def _close_verification(actor, declaration, stay):
+    """Intake closes the commune's pending verification (R-H1): staff saw the
+    person and their papers at the facility's gate."""
+    current = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if current.verification_state != VerificationState.PENDING:
+        return
+    transition(
+        current,
+        actor=actor,
+        version=None,
+        action="verified_by_intake",
+        state_field="verification_state",
+        allowed_from=[VerificationState.PENDING],
+        to_state=VerificationState.INTAKE,
+        data={"stay": stay.pk, "facility": stay.facility.name},
+    )
 
+
+def _mark_concentrated(actor, declaration, start, end):
     transition(
         declaration,
         actor=actor,
@@ -133,6 +223,34 @@ def _mark_concentrated(actor, declaration, start, end):
         allowed_from=["", *Surveillance.values],
         to_state=Surveillance.CONCENTRATED,
         changes={"surveillance_start": start, "surveillance_end": end},
+    )
+
+
+def _declaration_of(stay):
+    """The declaration a stay hands off to: its own, else the person's latest."""
+    if stay.declaration_id:
+        return stay.declaration
+    return Declaration.objects.filter(person=stay.person_id).order_by("-created_at", "-id").first()
+
+
+def _hand_off(actor, stay, action, *, to_state=Surveillance.CONCENTRATED, changes=None, data=None,
+              note=""):  # fmt: skip
+    """The stay's change onto the person's surveillance (R-H1), through the
+    declaration's one guarded transition; nothing when there is no declaration."""
+    declaration = _declaration_of(stay)
+    if declaration is None:
+        return None
+    return transition(
+        declaration,
+        actor=actor,
+        version=None,
+        action=action,
+        state_field="surveillance",
+        allowed_from=["", *Surveillance.values],
+        to_state=to_state,
+        changes={"surveillance_start": stay.start_date, **(changes or {})},
+        note=note,
+        data={"stay": stay.pk, **(data or {})},
     )
 
 
@@ -162,13 +280,19 @@ def move(actor, stay, *, version, facility, bed):
         raise ValidationError({"__all__": _("This stay has ended.")})
     if bed is not None and bed.room.building.facility_id != facility.pk:
         raise ValidationError({"bed": _("This bed is not in the chosen facility.")})
+    before = _place(current)
     detail = {"from": str(current.bed or current.facility), "to": str(bed or facility)}
     current.facility, current.bed = facility, bed
-    return _save(current, actor, detail)
+    _save(current, actor, detail)
+    after = _place(current)
+    _event(current, actor, StayAction.MOVE, before, after)
+    _hand_off(actor, current, "stay_moved", data={"from": before, "to": after})
+    return current
 
 
 @transaction.atomic
 def extend(actor, stay, *, version, planned_end, reason):
+    """A later planned end; the person's surveillance ends then too."""
     current = _locked(stay, version)
     if current.end_date:
         raise ValidationError({"__all__": _("This stay has ended.")})
@@ -176,24 +300,170 @@ def extend(actor, stay, *, version, planned_end, reason):
         raise ValidationError({"reason": _("Give the reason for the extension.")})
     if planned_end <= current.planned_end:
         raise ValidationError({"planned_end": _("The new end must be after the planned end.")})
-    detail = {"planned_end": [str(current.planned_end), str(planned_end)], "reason": reason}
+    before = str(current.planned_end)
+    detail = {"planned_end": [before, str(planned_end)], "reason": reason}
     current.planned_end = planned_end
-    return _save(current, actor, detail)
+    _save(current, actor, detail)
+    _event(
+        current,
+        actor,
+        StayAction.EXTEND,
+        {"planned_end": before},
+        {"planned_end": str(planned_end)},
+        reason,
+    )
+    _hand_off(
+        actor,
+        current,
+        "stay_extended",
+        changes={"surveillance_end": planned_end},
+        data={"planned_end": [before, str(planned_end)]},
+        note=reason,
+    )
+    return current
+
+
+def has_negative_test(stay, until=None):
+    """A negative result of a sample taken during the stay."""
+    from vigil.testing.models import TestOutcome, TestResult
+
+    tests = TestResult.objects.filter(
+        person=stay.person_id, result=TestOutcome.NEGATIVE, sample_date__gte=stay.start_date
+    )
+    if until is not None:
+        tests = tests.filter(sample_date__lte=until)
+    return tests.exists()
+
+
+def end_warnings(stay, end_date, outcome):
+    """Why ending `stay` this way needs a reason and a confirmation (finding 6):
+    a release before the planned end, or "completed" without the negative
+    test the facility's rule asks for. Empty when nothing is unusual."""
+    warnings = []
+    if outcome not in RELEASES or end_date is None:
+        return warnings
+    if end_date < stay.planned_end:
+        warnings.append(
+            _("The stay ends before its planned end (%(date)s).")
+            % {"date": stay.planned_end.strftime("%d/%m/%Y")}
+        )
+    if (
+        outcome == Outcome.COMPLETED
+        and stay.facility.negative_test_to_end
+        and not has_negative_test(stay, end_date)
+    ):
+        warnings.append(_("There is no negative test result during the stay."))
+    return warnings
 
 
 @transaction.atomic
-def end_stay(actor, stay, *, version, end_date, outcome, note=""):
-    """ "HCL": the stay ends and its bed is free at once."""
+def end_stay(actor, stay, *, version, end_date, outcome, note="", reason="", confirmed=False):
+    """ "HCL": the stay ends and its bed is free at once.
+
+    An unusual end (see `end_warnings`) needs a reason and an explicit
+    confirmation. The person's surveillance ends on the same date: "completed"
+    and "other" keep the type (concentrated quarantine, now with its end
+    date: what happens after it is CDC's decision, not a facility's);
+    "hospital" and "positive" become hospital referral (a positive person is
+    moved to a treatment facility).
+    """
     current = _locked(stay, version)
     if current.end_date:
         raise ValidationError({"__all__": _("This stay has already ended.")})
-    from .models import Outcome
-
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose how the stay ended.")})
     _check_dates(current.start_date, end_date)
+    reason = (reason or "").strip()
+    warnings = end_warnings(current, end_date, outcome)
+    if warnings:
+        errors = {}
+        if not reason:
+            errors["reason"] = _("Give the reason: %(why)s") % {"why": " ".join(warnings)}
+        if not confirmed:
+            errors["confirm"] = _("Confirm that the stay ends anyway.")
+        if errors:
+            raise ValidationError(errors)
+    before = {"planned_end": str(current.planned_end), **_place(current)}
     current.end_date, current.outcome, current.end_note = end_date, outcome, note
-    return _save(current, actor, {"end_date": str(end_date), "outcome": outcome})
+    _save(
+        current,
+        actor,
+        {"end_date": str(end_date), "outcome": outcome, "reason": reason, "warnings": warnings},
+    )
+    _event(
+        current,
+        actor,
+        StayAction.END,
+        before,
+        {"end_date": str(end_date), "outcome": outcome, "note": note, "warnings": warnings},
+        reason,
+    )
+    hospital = outcome in (Outcome.HOSPITAL, Outcome.POSITIVE)
+    _hand_off(
+        actor,
+        current,
+        "stay_ended",
+        to_state=Surveillance.HOSPITAL if hospital else Surveillance.CONCENTRATED,
+        changes={"surveillance_end": end_date},
+        data={"end_date": str(end_date), "outcome": outcome},
+        note=reason or note,
+    )
+    return current
+
+
+@transaction.atomic
+def admit(
+    actor,
+    *,
+    facility,
+    start_date,
+    bed=None,
+    planned_end=None,
+    answers=None,
+    person=None,
+    declaration=None,
+    correction=None,
+    new_declaration=None,
+    request=None,
+):
+    """Intake as the page and the API do it, all or nothing.
+
+    - `new_declaration` = (identity, data): a person nobody found; their full
+      declaration is recorded through the quarantine-intake channel (the one
+      way people are created), and its exposure and symptom answers are the
+      intake's answers;
+    - else `person` (found by the search, or the declaration's) with
+      `answers`, and `correction` = (person version, {field: value}) when
+      staff corrected who they are.
+    A refused intake (bed just taken, person already inside) leaves no new
+    person, declaration or correction behind.
+    """
+    from vigil.declarations.models import Channel
+    from vigil.declarations.services import submit_declaration
+    from vigil.people.services import correct_person
+
+    if new_declaration is not None:
+        identity, data = new_declaration
+        declaration = submit_declaration(
+            identity, data, channel=Channel.QUARANTINE, actor=actor, request=request
+        ).declaration
+        person = declaration.person
+        answers = {key: getattr(declaration, key) for key in ANSWER_KEYS}
+    else:
+        answers = check_answers(answers)
+        if correction is not None:
+            version, fields = correction
+            person = correct_person(actor, person, version, fields)
+    return take_in(
+        actor,
+        person=person,
+        facility=facility,
+        start_date=start_date,
+        bed=bed,
+        declaration=declaration,
+        answers=answers,
+        planned_end=planned_end,
+    )
 
 
 @transaction.atomic
@@ -230,7 +500,9 @@ __all__ = [
     "Facility",
     "StaleStay",
     "add_rooms",
+    "admit",
     "delete_entered_by_mistake",
+    "end_warnings",
     "end_stay",
     "extend",
     "free_beds",

@@ -6,6 +6,7 @@ app_name = "quarantine"
 urlpatterns = [
     path("", views.stay_list, name="list"),
     path("ended/", views.stay_list, {"ended": True}, name="ended"),
+    path("to-take-in/", views.to_take_in_list, name="to-take-in"),
     path("intake/", views.intake, name="intake"),
     path("intake/beds/", views.bed_options, name="beds"),
     path("intake/room/", views.room_occupants, name="room"),

@@ -105,6 +105,7 @@ for _queue, _title in (
     ("students", "Xác minh sinh viên về học"),
     ("medical", "Xác minh về khám bệnh"),
     ("failed", "Xác minh không thành công"),
+    ("amended", "Sửa đổi sau xác minh"),
 ):
     register(
         ExportSpec(

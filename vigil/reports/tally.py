@@ -65,14 +65,37 @@ TRIGGER_NAMES = (
     "vigil_tally_test_update",
 )
 PEOPLE = Person._meta.db_table
-# PostgreSQL: a person's declarations and their first (or last) test result
-# are counted one transaction at a time, by a lock on the person's row:
-# FOR SHARE from the declarations' trigger (writers of declarations do not
-# wait for each other), FOR NO KEY UPDATE from the test results' trigger. Row
-# locks live in the rows, so a bulk update of a million declarations does not
-# fill the server's lock table as advisory locks would.
-SHARE_PERSON = f"PERFORM 1 FROM {PEOPLE} WHERE id = {{}} FOR SHARE"
-LOCK_PERSON = f"PERFORM 1 FROM {PEOPLE} WHERE id = {{}} FOR NO KEY UPDATE"
+# The PostgreSQL trigger functions of earlier versions (row triggers), dropped.
+OLD_FUNCTIONS = ("vigil_tally_declaration", "vigil_tally_test")
+
+
+def lock_people(person_ids, *, declarations=False, tests=False, using=None):
+    """Take, at once and in ascending id order, the locks that the triggers
+    would take statement by statement: call it first in a transaction that
+    writes rows of several people in several statements (see the module's
+    docstring for why). Until the end of the transaction.
+
+    `tests`: the transaction adds or deletes test results of these people
+    (their rows FOR NO KEY UPDATE, as the test results' triggers take them).
+    `declarations`: it changes, deletes or adds declarations of these people:
+    their declarations are locked first (FOR NO KEY UPDATE, as an UPDATE
+    takes them), then the people (FOR SHARE, or as for `tests`). SQLite has
+    one writer at a time: nothing to do there.
+    """
+    if not (declarations or tests):
+        raise ValueError("Say what the transaction writes: declarations, tests or both.")
+    conn = _connection(using)
+    ids = sorted({int(pk) for pk in person_ids if pk is not None})
+    if not ids or conn.vendor != "postgresql":
+        return
+    with conn.cursor() as cursor:
+        if declarations:
+            cursor.execute(
+                f"SELECT 1 FROM {SOURCE} WHERE person_id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                [ids],
+            )
+        mode = "NO KEY UPDATE" if tests else "SHARE"
+        cursor.execute(f"SELECT 1 FROM {PEOPLE} WHERE id = ANY(%s) ORDER BY id FOR {mode}", [ids])
 
 
 def _row(prefix, n):
@@ -97,70 +120,118 @@ def _changed(distinct):
     return " OR ".join(f"OLD.{column} {distinct} NEW.{column}" for column in (*KEY, "person_id"))
 
 
+def _lock(rows, mode):
+    """Lock the people of `rows` (a query of person ids), ascending (see the
+    module's docstring); FOUND is false when there is none."""
+    return f"PERFORM 1 FROM {PEOPLE} WHERE id IN ({rows}) ORDER BY id FOR {mode}"
+
+
+def _counted(rows, n="r.n"):
+    """The delta rows of `rows` (declarations, or a transition table of them),
+    one per key: the sum of `n` (1 or -1 each). A person's tested flag is read
+    by this statement, after the person's lock was granted."""
+    columns = ", ".join(f"r.{column}" for column in KEY)
+    return f"""INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
+        SELECT {columns}, t.person_id IS NOT NULL, sum({n}), 0
+        FROM {rows} r LEFT JOIN {TESTED} t ON t.person_id = r.person_id
+        GROUP BY {columns}, t.person_id IS NOT NULL
+        HAVING sum({n}) <> 0"""
+
+
+def _flip_people(people, tested_before):
+    """Delta rows moving every declaration of the people in the CTE `people`
+    from tested_before to its opposite."""
+    before, after = ("TRUE", "FALSE") if tested_before else ("FALSE", "TRUE")
+    where = f"WHERE person_id IN (SELECT person_id FROM {people})"
+    return f"""INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
+        SELECT {COLUMNS}, {before}, -count(*), 0 FROM {SOURCE} {where} GROUP BY {COLUMNS}
+        UNION ALL
+        SELECT {COLUMNS}, {after}, count(*), 0 FROM {SOURCE} {where} GROUP BY {COLUMNS}"""
+
+
+def _first_tests(people):
+    """People of `people` (a query of ids) with no test before: now tested."""
+    return f"""WITH first AS (
+            INSERT INTO {TESTED} (person_id) SELECT DISTINCT * FROM ({people}) x
+            ON CONFLICT DO NOTHING RETURNING person_id
+        )
+        {_flip_people("first", tested_before=False)}"""
+
+
+def _last_tests(people):
+    """People of `people` (a query of ids) with no test left: no longer tested."""
+    return f"""WITH last AS (
+            DELETE FROM {TESTED} p WHERE person_id IN ({people})
+            AND NOT EXISTS (SELECT 1 FROM {TESTS} WHERE person_id = p.person_id)
+            RETURNING person_id
+        )
+        {_flip_people("last", tested_before=True)}"""
+
+
 def _postgresql_sql():
-    insert = f"INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged) VALUES"
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION vigil_tally_declaration() RETURNS trigger AS $$
-        BEGIN
-            IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
-                {SHARE_PERSON.format("OLD.person_id")};
-                {insert} ({_row("OLD", -1)});
+    # Statement triggers with transition tables: each statement locks its
+    # people once, in ascending id order, and writes its deltas in one
+    # INSERT (one row per key, not per declaration).
+    changed = " OR ".join(
+        f"o.{column} IS DISTINCT FROM n.{column}" for column in (*KEY, "person_id")
+    )
+    changed_rows = f"old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed}"
+    moved_tests = "old_rows o JOIN new_rows n ON n.id = o.id WHERE o.person_id <> n.person_id"
+    functions = {
+        "vigil_tally_insert": f"""
+            {_lock("SELECT person_id FROM new_rows", "SHARE")};
+            {_counted("new_rows", 1)};""",
+        "vigil_tally_delete": f"""
+            {_lock("SELECT person_id FROM old_rows", "SHARE")};
+            {_counted("old_rows", -1)};""",
+    }
+    old_and_new = " UNION ALL ".join(
+        f"SELECT {side}.*, {n} AS n FROM {changed_rows}" for side, n in (("o", -1), ("n", 1))
+    )
+    both = "SELECT unnest(ARRAY[o.person_id, n.person_id]) FROM "
+    functions["vigil_tally_update"] = f"""
+            {_lock(both + changed_rows, "SHARE")};
+            IF NOT FOUND THEN
+                RETURN NULL;  -- no counted column changed
             END IF;
-            IF TG_OP = 'INSERT' OR NEW.person_id IS DISTINCT FROM OLD.person_id THEN
-                {SHARE_PERSON.format("NEW.person_id")};
+            {_counted(f"({old_and_new})")};"""
+    functions["vigil_tally_test_insert"] = f"""
+            {_lock("SELECT person_id FROM new_rows", "NO KEY UPDATE")};
+            {_first_tests("SELECT person_id FROM new_rows")};"""
+    functions["vigil_tally_test_delete"] = f"""
+            {_lock("SELECT person_id FROM old_rows", "NO KEY UPDATE")};
+            {_last_tests("SELECT person_id FROM old_rows")};"""
+    functions["vigil_tally_test_update"] = f"""
+            {_lock(both + moved_tests, "NO KEY UPDATE")};
+            IF NOT FOUND THEN
+                RETURN NULL;  -- no result moved to another person
             END IF;
-            IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
-                {insert} ({_row("NEW", 1)});
-            END IF;
-            RETURN NULL;
-        END
-        $$ LANGUAGE plpgsql
-        """,
-        f"""
-        CREATE OR REPLACE FUNCTION vigil_tally_test() RETURNS trigger AS $$
-        DECLARE
-            changed integer;
-        BEGIN
-            IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
-                {LOCK_PERSON.format("OLD.person_id")};
-                DELETE FROM {TESTED} WHERE person_id = OLD.person_id
-                    AND NOT EXISTS (SELECT 1 FROM {TESTS} WHERE person_id = OLD.person_id);
-                GET DIAGNOSTICS changed = ROW_COUNT;
-                IF changed > 0 THEN
-                    {_flip("OLD.person_id", tested_before=True)};
-                END IF;
-            END IF;
-            IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
-                {LOCK_PERSON.format("NEW.person_id")};
-                INSERT INTO {TESTED} (person_id) VALUES (NEW.person_id)
-                    ON CONFLICT DO NOTHING;
-                GET DIAGNOSTICS changed = ROW_COUNT;
-                IF changed > 0 THEN
-                    {_flip("NEW.person_id", tested_before=False)};
-                END IF;
-            END IF;
-            RETURN NULL;
-        END
-        $$ LANGUAGE plpgsql
-        """,
+            {_last_tests(f"SELECT o.person_id FROM {moved_tests}")};
+            {_first_tests(f"SELECT n.person_id FROM {moved_tests}")};"""
+    transitions = {
+        "INSERT": "REFERENCING NEW TABLE AS new_rows",
+        "DELETE": "REFERENCING OLD TABLE AS old_rows",
+        "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    }
+    sql = [
         *(f"DROP TRIGGER IF EXISTS {name} ON {SOURCE}" for name in TRIGGER_NAMES[:3]),
         *(f"DROP TRIGGER IF EXISTS {name} ON {TESTS}" for name in TRIGGER_NAMES[3:]),
-        f"""CREATE TRIGGER vigil_tally_insert AFTER INSERT ON {SOURCE}
-            FOR EACH ROW EXECUTE FUNCTION vigil_tally_declaration()""",
-        f"""CREATE TRIGGER vigil_tally_delete AFTER DELETE ON {SOURCE}
-            FOR EACH ROW EXECUTE FUNCTION vigil_tally_declaration()""",
-        f"""CREATE TRIGGER vigil_tally_update AFTER UPDATE ON {SOURCE}
-            FOR EACH ROW WHEN ({_changed("IS DISTINCT FROM")})
-            EXECUTE FUNCTION vigil_tally_declaration()""",
-        f"""CREATE TRIGGER vigil_tally_test_insert AFTER INSERT ON {TESTS}
-            FOR EACH ROW EXECUTE FUNCTION vigil_tally_test()""",
-        f"""CREATE TRIGGER vigil_tally_test_delete AFTER DELETE ON {TESTS}
-            FOR EACH ROW EXECUTE FUNCTION vigil_tally_test()""",
-        f"""CREATE TRIGGER vigil_tally_test_update AFTER UPDATE ON {TESTS}
-            FOR EACH ROW WHEN (OLD.person_id IS DISTINCT FROM NEW.person_id)
-            EXECUTE FUNCTION vigil_tally_test()""",
+        *(f"DROP FUNCTION IF EXISTS {name}()" for name in OLD_FUNCTIONS),
     ]
+    for name, body in functions.items():
+        event = name.rsplit("_", 1)[1].upper()
+        table = TESTS if "_test_" in name else SOURCE
+        sql += [
+            f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+            BEGIN
+                {body}
+                RETURN NULL;
+            END
+            $$ LANGUAGE plpgsql""",
+            f"""CREATE TRIGGER {name} AFTER {event} ON {table}
+            {transitions[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()""",
+        ]
+    return sql
 
 
 def _sqlite_sql():

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.audit.services import Action, log
+from vigil.reports.tally import lock_people
 
 from .models import TestOutcome, TestResult, TestType
 
@@ -59,6 +60,9 @@ def add_batch(actor, people, row):
     check_row(row)
     if not (row.get("batch_code") or "").strip():
         raise ValidationError({"batch_code": _("Enter the group code of the batch.")})
+    # The rows are written one statement each: lock their people first, in
+    # one order (vigil.reports.tally), or two batches could deadlock.
+    lock_people([person.pk for person in people], tests=True)
     results = [
         TestResult.objects.create(person=person, created_by=actor, **_fields(row))
         for person in people

@@ -1,17 +1,15 @@
 """CDC medical verification (R-M3) and the maintenance of the risk rules (R-M1)."""
 
-import json
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core.jobs import run_in_background
 from vigil.declarations import questions
 from vigil.declarations.models import Declaration, MedicalState, Surveillance
-from vigil.declarations.transitions import transition
+from vigil.declarations.transitions import apply_reassessments, transition
 
 from .engine import Ruleset, apply, provided_facts
 from .models import Job
@@ -58,30 +56,23 @@ def open_declarations():
 def reevaluate(job_id):
     """Re-evaluate every open declaration against the current rules, in chunks.
 
-    Results are written with one UPDATE ... FROM (VALUES ...) per chunk on
-    PostgreSQL (one per distinct result elsewhere): bulk_update's CASE per row
-    made 100,000 declarations take minutes.
+    Results go through `transitions.apply_reassessments`, which writes a row
+    only if it is still as it was read (same version, not verified by CDC
+    meanwhile), with an event per changed declaration. Rows changed by
+    someone while the chunk was evaluated are read and evaluated again (a few
+    times at most; a row CDC verified meanwhile drops out).
     """
+    job = Job.objects.select_related("created_by").get(pk=job_id)
     ruleset = Ruleset.load()
     ids = list(open_declarations().order_by("pk").values_list("pk", flat=True))
     Job.objects.filter(pk=job_id).update(state=Job.State.RUNNING, total=len(ids))
     try:
         for n in range(0, len(ids), CHUNK):
-            chunk = [
-                _row(values)
-                for values in Declaration.objects.filter(pk__in=ids[n : n + CHUNK]).values(
-                    *ROW_FIELDS
-                )
-            ]
-            extra = provided_facts(chunk)
-            changed = []
-            for declaration in chunk:
-                before = _risk_fields(declaration)
-                apply(declaration, ruleset.evaluate(declaration, extra.get(declaration.pk, ())))
-                after = _risk_fields(declaration)
-                if after != before:
-                    changed.append((declaration.pk, *after))
-            _write(changed)
+            todo = ids[n : n + CHUNK]
+            for _attempt in range(RETRIES):
+                todo = _reevaluate_chunk(ruleset, todo, actor=job.created_by, job_id=job_id)
+                if not todo:
+                    break
             Job.objects.filter(pk=job_id).update(done=min(n + CHUNK, len(ids)))
     except Exception as exc:
         Job.objects.filter(pk=job_id).update(
@@ -89,6 +80,25 @@ def reevaluate(job_id):
         )
         raise
     Job.objects.filter(pk=job_id).update(state=Job.State.DONE, finished_at=timezone.now())
+
+
+RETRIES = 5
+
+
+def _reevaluate_chunk(ruleset, pks, *, actor, job_id):
+    """Evaluate and write one chunk; returns the pks to try again."""
+    chunk = [_row(values) for values in open_declarations().filter(pk__in=pks).values(*ROW_FIELDS)]
+    extra = provided_facts(chunk)
+    changed = []
+    for declaration in chunk:
+        before = _risk_fields(declaration)
+        colour_read = declaration.risk_colour
+        apply(declaration, ruleset.evaluate(declaration, extra.get(declaration.pk, ())))
+        after = _risk_fields(declaration)
+        if after != before:
+            changed.append((declaration.pk, declaration.version, *after, colour_read))
+    written = apply_reassessments(changed, actor=actor, job_id=job_id)
+    return [row[0] for row in changed if row[0] not in written]
 
 
 # What the engine reads of a declaration. Plain rows instead of model instances:
@@ -104,6 +114,7 @@ ROW_FIELDS = [
     "risk_score",
     "risk_reasons",
     "medical_state",
+    "version",
     *questions.KEYS,
 ]
 
@@ -114,42 +125,6 @@ def _row(values):
     row.departure_unit = SimpleNamespace(path=path) if path else None
     row.person = SimpleNamespace(birth_year=values["person__birth_year"])
     return row
-
-
-def _write(rows):
-    """Store (pk, level, colour, score, reasons, medical state) rows."""
-    if not rows:
-        return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # One statement for the whole chunk.
-            table = Declaration._meta.db_table
-            values = ", ".join(["(%s, %s, %s, %s, %s::jsonb, %s)"] * len(rows))
-            params = [
-                v
-                for pk, level, colour, score, reasons, medical in rows
-                for v in (pk, level, colour, score, json.dumps(list(reasons)), medical)
-            ]
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} AS d SET risk_level = v.level, risk_colour = v.colour, "  # noqa: S608
-                    "risk_score = v.score, risk_reasons = v.reasons, medical_state = v.medical "
-                    f"FROM (VALUES {values}) AS v(id, level, colour, score, reasons, medical) "
-                    "WHERE d.id = v.id",
-                    params,
-                )
-            return
-        groups = {}
-        for pk, *result in rows:
-            groups.setdefault(tuple(result), []).append(pk)
-        for (level, colour, score, reasons, medical), pks in groups.items():
-            Declaration.objects.filter(pk__in=pks).update(
-                risk_level=level,
-                risk_colour=colour,
-                risk_score=score,
-                risk_reasons=list(reasons),
-                medical_state=medical,
-            )
 
 
 def _risk_fields(d):

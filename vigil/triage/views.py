@@ -58,7 +58,7 @@ def _require_editor(request):
 
 
 def pending_for(user):
-    return Declaration.objects.visible_to(user).filter(medical_state=MedicalState.PENDING)
+    return Declaration.objects.visible_to(user).awaiting_medical()
 
 
 def queue_params(query):
@@ -224,6 +224,8 @@ def _render_verify(request, declaration, form, back):
             "events": declaration.events.select_related("actor", "from_area", "to_area"),
             "form": form,
             "queue_url": queue_url(back),
+            "may_review": True,
+            "may_decide_colour": True,
         },
     )
 

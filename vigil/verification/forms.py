@@ -95,6 +95,13 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
     surveillance_end = forms.DateField(
         label=_("Surveillance until"), required=False, widget=forms.DateInput(DATE_WIDGET_ATTRS)
     )
+    override_reason = forms.CharField(
+        label=_("Reason for replacing CDC's decision"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to choose another surveillance type than CDC decided."),
+    )
     reason = forms.CharField(
         label=_("Reason or note"),
         required=False,
@@ -127,6 +134,16 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
             communes, settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025
         )
         self.fields["surveillance_start"].initial = timezone.localdate()
+        from .services import cdc_decision
+
+        self.cdc_decision = cdc_decision(declaration)
+        if self.cdc_decision:
+            # CDC decided first: its decision is what the verifier confirms.
+            self.fields["surveillance"].initial = self.cdc_decision
+            self.fields["surveillance_start"].initial = declaration.surveillance_start
+            self.fields["surveillance_end"].initial = declaration.surveillance_end
+        else:
+            del self.fields["override_reason"]
 
     def clean(self):
         data = super().clean()

@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from vigil.areas.models import AdminUnit, Level
-from vigil.declarations.models import ApprovalState, Surveillance, VerificationState
+from vigil.core.modules import OVERRIDE_SURVEILLANCE
+from vigil.declarations.models import (
+    ApprovalState,
+    MedicalState,
+    Surveillance,
+    VerificationState,
+)
 from vigil.declarations.transitions import TransitionRefused, transition
 
 OPEN = (VerificationState.PENDING,)
@@ -24,10 +30,65 @@ def _check_period(surveillance, start, end):
         raise ValidationError(errors)
 
 
-def verify_returned(declaration, *, actor, version, surveillance, start=None, end=None, note=""):
-    """ "Đã về địa phương": the person is at home; a surveillance type is required."""
+def cdc_decision(declaration):
+    """CDC's surveillance decision on the declaration, or "" when CDC has not decided."""
+    if declaration.medical_state == MedicalState.VERIFIED and declaration.surveillance:
+        return declaration.surveillance
+    return ""
+
+
+def may_override_cdc(user):
+    return user is not None and user.has_task(*OVERRIDE_SURVEILLANCE)
+
+
+def verify_returned(
+    declaration,
+    *,
+    actor,
+    version,
+    surveillance,
+    start=None,
+    end=None,
+    note="",
+    override_reason="",
+):
+    """ "Đã về địa phương": the person is at home; a surveillance type is required.
+
+    When CDC already decided the surveillance (R-M3), the commune's
+    verification keeps it. Replacing it needs the permission to override
+    (OVERRIDE_SURVEILLANCE) and a reason, and is recorded as an override
+    event of its own: a later step never silently undoes an earlier one's
+    decision (R-H1).
+    """
     _check_period(surveillance, start, end)
-    return transition(
+    changes = {"surveillance": surveillance, "surveillance_start": start, "surveillance_end": end}
+    override = {}
+
+    def guard(current):
+        decided = cdc_decision(current)
+        if not decided:
+            return
+        if surveillance == decided:
+            # Same decision: CDC's dates stand unless the verifier gave others.
+            changes["surveillance_start"] = start or current.surveillance_start
+            changes["surveillance_end"] = end or current.surveillance_end
+            return
+        if not may_override_cdc(actor):
+            raise ValidationError(
+                {
+                    "surveillance": _(
+                        "CDC decided “%(decision)s”. Only CDC or a leader may replace it."
+                    )
+                    % {"decision": Surveillance(decided).label}
+                }
+            )
+        if not (override_reason or "").strip():
+            raise ValidationError(
+                {"override_reason": _("Give the reason for replacing CDC's decision.")}
+            )
+        override.update({"from": decided, "to": surveillance})
+
+    current = transition(
         declaration,
         actor=actor,
         version=version,
@@ -35,14 +96,24 @@ def verify_returned(declaration, *, actor, version, surveillance, start=None, en
         state_field="verification_state",
         allowed_from=OPEN,
         to_state=VerificationState.RETURNED,
-        changes={
-            "surveillance": surveillance,
-            "surveillance_start": start,
-            "surveillance_end": end,
-        },
+        changes=changes,
         note=note,
         data={"surveillance": surveillance},
+        guard=guard,
+        also_record=lambda: (
+            [
+                {
+                    "action": "surveillance_override",
+                    "from_state": override["from"],
+                    "to_state": override["to"],
+                    "note": override_reason.strip(),
+                }
+            ]
+            if override
+            else []
+        ),
     )
+    return current
 
 
 def verify_failed(declaration, *, actor, version, reason):
@@ -112,6 +183,8 @@ def decide_approval(declaration, *, actor, version, approve, reason=""):
 
 __all__ = [
     "TransitionRefused",
+    "cdc_decision",
+    "may_override_cdc",
     "decide_approval",
     "request_approval",
     "transfer",

@@ -6,7 +6,8 @@
 - The verify page: the declaration in the shared form so that staff correct
   it, then one outcome: returned (with a surveillance type), could not verify
   (with a reason) or transfer to another commune.
-- Approvals of registrations to return ("Duyệt đăng ký về địa phương").
+- Approvals of registrations to return ("Duyệt đăng ký về địa phương") are
+  in views_approvals: they decide on a Registration, not a declaration.
 
 Declarations are read only through `Declaration.objects.visible_to` /
 `get_for_user`, and changed only through vigil.declarations.services and
@@ -33,7 +34,6 @@ from vigil.core.scope import get_for_user
 from vigil.declarations import services as declaration_services
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import (
-    ApprovalState,
     Declaration,
     DeclarationEvent,
     RegistrationKind,
@@ -43,8 +43,8 @@ from vigil.declarations.services import StaleDeclaration
 from vigil.declarations.transitions import ALREADY_DONE, TransitionRefused
 from vigil.people.permissions import may_see_identity
 
-from . import services
-from .forms import APPROVAL_TASKS, VERIFY_TASKS, ApprovalForm, Outcome, OutcomeForm, QueueFilterForm
+from . import registrations, services
+from .forms import APPROVAL_TASKS, VERIFY_TASKS, Outcome, OutcomeForm, QueueFilterForm
 
 __all__ = ["APPROVAL_TASKS", "VERIFY_TASKS"]
 
@@ -87,8 +87,12 @@ QUEUES = {
         Q(verification_state=VerificationState.FAILED),
         "verification:failed",
     ),
+    "amended": (
+        gettext_lazy("Amended after verification"),
+        Q(amended_after_decision=True),
+        "verification:amended",
+    ),
 }
-APPROVALS = Q(approval_state=ApprovalState.PENDING)
 
 
 def for_user(queryset, user):
@@ -106,7 +110,6 @@ def _tab_counts(scoped):
     """How many declarations each queue holds (one query)."""
     counts = scoped.order_by().aggregate(
         **{key: Count("id", filter=condition) for key, (_t, condition, _u) in QUEUES.items()},
-        approvals=Count("id", filter=APPROVALS),
     )
     return counts
 
@@ -157,8 +160,8 @@ def queue(request, queue="pending"):
             "page": page,
             "total": page.paginator.count,
             "tabs": _tabs(request, queue, counts),
-            "approvals_count": counts["approvals"],
-            "may_verify": queue != "failed",
+            "approvals_count": registrations.pending_count(request.user),
+            "may_verify": queue not in ("failed", "amended"),
         },
     )
 
@@ -210,6 +213,7 @@ def _apply_outcome(declaration, data, *, actor, version):
             start=data.get("surveillance_start"),
             end=data.get("surveillance_end"),
             note=note,
+            override_reason=data.get("override_reason") or "",
         )
     if outcome == Outcome.FAILED:
         return services.verify_failed(declaration, actor=actor, version=version, reason=note)
@@ -352,81 +356,3 @@ def _flat(choices):
             yield from _flat(label)
         else:
             yield key, label
-
-
-# Approvals ---------------------------------------------------------------------
-
-
-@require_GET
-@task_required(*APPROVAL_TASKS)
-def approvals(request):
-    """Registrations to return waiting for the locality's decision, oldest first."""
-    form = QueueFilterForm(request.GET, user=request.user)
-    scoped = Declaration.objects.visible_to(request.user)
-    rows = (
-        form.filter_qs(scoped.filter(APPROVALS))
-        .select_related("person", "area", "transferred_from")
-        .order_by("created_at", "id")
-    )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "verification/approvals.html",
-        {"form": form, "page": page, "total": page.paginator.count},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@task_required(*APPROVAL_TASKS)
-def decide(request, declaration_id):
-    """Approve or reject one registration. The approvals page posts here; a
-    refused decision comes back on this page with the message and what was typed."""
-    declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
-    if request.method != "POST":
-        form = ApprovalForm(initial={"version": declaration.version})
-        return _render_decide(request, declaration, form)
-    form = ApprovalForm(request.POST)
-    if not form.is_valid():
-        return _render_decide(request, declaration, form)
-    data = form.cleaned_data
-    approve = data["decision"] == ApprovalForm.APPROVE
-    try:
-        services.decide_approval(
-            declaration,
-            actor=request.user,
-            version=data["version"],
-            approve=approve,
-            reason=data["reason"],
-        )
-    except StaleDeclaration as exc:
-        values = request.POST.copy()
-        values["version"] = str(exc.current.version)
-        form = ApprovalForm(values)
-        form.is_valid()
-        form.add_error(None, stale_message(declaration))
-        return _render_decide(request, declaration, form)
-    except ValidationError as exc:
-        form.add_service_error(exc)
-        return _render_decide(request, declaration, form)
-    except TransitionRefused as exc:
-        messages.error(request, exc.message)
-        return redirect("verification:approvals")
-    name = declaration.person.full_name
-    if approve:
-        messages.success(request, _("%(name)s: registration approved.") % {"name": name})
-    else:
-        messages.success(request, _("%(name)s: registration rejected.") % {"name": name})
-    return redirect("verification:approvals")
-
-
-def _render_decide(request, declaration, form):
-    return render(
-        request,
-        "verification/decide.html",
-        {
-            "declaration": declaration,
-            "person": declaration.person,
-            "form": form,
-            "events": declaration.events.select_related("actor", "from_area", "to_area"),
-        },
-    )

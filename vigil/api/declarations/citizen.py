@@ -48,6 +48,7 @@ from vigil.audit.services import client_ip
 from vigil.declarations import otp, services
 from vigil.declarations.models import Channel
 from vigil.declarations.sms import SmsError
+from vigil.declarations.transitions import amend
 
 # The citizens' operations take the citizen token only; the two OTP steps take
 # none. The citizens' POST sits on the parent router (with the citizen auth on
@@ -266,7 +267,10 @@ def mine_detail(request, code: str = CODE_PATH):
         "Replaces the declaration's fields (same body and rules as when declaring) and "
         "answers the new version. Send the `version` that was read: when the declaration "
         "changed since (staff corrected it, another device saved it), nothing is saved "
-        "and the answer is 409 with error code `stale`; read it again and resend."
+        "and the answer is 409 with error code `stale`; read it again and resend. "
+        "After staff decided on it, identity changes become a correction request for the "
+        "commune, and answers that would lower the risk colour are proposed to CDC "
+        "rather than applied; every amendment is in the declaration's history."
     ),
     openapi_extra={
         **body_example({**EXAMPLE_DECLARATION, "address": "14 Nguyễn Huệ", "version": 1}),
@@ -287,8 +291,14 @@ def mine_update(request, code: str = CODE_PATH, payload: DeclarationUpdateIn = O
         return invalid(request, fields)
     data = {**form.declaration_data(), "proxy_relation": relation}
     try:
-        services.update_declaration(
-            declaration, form.identity(), data, version=payload.version, request=request
+        amend(
+            declaration,
+            form.identity(),
+            data,
+            version=payload.version,
+            request=request,
+            by_citizen=True,
+            correction_note=payload.correction_note or "",
         )
     except services.StaleDeclaration:
         message = _(

@@ -9,6 +9,7 @@ from vigil.api.common import identity
 from vigil.core.masking import mask_phone
 from vigil.declarations import questions, services
 from vigil.declarations.models import Declaration
+from vigil.declarations.transitions import staff_decided
 
 
 def queryset():
@@ -20,7 +21,7 @@ def queryset():
 OUT_FIELDS = (
     "registration_kind", "student_code", "school", "departure_place", "address", "transport",
     "transport_number", "arrival_date", "visited_areas", "channel", "is_proxy",
-    "proxy_relation", "created_at", "updated_at", "version",
+    "proxy_relation", "created_at", "updated_at", "version", "amended_after_decision",
 )  # fmt: skip
 
 
@@ -45,6 +46,7 @@ def out(declaration, whole=True):
         "village_code": village.code if village else None,
         "village_name": village.name if village else None,
         "answers": {key: getattr(declaration, key) for key in questions.KEYS},
+        "locked_identity": staff_decided(declaration),
     }
 
 

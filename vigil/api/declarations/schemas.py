@@ -104,6 +104,15 @@ class DeclarationUpdateIn(DeclarationFields):
         None, description="The `version` of the declaration as it was read. Required."
     )
     proxy_relation: str | None = Field("", description="Required on a proxy declaration.")
+    correction_note: str | None = Field(
+        "",
+        max_length=500,
+        description=(
+            "Once staff have verified the declaration, the ID number, name, birth year and "
+            "destination commune are no longer changed by the citizen: changed values, and "
+            "this note, go to the commune as a correction request instead."
+        ),
+    )
 
 
 class StaffDeclarationIn(CitizenDeclarationIn):
@@ -152,6 +161,16 @@ class DeclarationOut(Schema):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     version: int
+    amended_after_decision: bool = Field(
+        ..., description="Amended by the citizen after staff decided; staff have not reviewed it."
+    )
+    locked_identity: bool = Field(
+        ...,
+        description=(
+            "Staff have decided on this declaration: the citizen's changes to the ID number, "
+            "name, birth year or commune become a correction request."
+        ),
+    )
 
 
 class CitizenDeclarationOut(DeclarationOut):

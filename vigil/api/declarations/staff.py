@@ -3,13 +3,20 @@
 Staff (the API's default auth: personal token or browser session) scan a QR,
 enter a declaration from a walk-in, a paper form or a checkpoint, and read one
 declaration inside their jurisdiction.
+
+Staff entry refuses a second declaration for a person who already has one
+from the last days in the caller's jurisdiction (issue 10, finding 7), as the
+entry page does: 409 `duplicate` naming it, unless `confirm_duplicate` is true.
 """
+
+import datetime
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Path, Status
+from ninja import Field, Path, Schema, Status
 
 from vigil.api.common import (
+    ErrorBody,
     ErrorOut,
     body_example,
     error,
@@ -35,6 +42,7 @@ from vigil.core.scope import get_for_user, in_scope
 from vigil.declarations import services
 from vigil.declarations.models import Declaration
 from vigil.declarations.permissions import ENTRY_TASKS
+from vigil.declarations.views_staff import RECENT_DAYS, recent_declarations
 from vigil.people.permissions import may_see_identity
 
 
@@ -90,6 +98,94 @@ def scan(request, payload: ScanIn):
     return staff_out(declaration, whole)
 
 
+class StaffDeclarationCreateIn(StaffDeclarationIn):
+    confirm_duplicate: bool = Field(
+        False,
+        description=(
+            f"true to create the declaration even though the person already has one "
+            f"from the last {RECENT_DAYS} days in the caller's jurisdiction (otherwise 409 "
+            "`duplicate`)."
+        ),
+    )
+
+
+class RecentDeclarationOut(Schema):
+    id: int
+    code: str
+    channel: str
+    area_code: str
+    area_name: str
+    arrival_date: datetime.date
+    created_at: datetime.datetime
+    risk_colour: str
+
+
+class DuplicateBody(ErrorBody):
+    existing: list[RecentDeclarationOut] = Field(
+        ..., description="The person's recent declarations, newest first."
+    )
+
+
+class DuplicateOut(Schema):
+    error: DuplicateBody
+
+
+EXAMPLE_DUPLICATE = {
+    "error": {
+        "code": "duplicate",
+        "message": "This person already has declaration 7KX3M9QA from the last 14 days.",
+        "fields": {"confirm_duplicate": ["Use declaration 7KX3M9QA, or confirm a new one."]},
+        "existing": [
+            {
+                "id": 42,
+                "code": "7KX3M9QA",
+                "channel": "app",
+                "area_code": "19789",
+                "area_name": "Phường Phú Nhuận",
+                "arrival_date": "2021-08-20",
+                "created_at": "2021-08-20T08:15:00+07:00",
+                "risk_colour": "yellow",
+            }
+        ],
+    }
+}
+
+
+def duplicate(request, recent):
+    """409 `duplicate`: the person's recent declarations instead of a new one."""
+    from vigil.api.api import api  # vigil.api.api imports the routers while it is built
+
+    code = recent[0].code
+    body = {
+        "error": {
+            "code": "duplicate",
+            "message": _(
+                "This person already has declaration %(code)s from the last %(days)s days."
+            )
+            % {"code": code, "days": RECENT_DAYS},
+            "fields": {
+                "confirm_duplicate": [
+                    _("Use declaration %(code)s, or confirm a new one.") % {"code": code}
+                ]
+            },
+            "existing": [
+                {
+                    "id": d.pk,
+                    "code": d.code,
+                    "channel": d.channel,
+                    "area_code": d.area.code,
+                    "area_name": d.area.name,
+                    "arrival_date": d.arrival_date,
+                    "created_at": d.created_at,
+                    "risk_colour": d.risk_colour,
+                }
+                for d in recent
+            ],
+        }
+    }
+    return api.create_response(request, body, status=409)
+
+
 @router.post(
     "/staff",
     operation_id="vigil_api_declarations_staff_create",
@@ -98,6 +194,7 @@ def scan(request, payload: ScanIn):
         201: StaffDeclarationOut,
         401: ErrorOut,
         403: ErrorOut,
+        409: DuplicateOut,
         422: ErrorOut,
     },
     summary="Enter a declaration at a health station, from paper or at a checkpoint",
@@ -107,24 +204,33 @@ def scan(request, payload: ScanIn):
         "Same rules as the web form; the destination commune must be inside the caller's "
         "jurisdiction (422 on `area_code` otherwise). Needs a task group that enters "
         "declarations (403 otherwise). 201 with the declaration; 200 with the same one when "
-        "this account already used the `Idempotency-Key`."
+        "this account already used the `Idempotency-Key`. When the person (found by ID "
+        "number, or phone, name and birth year, as the save would find them) already has "
+        f"a declaration arriving or made in the last {RECENT_DAYS} days inside the caller's "
+        "jurisdiction, nothing is created: 409 `duplicate` lists it in `existing` (scan or "
+        "read it instead); send `confirm_duplicate: true` to create a second one anyway."
     ),
     url_name="declaration_staff_create",
     openapi_extra={
-        **body_example(EXAMPLE_STAFF),
-        **response_example(
-            {
-                **EXAMPLE_STAFF_OUT,
-                "channel": "paper",
-                "submitter_phone": "",
-                "paper_form_number": "PN-0042",
-                "paper_form_date": "2021-08-21",
-            },
-            201,
-        ),
+        **body_example({**EXAMPLE_STAFF, "confirm_duplicate": False}),
+        "responses": {
+            **response_example(
+                {
+                    **EXAMPLE_STAFF_OUT,
+                    "channel": "paper",
+                    "submitter_phone": "",
+                    "paper_form_number": "PN-0042",
+                    "paper_form_date": "2021-08-21",
+                },
+                201,
+            )["responses"],
+            **response_example(EXAMPLE_DUPLICATE, 409)["responses"],
+        },
     },
 )
-def staff_create(request, payload: StaffDeclarationIn, idempotency_key: str = IDEMPOTENCY_HEADER):
+def staff_create(
+    request, payload: StaffDeclarationCreateIn, idempotency_key: str = IDEMPOTENCY_HEADER
+):
     user = request.auth
     require(user, ENTRY_TASKS)
     form, fields, relation = validate(payload, proxy=payload.is_proxy)
@@ -149,13 +255,20 @@ def staff_create(request, payload: StaffDeclarationIn, idempotency_key: str = ID
         return invalid(request, fields)
     data = {**form.declaration_data(), **channel_form.declaration_data()}
     data["proxy_relation"] = relation
+    key = scoped_key(f"staff:{user.pk}", idempotency_key)
+    # A retry with the same key is answered with the first declaration, not refused.
+    repeat = bool(key) and Declaration.objects.filter(idempotency_key=key).exists()
+    if not repeat and not payload.confirm_duplicate:
+        recent = recent_declarations(user, form.identity())
+        if recent:
+            return duplicate(request, recent)
     submission = services.submit_declaration(
         form.identity(),
         data,
         channel=channel_form.cleaned_data["channel"],
         actor=user,
         is_proxy=payload.is_proxy,
-        idempotency_key=scoped_key(f"staff:{user.pk}", idempotency_key),
+        idempotency_key=key,
         request=request,
     )
     declaration = get_for_user(queryset(), user, pk=submission.declaration.pk)

@@ -38,7 +38,7 @@ from vigil.api.triage.permissions import MEDICAL_TASKS
 from vigil.api.triage.schemas import MedicalIn, TriageQueueOut
 from vigil.core.modules import STAFF
 from vigil.declarations import questions
-from vigil.declarations.models import MedicalState, RiskColour
+from vigil.declarations.models import RiskColour
 from vigil.triage import services
 
 # The queue ----------------------------------------------------------------
@@ -123,7 +123,7 @@ def queue(
     require(request.auth, STAFF)
     errors = {}
     colour = choice(colour, RiskColour.choices, "colour", errors)
-    qs = list_queryset(request.auth).filter(medical_state=MedicalState.PENDING)
+    qs = list_queryset(request.auth).awaiting_medical()
     qs = common_filters(
         qs,
         errors,

@@ -6,6 +6,7 @@
   found, else record a new one, then facility, start date, bed and answers.
 - The lists "Đang cách ly" / "Hết cách ly" and the actions on a stay: move,
   extend, end ("HCL"), delete when entered by mistake.
+- The "to take in" list: whom CDC sent to concentrated quarantine.
 - The facility board: beds, occupancy, arrivals, discharges, who is due.
 
 Stays and facilities are read through `visible_to` / `get_for_user` (a facility
@@ -36,6 +37,7 @@ from .stays import (
     stay_move,
     test_figures,
 )
+from .worklist import to_take_in_list
 
 __all__ = [
     "StayFilterForm",
@@ -55,4 +57,5 @@ __all__ = [
     "stay_list",
     "stay_move",
     "test_figures",
+    "to_take_in_list",
 ]

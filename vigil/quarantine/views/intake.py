@@ -4,30 +4,35 @@ found, else record a new one, then facility, start date, bed and answers."""
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.functions import Length
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from vigil.accounts.views import task_required
-from vigil.areas.models import AdminUnit, Level
+from vigil.areas.models import AdminUnit
+from vigil.audit.services import stale_message
 from vigil.core.modules import STAFF
-from vigil.declarations import services as declaration_services
-from vigil.declarations.models import Channel, Declaration
+from vigil.core.scope import facility_reach_path
+from vigil.declarations.forms import DeclarationForm
+from vigil.declarations.models import Declaration
 from vigil.people.models import Person
-from vigil.people.services import search_people
+from vigil.people.services import StalePerson, search_people
 
 from .. import services
 from ..forms import (
     STAY_TASKS,
     IntakeForm,
+    PersonCorrectionForm,
+    answers_initial,
     bed_choices,
     ordered_beds,
     stay_facilities,
 )
 from ..models import Bed, Facility, Stay
-from .shared import _add_errors
+from ..worklists import to_take_in
 
 # Intake ----------------------------------------------------------------------
 
@@ -68,12 +73,6 @@ def _intake_path(user):
     return AdminUnit.objects.home_province().path if user.facility_id else None
 
 
-def _near_path(facility):
-    area = facility.area
-    parent = area.parent
-    return parent.path if parent is not None and parent.level == Level.DISTRICT else area.path
-
-
 def _intake_matches(user, query, limit=20):
     """[(Match, latest declaration or None, already inside?, pick token), ...]"""
     if not user.facility_id:
@@ -85,7 +84,7 @@ def _intake_matches(user, query, limit=20):
             province = people.filter(area_path__startswith=_intake_path(user))
             found = [m for m in search_people(province, query, limit) if m.kind in ("id", "phone")]
         seen = {m.person.pk for m in found}
-        near = people.filter(area_path__startswith=_near_path(user.facility))
+        near = people.filter(area_path__startswith=facility_reach_path(user.facility))
         for match in search_people(near, query, limit):
             if match.person.pk not in seen and len(found) < limit:
                 found.append(match)
@@ -137,85 +136,172 @@ def _from_query(query):
 
 @task_required(*STAY_TASKS)
 def intake(request):
-    """Search first (R-P2), then take the person in; a new person is recorded
-    through the quarantine-intake channel, the one way people are created."""
+    """Search first (R-P2), then take the person in: one found by the search
+    (`pick`), one CDC sent (`declaration`, from the "to take in" list, every
+    field pre-filled from the declaration), or a new person with the full
+    declaration form, recorded through the quarantine-intake channel."""
     user = request.user
     if request.method == "POST":
-        token = request.POST.get("pick", "")
-        person = _picked(user, token) if token else None
-        if token and person is None:
-            messages.error(request, _("This search result is too old. Search again."))
-            return redirect("quarantine:intake")
-        form = IntakeForm(request.POST, user=user, person=person)
-        if form.is_valid():
-            try:
-                stay = _take_in(request, form, person)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s was taken into %(facility)s, bed %(bed)s.")
-                    % {
-                        "name": stay.person.full_name,
-                        "facility": stay.facility.name,
-                        "bed": stay.bed or "-",
-                    },
-                )
-                return redirect("quarantine:stay", stay.pk)
-        return _render_intake(request, form=form, person=person)
-
+        return _post_intake(request)
     query = request.GET.get("q", "").strip()[:100]
     token = request.GET.get("pick", "")
+    if request.GET.get("declaration"):
+        declaration = _sent_by_cdc(user, request.GET["declaration"])
+        if declaration is None:
+            raise Http404
+        return _render_intake(request, **_found_forms(user, declaration.person, declaration))
     if token:
         person = _picked(user, token)
         if person is None:
             messages.error(request, _("This search result is too old. Search again."))
             return redirect("quarantine:intake")
-        form = IntakeForm(initial={"pick": token}, user=user, person=person)
-        return _render_intake(request, form=form, person=person)
+        return _render_intake(request, **_found_forms(user, person, token=token))
     if request.GET.get("new"):
-        form = IntakeForm(initial=_from_query(query), user=user)
-        return _render_intake(request, form=form, query=query)
+        return _render_intake(
+            request,
+            form=IntakeForm(user=user, with_answers=False),
+            declaration_form=DeclarationForm(initial=_from_query(query)),
+            query=query,
+        )
     matches = _intake_matches(user, query) if query else None
     return _render_intake(request, query=query, matches=matches)
 
 
-def _take_in(request, form, person):
-    data = form.cleaned_data
-    # One transaction: a refused intake (bed just taken, person already in a
-    # facility) leaves no new person or declaration behind.
-    with transaction.atomic():
+def _sent_by_cdc(user, value):
+    """A declaration of the user's "to take in" list, or None."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return to_take_in(user).select_related("person__area").filter(pk=pk).first()
+
+
+def _found_forms(user, person, declaration=None, token="", data=None):
+    """The forms of an intake of a known person; from CDC's declaration, its
+    answers and planned end as the starting values."""
+    initial = {"pick": token}
+    if declaration is not None:
+        initial.update(answers_initial(declaration), declaration=declaration.pk)
+        end = declaration.surveillance_end
+        if end and end > timezone.localdate():
+            initial["planned_end"] = end
+    return {
+        "form": IntakeForm(data, user=user, initial=initial),
+        "person_form": PersonCorrectionForm(data, prefix="person", person=person),
+        "person": person,
+        "sent": declaration,
+    }
+
+
+def _post_intake(request):
+    user = request.user
+    token = request.POST.get("pick", "")
+    sent = None
+    if request.POST.get("declaration"):
+        sent = _sent_by_cdc(user, request.POST["declaration"])
+        if sent is None:
+            messages.error(
+                request, _("This person is no longer waiting to be taken in: see the list.")
+            )
+            return redirect("quarantine:to-take-in")
+        forms = _found_forms(user, sent.person, sent, data=request.POST)
+    elif token:
+        person = _picked(user, token)
         if person is None:
-            declaration = declaration_services.submit_declaration(
-                form.identity(),
-                form.declaration_data(),
-                channel=Channel.QUARANTINE,
-                actor=request.user,
-                request=request,
-            ).declaration
-            person = declaration.person
+            messages.error(request, _("This search result is too old. Search again."))
+            return redirect("quarantine:intake")
+        forms = _found_forms(user, person, token=token, data=request.POST)
+    else:
+        forms = {
+            "form": IntakeForm(request.POST, user=user, with_answers=False),
+            "declaration_form": DeclarationForm(request.POST),
+        }
+    bound = [f for f in (forms.get("form"), forms.get("person_form"),
+                         forms.get("declaration_form")) if f is not None]  # fmt: skip
+    # A list, not a generator: every form is validated, each shows its errors.
+    if all([f.is_valid() for f in bound]):  # noqa: C419
+        try:
+            stay = _admit(request, forms, sent)
+        except StalePerson as exc:
+            person_form = forms["person_form"]
+            person_form.add_error(None, stale_message(exc.current))
+            person_form.data = person_form.data.copy()
+            person_form.data[person_form.add_prefix("version")] = exc.current.version
+        except ValidationError as exc:
+            _spread_errors(bound, exc)
         else:
-            declaration = _latest_declaration(request.user, person)
-        return services.take_in(
+            messages.success(
+                request,
+                _("%(name)s was taken into %(facility)s, bed %(bed)s.")
+                % {
+                    "name": stay.person.full_name,
+                    "facility": stay.facility.name,
+                    "bed": stay.bed or "-",
+                },
+            )
+            return redirect("quarantine:stay", stay.pk)
+    return _render_intake(request, **forms)
+
+
+def _admit(request, forms, sent):
+    form = forms["form"]
+    values = form.stay_values()
+    declaration_form = forms.get("declaration_form")
+    if declaration_form is not None:
+        return services.admit(
             request.user,
-            person=person,
-            facility=data["facility"],
-            start_date=data["start_date"],
-            bed=data.get("bed"),
-            declaration=declaration,
-            answers=form.answers(),
+            **values,
+            new_declaration=(declaration_form.identity(), declaration_form.declaration_data()),
+            request=request,
         )
+    person_form = forms["person_form"]
+    person = forms["person"]
+    changes = person_form.changes()
+    return services.admit(
+        request.user,
+        **values,
+        person=person,
+        declaration=sent or _latest_declaration(request.user, person),
+        answers=form.answers(),
+        correction=(person_form.cleaned_data["version"], changes) if changes else None,
+        request=request,
+    )
 
 
-def _render_intake(request, form=None, person=None, query="", matches=None):
-    latest = _latest_declaration(request.user, person) if person is not None else None
+def _spread_errors(forms, exc):
+    """A service's errors next to the field of whichever form has it; the
+    others at the top of the intake form."""
+    errors = getattr(exc, "error_dict", None) or {None: exc.error_list}
+    for field, items in errors.items():
+        target = next((f for f in forms if field in f.fields), None)
+        if target is None:
+            forms[0].add_error(None, items)
+        else:
+            target.add_error(field, items)
+
+
+def _render_intake(
+    request,
+    form=None,
+    person=None,
+    query="",
+    matches=None,
+    person_form=None,
+    declaration_form=None,
+    sent=None,
+):
+    latest = None
+    if person is not None:
+        latest = sent or _latest_declaration(request.user, person)
     return render(
         request,
         "quarantine/intake.html",
         {
             "form": form,
             "person": person,
+            "person_form": person_form,
+            "declaration_form": declaration_form,
+            "sent": sent,
             "latest": latest,
             "query": query,
             "matches": matches,

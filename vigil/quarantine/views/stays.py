@@ -133,10 +133,18 @@ def _render_stay(request, stay, action="", **bound):
         .order_by("-sample_date", "-id")[:10]
     )
     answers = [label for key, label in _answer_labels() if stay.intake_answers.get(key)]
+    events = list(stay.events.select_related("actor"))
     context = {
         "stay": stay,
         "tests": tests,
         "answers": answers,
+        "answered": bool(stay.intake_answers),
+        "events": events,
+        "end_warnings": (
+            []
+            if stay.end_date
+            else services.end_warnings(stay, timezone.localdate(), Outcome.COMPLETED)
+        ),
         # The person's own page may be out of reach (they live in another district).
         "person_visible": Person.objects.visible_to(request.user)
         .filter(pk=stay.person_id)
@@ -230,6 +238,8 @@ def stay_end(request, stay_id):
                 end_date=data["end_date"],
                 outcome=data["outcome"],
                 note=data["note"],
+                reason=data["reason"],
+                confirmed=data["confirm"],
             )
         except services.StaleStay as exc:
             _stale(form, stay, exc.current)

@@ -1,0 +1,37 @@
+"""The "to take in" list (R-H1): people CDC sent to concentrated quarantine
+whom no facility has taken in yet, oldest decision first; "Take in" opens the
+intake with everything filled in from the declaration."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from vigil.accounts.views import task_required
+
+from ..forms import STAY_TASKS, ToTakeInFilterForm
+from ..worklists import TO_TAKE_IN_TASKS, to_take_in
+from .shared import PAGE_SIZE
+
+
+@require_GET
+@task_required(*TO_TAKE_IN_TASKS)
+def to_take_in_list(request):
+    user = request.user
+    form = ToTakeInFilterForm(request.GET, user=user)
+    declarations = form.filter_qs(to_take_in(user)).select_related(
+        "person", "area__parent", "departure_unit", "departure_country"
+    )
+    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "quarantine/to_take_in.html",
+        {
+            "form": form,
+            "page": page,
+            "total": page.paginator.count,
+            "suffix": f"?{query.urlencode()}" if query else "",
+            "may_take_in": user.has_task(*STAY_TASKS),
+        },
+    )

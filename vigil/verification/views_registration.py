@@ -1,0 +1,281 @@
+"""Registration to return on the public web (R-V6; mounted under /khai-bao/registrations/).
+
+The phone verified with a one-time code (the session of the public portal,
+vigil.declarations.views_public) registers a planned return for its owner or
+on behalf of a relative; it sees its registrations with their decisions; an
+approved one opens the arrival declaration pre-filled ("Khai báo khi về"),
+and the declaration sent from there is linked to the registration.
+
+A registration is reachable only from the session of the phone that
+submitted it (`Registration.objects.from_phone`); any other session gets 404.
+A logged-in staff account is sent to the staff page of a registration inside
+its jurisdiction, and gets 404 for any other.
+"""
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from vigil.areas.models import Level
+from vigil.declarations import questions
+from vigil.declarations import services as declaration_services
+from vigil.declarations.models import Channel
+from vigil.declarations.transitions import TransitionRefused
+from vigil.declarations.views_public import PublicDeclarationForm, _to_start, citizen_phone
+
+from . import registrations
+from .models import Registration, RegistrationChannel
+
+MINE_LIMIT = 200
+
+
+class RegistrationForm(PublicDeclarationForm):
+    """The declaration form's identity, departure, destination and journey
+    fields (same rules and messages), without the health questions, which are
+    answered on arrival; the arrival date is a planned one (today or later)."""
+
+    DROPPED = ("occupation", "visited_areas", "version", *questions.KEYS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.DROPPED:
+            self.fields.pop(name, None)
+        self.fields["arrival_date"].label = gettext_lazy("Planned arrival date")
+        self.fields["registration_kind"].label = gettext_lazy("Reason for returning")
+        self.fields["note"] = forms.CharField(
+            label=gettext_lazy("Note for the commune"),
+            required=False,
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+
+    def clean_arrival_date(self):
+        day = self.cleaned_data["arrival_date"]
+        message = registrations.check_arrival_date(day)
+        if message:
+            raise forms.ValidationError(message)
+        return day
+
+    def clean_note(self):
+        return self.cleaned_data["note"].strip()
+
+    def registration_values(self):
+        return {name: self.cleaned_data.get(name) for name in registrations.FIELDS}
+
+    def add_service_error(self, exc):
+        for field, errors in exc.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+def declaration_initial(registration):
+    """The arrival declaration's initial values from an approved registration.
+
+    The arrival date is the planned one, or today when that is still ahead
+    (a declaration's arrival date cannot be in the future). The health
+    questions stay unanswered: they are about the day of arrival.
+    """
+    r = registration
+    initial = {
+        name: getattr(r, name)
+        for name in (
+            "full_name", "id_kind", "id_number", "phone", "birth_year", "gender",
+            "registration_kind", "student_code", "school", "departure_place",
+            "address", "transport", "transport_number",
+        )
+    }  # fmt: skip
+    initial.update(
+        departure_country=r.departure_country_id,
+        area=r.area_id,
+        village=r.village_id,
+        arrival_date=min(r.arrival_date, timezone.localdate()),
+    )
+    unit = r.departure_unit
+    for level, name in (
+        (Level.COMMUNE, "departure_commune"),
+        (Level.DISTRICT, "departure_district"),
+        (Level.PROVINCE, "departure_province"),
+    ):
+        if unit is not None and unit.level == level:
+            initial[name] = unit.pk
+            unit = unit.parent
+    if r.is_proxy:
+        initial["proxy_relation"] = r.proxy_relation
+    return initial
+
+
+def _queryset():
+    return Registration.objects.select_related(
+        "area", "village", "departure_country", "departure_unit", "declaration"
+    )
+
+
+def _registration_for(request, code):
+    """The registration `code` names if this visitor may see it: (registration, as_citizen).
+
+    (None, False) when the visitor has neither a verified phone nor a staff
+    login: the caller sends them to verify their phone first.
+    """
+    code = (code or "").strip().upper()[:16]
+    phone = citizen_phone(request)
+    if phone:
+        registration = _queryset().from_phone(phone).filter(code=code).first()
+        if registration is not None:
+            return registration, True
+    if request.user.is_authenticated:
+        registration = _queryset().visible_to(request.user).filter(code=code).first()
+        if registration is not None:
+            return registration, False
+        raise Http404
+    if phone:
+        raise Http404
+    return None, False
+
+
+def _context(**extra):
+    return {"province": settings.VIGIL_PROVINCE_LABEL, **extra}
+
+
+@never_cache
+@require_GET
+def mine(request):
+    """The registrations this phone made, with their decisions."""
+    phone = citizen_phone(request)
+    if not phone:
+        return _to_start(request)
+    rows = _queryset().from_phone(phone).order_by("-created_at", "-id")[:MINE_LIMIT]
+    return render(
+        request,
+        "verification/public/registrations.html",
+        _context(phone=phone, registrations=rows),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def new(request):
+    """ "Đăng ký về địa phương": for oneself or (?proxy=1) for a relative."""
+    phone = citizen_phone(request)
+    if not phone:
+        return _to_start(request)
+    proxy = request.GET.get("proxy") == "1"
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, proxy=proxy, idempotent=True)
+        if form.is_valid():
+            try:
+                registration, _created = registrations.submit_registration(
+                    form.registration_values(),
+                    channel=RegistrationChannel.WEB,
+                    submitter_phone=phone,
+                    is_proxy=proxy,
+                    proxy_relation=form.cleaned_data.get("proxy_relation", ""),
+                    # Tied to the phone: another session cannot replay someone's key.
+                    idempotency_key=f"web:{phone}:{form.cleaned_data['idempotency_key']}",
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(
+                    request,
+                    _("Your registration is sent to %(commune)s. The decision will come by SMS.")
+                    % {"commune": registration.area.name},
+                )
+                return redirect("public:registration", registration_code=registration.code)
+    else:
+        initial = {"idempotency_key": uuid.uuid4().hex}
+        if not proxy:
+            initial["phone"] = phone
+        form = RegistrationForm(initial=initial, proxy=proxy, idempotent=True)
+    return render(
+        request,
+        "verification/public/registration_form.html",
+        _context(form=form, phone=phone, proxy=proxy),
+    )
+
+
+@never_cache
+@require_GET
+def detail(request, registration_code):
+    """One registration of this phone: its state, the decision, and what to do next."""
+    registration, as_citizen = _registration_for(request, registration_code)
+    if registration is None:
+        return _to_start(request)
+    if not as_citizen:
+        return redirect("verification:decide", registration_id=registration.pk)
+    return render(
+        request,
+        "verification/public/registration.html",
+        _context(registration=registration, phone=citizen_phone(request)),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def declare(request, registration_code):
+    """ "Khai báo khi về": the arrival declaration pre-filled from an approved
+    registration; once sent, the registration points at it."""
+    registration, as_citizen = _registration_for(request, registration_code)
+    if registration is None:
+        return _to_start(request)
+    if not as_citizen:
+        return redirect("verification:decide", registration_id=registration.pk)
+    if registration.declaration_id is not None:
+        return redirect("public:result", code=registration.declaration.code)
+    if not registration.may_declare:
+        messages.error(request, _("Only an approved registration pre-fills the declaration."))
+        return redirect("public:registration", registration_code=registration.code)
+    phone = citizen_phone(request)
+    proxy = registration.is_proxy
+    if request.method == "POST":
+        form = PublicDeclarationForm(request.POST, proxy=proxy, idempotent=True)
+        if form.is_valid():
+            data = form.declaration_data()
+            if not proxy:
+                data.pop("proxy_relation", None)
+            try:
+                # One transaction: a registration already used undoes the declaration.
+                with transaction.atomic():
+                    submission = declaration_services.submit_declaration(
+                        form.identity(),
+                        data,
+                        channel=Channel.WEB,
+                        submitter_phone=phone,
+                        is_proxy=proxy,
+                        idempotency_key=f"web:{phone}:{form.cleaned_data['idempotency_key']}",
+                        request=request,
+                    )
+                    registrations.link_declaration(
+                        registration, submission.declaration, request=request
+                    )
+            except TransitionRefused as exc:
+                messages.error(request, exc.message)
+                return redirect("public:registration", registration_code=registration.code)
+            return redirect("public:result", code=submission.declaration.code)
+    else:
+        initial = declaration_initial(registration)
+        initial["idempotency_key"] = uuid.uuid4().hex
+        form = PublicDeclarationForm(initial=initial, proxy=proxy, idempotent=True)
+        messages.info(
+            request,
+            _(
+                "Filled in from your registration %(code)s: check every field, "
+                "answer the health questions, then send."
+            )
+            % {"code": registration.code},
+        )
+    return render(
+        request,
+        "declarations/public/form.html",
+        _context(form=form, phone=phone, proxy=proxy, declaration=None),
+    )
