@@ -242,6 +242,7 @@ def test_returned_records_the_surveillance_and_the_history(client, verifier, pen
             "from_area_code": None,
             "to_area_code": None,
             "note": "Đã gặp tại nhà.",
+            "changes": [],
         }
     ]
     assert history.json()[0]["label"]
@@ -741,6 +742,7 @@ def test_the_openapi_document_describes_every_operation_with_examples(client):
         ("POST", f"{V}/{{declaration_id}}/failed"),
         ("POST", f"{V}/{{declaration_id}}/transfer"),
         ("GET", f"{V}/{{declaration_id}}/history"),
+        ("POST", f"{V}/{{declaration_id}}/review"),
         ("GET", f"{T}/queue"),
         ("POST", f"{T}/{{declaration_id}}/medical"),
         ("GET", f"{T}/rules"),

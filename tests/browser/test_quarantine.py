@@ -43,12 +43,24 @@ def test_a_facility_manager_takes_in_a_person_and_ends_the_stay(
     page.select_option("#id_bed", str(second.pk))
     page.wait_for_selector(f"#room-bed-{first.pk}")
     assert "Ngô Thị Sẵn" in page.inner_text("#room-occupants")
+    # No question is pre-answered: the person coughs, the rest is "no" by one click.
+    assert not page.is_checked("#id_sym_cough_0") and not page.is_checked("#id_sym_cough_1")
+    page.check("#id_sym_cough_0")
+    page.click("#answer-rest-no")
+    assert page.is_checked("#id_sym_fever_1") and page.is_checked("#id_sym_cough_0")
     page.click("#save")
     page.wait_for_selector(".alert-success")
 
     stay = Stay.objects.get(person=person)
     assert stay.bed == second
-    page.click("#end-save")  # today, completed: the defaults
+    assert stay.intake_answers["sym_cough"] is True and stay.intake_answers["sym_fever"] is False
+    # Day 0, completed, no test: refused until a reason is given and confirmed.
+    page.click("#end-save")
+    page.wait_for_selector("#id_end-reason_error")
+    assert Stay.objects.get(pk=stay.pk).end_date is None
+    page.fill("#id_end-reason", "Chuyển cách ly tại nhà theo quyết định của CDC")
+    page.check("#id_end-confirm")
+    page.click("#end-save")
     page.wait_for_selector(".alert-success")
     stay.refresh_from_db()
     assert stay.end_date is not None

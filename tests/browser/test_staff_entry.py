@@ -1,5 +1,6 @@
-"""Staff entry in a desktop Chromium: reuse of a known person (R-P2), and a
-paper form typed with the keyboard only (§II.4.2.1)."""
+"""Staff entry in a desktop Chromium: reuse of a known person and of their
+recent declaration (R-P2, issue 10 finding 7), and a paper form typed with
+the keyboard only (§II.4.2.1)."""
 
 import time
 
@@ -45,8 +46,22 @@ def test_a_health_station_reuses_a_known_person_found_by_phone(
     assert page.input_value("#id_id_number") == "046090001234"
     assert page.input_value("#id_address") == "12 Lê Lợi"
     assert page.input_value("#id_arrival_date") == ""  # a new journey
-    assert focused(page) == "id_arrival_date"  # the first field left to fill
-    page.keyboard.type(timezone.localdate().strftime("%d/%m/%Y"))
+    # They declared online yesterday: that declaration is shown, and Enter uses it.
+    assert earlier.code in page.locator("#recent-declarations").inner_text()
+    assert focused(page) == f"use-declaration-{earlier.pk}"
+    picked_url = page.url
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/declarations/{earlier.pk}/")
+    assert Declaration.objects.count() == 1
+
+    # Back on the form, a second declaration takes an explicit choice.
+    page.goto(picked_url)
+    page.fill("#id_arrival_date", timezone.localdate().strftime("%d/%m/%Y"))
+    page.click("#save")
+    page.wait_for_selector("#duplicate-refused")
+    assert Declaration.objects.count() == 1
+    assert page.input_value("#id_arrival_date") == timezone.localdate().strftime("%d/%m/%Y")
+    page.check("#confirm-duplicate")
     page.click("#save")
     page.wait_for_selector(".alert-success")
 
@@ -55,6 +70,9 @@ def test_a_health_station_reuses_a_known_person_found_by_phone(
     assert latest.person_id == earlier.person_id
     assert latest.channel == Channel.WALK_IN
     assert latest.code in page.locator(".alert-success").inner_text()
+    # The next person starts at the search.
+    assert focused(page) == "search-q"
+    assert page.input_value("#id_full_name") == ""
 
 
 def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, make_user, places):
@@ -102,17 +120,19 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     assert [str(answer) for answer in declaration.yes_answers()] == [
         str(questions.SYMPTOMS[0][1])
     ]  # fever; every other question kept its default "No"
-    # A fresh form for the next paper, keeping the commune and the date.
-    assert f"{page.url}".endswith("/declarations/new/?channel=paper&new=1")
+    # The next paper starts at the search, keeping the commune and the date.
+    assert f"{page.url}".endswith("/declarations/new/?channel=paper&step=search")
+    assert focused(page) == "search-q"
     assert page.input_value("#id_full_name") == ""
     assert page.input_value("#id_paper_form_number") == ""
     assert page.input_value("#id_paper_form_date") == today
     assert page.input_value("#id_area") == str(declaration.area_id)
-    assert focused(page) == "id_paper_form_number"
     assert elapsed < 10
 
-    # The next paper form is the same person again: leaving the ID number
-    # field shows them; picking them keeps the paper form number typed.
+    # The next paper form is the same person again: typing its number, then
+    # leaving the ID number field shows them; picking them keeps the paper
+    # form number typed and shows the declaration saved a moment ago.
+    page.focus("#id_paper_form_number")
     keys.type("GT-0002")
     page.fill("#id_id_number", "046079001122")
     page.press("#id_id_number", "Tab")
@@ -120,7 +140,11 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     assert page.input_value("#id_full_name") == "Hoàng Văn Giấy"
     assert page.input_value("#id_paper_form_number") == "GT-0002"
     assert page.input_value("#id_paper_form_date") == today
-    assert focused(page) == "id_arrival_date"
+    assert declaration.code in page.locator("#recent-declarations").inner_text()
+    assert focused(page) == f"use-declaration-{declaration.pk}"
+    # A second paper form of the same journey: created on purpose.
+    page.check("#confirm-duplicate")
+    page.focus("#id_arrival_date")
     keys.type(today)
     keys.press("Enter")
     page.wait_for_selector(".alert-success")

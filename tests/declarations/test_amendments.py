@@ -253,3 +253,44 @@ def _token(user):
     from vigil.accounts.models import ApiToken
 
     return ApiToken.issue(user, "test")[1]
+
+
+def test_the_review_api_clears_the_mark_and_only_cdc_decides_the_colour(
+    client, places, outbox, cdc, verifier
+):
+    verify(client, outbox)
+    declaration = declare(client, places, sym_fever="1", sym_cough="1")
+    colour = declaration.risk_colour
+    declaration = decide(declaration, cdc, verifier)
+    edit(client, declaration)
+    declaration.refresh_from_db()
+    url = f"/api/v1/verification/{declaration.pk}/review"
+    queue = client.get(
+        "/api/v1/verification/queue?state=amended",
+        HTTP_AUTHORIZATION=f"Bearer {_token(verifier)}",
+    ).json()
+    assert [item["id"] for item in queue["items"]] == [declaration.pk]
+    assert queue["items"][0]["proposed_colour"] == "green"
+    response = client.post(
+        url,
+        {"version": declaration.version, "proposal": "accept"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {_token(verifier)}",
+    )
+    assert response.status_code == 403
+    response = client.post(
+        url,
+        {"version": declaration.version, "proposal": "keep"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {_token(cdc)}",
+    )
+    assert response.status_code == 200, response.content
+    declaration.refresh_from_db()
+    assert (declaration.risk_colour, declaration.amended_after_decision) == (colour, False)
+    response = client.post(
+        url,
+        {"version": declaration.version},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {_token(cdc)}",
+    )
+    assert response.status_code == 409

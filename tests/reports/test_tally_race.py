@@ -47,6 +47,30 @@ def areas_loaded(areas_back_after_flush, transactional_db):
         call_command("load_areas", verbosity=0)
 
 
+@pytest.fixture
+def slow_rows():
+    """Every row written takes a moment, after the tally's own row triggers
+    (fired in name order): the writers' statements overlap for longer, so
+    that locks taken row by row in different orders would meet."""
+    tables = (Declaration._meta.db_table, TestResult._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """CREATE FUNCTION vigil_test_slow() RETURNS trigger AS $$
+            BEGIN PERFORM pg_sleep(0.003); RETURN COALESCE(NEW, OLD); END
+            $$ LANGUAGE plpgsql"""
+        )
+        for table in tables:
+            cursor.execute(
+                f"CREATE TRIGGER vigil_test_slow AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION vigil_test_slow()"
+            )
+    yield
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TRIGGER vigil_test_slow ON {table}")
+        cursor.execute("DROP FUNCTION vigil_test_slow()")
+
+
 def declare(person, area, colour="green", state="pending"):
     return Declaration.objects.create(
         person=person,
@@ -68,14 +92,15 @@ def row(code):
 
 
 def test_concurrent_tests_declarations_transfers_and_deletes_keep_the_tally_exact(
-    areas_loaded, places, make_person, make_user
+    areas_loaded, slow_rows, places, make_person, make_user
 ):
     cdc = make_user("cdc.race", places.province, tasks=[Task.CDC, Task.COMMUNITY])
     communes = [places.commune, places.neighbour]
     people = [make_person(communes[n % 2], full_name=f"Người {n}") for n in range(PEOPLE)]
-    for person in people:
-        declare(person, person.area)
-        declare(person, person.area, colour="yellow")
+    # Rows stored in another order than their people's ids: a statement
+    # meets the people in an order of its own.
+    for person in random.Random(1).sample(people * 2, PEOPLE * 2):
+        declare(person, person.area, colour=random.Random(person.pk).choice(["green", "yellow"]))
     ids = [p.pk for p in people]
     errors = []
     start = threading.Barrier(5, timeout=30)

@@ -18,6 +18,7 @@ from vigil.quarantine import services as quarantine
 from vigil.quarantine.models import Bed, Facility, Stay
 from vigil.reports.models import Export
 from vigil.triage.models import Job, RiskRule
+from vigil.verification.models import Registration
 
 
 def make_declaration(person, area):
@@ -72,7 +73,26 @@ def build_world(places, make_user, make_person):
         start_date=datetime.date(2021, 8, 2),
         bed=Bed.objects.get(room__building__facility=far_facility),
     )
+    # A registration to return to the far commune, waiting for its decision,
+    # made from far_person's phone with far_person's identity (the markers).
+    far_registration = Registration.objects.create(
+        full_name=far_person.full_name,
+        id_kind="cccd",
+        id_number=far_person.id_number,
+        phone=far_person.phone,
+        birth_year=1990,
+        gender="female",
+        channel="web",
+        submitter_phone=far_person.phone,
+        registration_kind="return_home",
+        departure_country_id="VN",
+        area=places.far,
+        address="99 Đường Bímật",
+        arrival_date=datetime.date.today(),
+        transport="car",
+    )
     return SimpleNamespace(
+        far_registration=far_registration,
         far_facility=far_facility,
         far_stay=far_stay,
         far_export=far_export,
@@ -108,6 +128,8 @@ def any_rule():
 
 
 SAMPLES = {
+    "registration_id": lambda w: w.far_registration.pk,
+    "registration_code": lambda w: w.far_registration.code,
     "person_id": lambda w: w.far_person.pk,
     "user_id": lambda w: w.far_user.pk,
     "request_id": lambda w: w.far_request.pk,
@@ -138,5 +160,6 @@ def snapshot(world):
         rows(Facility.objects.filter(pk=world.far_facility.pk)),
         rows(Bed.objects.filter(room__building__facility=world.far_facility)),
         rows(Stay.objects.filter(facility=world.far_facility)),
+        rows(Registration.objects.filter(pk=world.far_registration.pk)),
         AuditEvent.objects.filter(area_path=world.far_person.area_path).count(),
     )

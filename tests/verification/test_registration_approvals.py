@@ -2,10 +2,15 @@
 the staff queue, the decision page and the one guarded service."""
 
 import datetime
+import pathlib
+import re
+import threading
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection, connections
 from django.utils import timezone
 
 from vigil.accounts.models import Task
@@ -295,3 +300,83 @@ def test_a_stale_decision_on_a_pending_registration_goes_through_after_review(
     response = client.post(decide_url(registration), {"decision": "approve", "version": 5})
     assert response.status_code == 302
     assert fresh(registration).state == RegistrationState.APPROVED
+
+
+def test_nothing_but_the_service_writes_a_registration():
+    """The one guarded path (vigil/verification/registrations.py): no other module
+    creates, updates or deletes registrations or sets their state fields."""
+    root = pathlib.Path(__file__).resolve().parents[2] / "vigil"
+    service = root / "verification" / "registrations.py"
+    writes = re.compile(
+        r"Registration(Event)?\.objects\.[^\n]*\b(create|update|bulk_create|bulk_update|"
+        r"delete|get_or_create|update_or_create)\(|"
+        r"\bregistration\.(state|decided_by|decided_at|decision_note|declaration|version)\s*=[^=]|"
+        r"\bregistration\.save\("
+    )
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        if path != service and "migrations" not in path.parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if writes.search(line)
+    ]
+    assert offenders == []
+
+
+# Racing (PostgreSQL) ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def areas_back_after_flush(django_db_blocker):
+    """A transactional test empties every table, the administrative tree included:
+    load it again for the modules after this one (module scope: after the flush)."""
+    yield
+    with django_db_blocker.unblock():
+        call_command("load_areas", verbosity=0)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="two connections racing need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_deciding_at_once_one_wins_and_one_is_told_it_is_stale(
+    areas_back_after_flush, places, make_user, outbox
+):
+    """Both read version 1 and decide at the same moment on their own connections:
+    the row lock makes the second wait, then its version check refuses it."""
+    registration = make_registration(places.commune)
+    staff = [
+        make_user(f"community.race{n}", places.commune, tasks=[Task.COMMUNITY]) for n in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(n):
+        try:
+            barrier.wait(timeout=10)
+            registrations.decide(
+                Registration.objects.get(pk=registration.pk),
+                actor=staff[n],
+                version=1,
+                approve=n == 0,
+                reason="" if n == 0 else "Không đủ điều kiện",
+            )
+            results[n] = "won"
+        except registrations.StaleRegistration:
+            results[n] = "stale"
+        except Exception as exc:  # reported below, not lost in the thread
+            results[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(map(str, results)) == ["stale", "won"], results
+    winner = results.index("won")
+    now = fresh(registration)
+    assert (now.version, now.decided_by) == (2, staff[winner])
+    assert now.events.exclude(action="submitted").count() == 1
+    assert len(outbox.messages(SUBMITTER)) == 1

@@ -239,7 +239,7 @@ def test_the_special_queues(client, clerk, places, declare):
     assert f'id="verify-{failed.pk}"' not in response.content.decode()
 
     tabs = {key: count for key, _l, _u, count, _a in response.context["tabs"]}
-    assert tabs == {"pending": 3, "students": 1, "medical": 1, "failed": 1}
+    assert tabs == {"pending": 3, "students": 1, "medical": 1, "failed": 1, "amended": 0}
     assert 'href="/verification/approvals/"' in response.content.decode()
 
 

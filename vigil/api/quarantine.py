@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import create_model
 
 from vigil.api.common import (
@@ -378,7 +378,7 @@ def intake(request):
         return error(request, 409, "stale", message, {"person.version": [message]})
     except ValidationError as exc:
         return invalid(request, _service_errors(exc))
-    return 201, _stay_out(_reloaded(stay))
+    return Status(201, _stay_out(_reloaded(stay)))
 
 
 def _correction(body, person, errors):
@@ -478,7 +478,7 @@ def _act(request, stay, form, action):
         return stale(request, stale_message(exc.current))
     except ValidationError as exc:
         return invalid(request, _service_errors(exc))
-    return 200, _stay_out(_reloaded(stay))
+    return Status(200, _stay_out(_reloaded(stay)))
 
 
 class MoveIn(Schema):

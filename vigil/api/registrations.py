@@ -20,7 +20,9 @@ change goes through vigil.verification.registrations.
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from vigil.api.citizen_auth import CitizenAuth
@@ -32,6 +34,7 @@ from vigil.api.common import (
     LIMIT_QUERY,
     NOTE_MAX,
     OFFSET_QUERY,
+    OPTIONAL_BODY,
     PAGE_MAX,
     ErrorOut,
     body_doc,
@@ -49,19 +52,29 @@ from vigil.api.common import (
     stale,
     text,
 )
-from vigil.api.declarations.schemas import IDEMPOTENCY_HEADER
+from vigil.api.declarations.output import citizen_out
+from vigil.api.declarations.output import queryset as declaration_queryset
+from vigil.api.declarations.schemas import (
+    EXAMPLE_CITIZEN,
+    IDEMPOTENCY_HEADER,
+    CitizenDeclarationIn,
+    CitizenDeclarationOut,
+)
+from vigil.api.declarations.schemas import EXAMPLE_OUT as EXAMPLE_DECLARATION_OUT
 from vigil.api.declarations.translate import DEPARTURE_LEVELS, FORM_TO_API, _units, scoped_key
+from vigil.api.declarations.translate import validate as validate_declaration
 from vigil.audit.services import Action, log, stale_message
 from vigil.core.modules import APPROVE
 from vigil.core.scope import get_for_user
+from vigil.declarations import services as declaration_services
 from vigil.declarations.filters import local_midnight
-from vigil.declarations.models import RegistrationKind, Transport
+from vigil.declarations.models import Channel, RegistrationKind, Transport
 from vigil.declarations.transitions import TransitionRefused
 from vigil.people.models import Gender, IdKind
 from vigil.people.permissions import may_see_identity
 from vigil.verification import registrations
 from vigil.verification.models import Registration, RegistrationChannel, RegistrationState
-from vigil.verification.views_registration import RegistrationForm
+from vigil.verification.views_registration import RegistrationForm, declaration_initial
 
 router = Router(tags=["registrations to return"])
 citizen_auth = CitizenAuth()
@@ -415,7 +428,10 @@ def _mine(request, code):
     url_name="registration_create",
     openapi_extra={
         "requestBody": {"content": {"application/json": {"example": EXAMPLE_IN}}},
-        **response_example(EXAMPLE_OUT, 201),
+        "responses": {
+            status: {"content": {"application/json": {"example": EXAMPLE_OUT}}}
+            for status in (200, 201)
+        },
     },
 )
 def create(request, payload: RegistrationIn, idempotency_key: str = IDEMPOTENCY_HEADER):
@@ -468,6 +484,151 @@ def mine(request):
 )
 def mine_detail(request, registration_code: str = REGISTRATION_CODE):
     return _out(_mine(request, registration_code))
+
+
+class DraftOut(CitizenDeclarationIn):
+    """The body of POST …/declaration, pre-filled from the registration."""
+
+
+def _draft(registration):
+    """The arrival declaration's body from an approved registration (codes, as
+    POST /declarations takes them): the web page's pre-filled values."""
+    initial = declaration_initial(registration)
+    r = registration
+    return {
+        **{name: initial[name] for name in DIRECT_FIELDS if name in initial},
+        "departure_country": r.departure_country_id,
+        "departure_unit_code": r.departure_unit.code if r.departure_unit_id else None,
+        "area_code": r.area.code,
+        "village_code": r.village.code if r.village_id else None,
+        "arrival_date": initial["arrival_date"].isoformat(),
+        "visited_areas": "",
+        "occupation": "",
+        "answers": {},
+        "is_proxy": r.is_proxy,
+        "proxy_relation": r.proxy_relation,
+    }
+
+
+def _approved(request, registration):
+    """None when an arrival may be declared from it, else the 409 to answer."""
+    if registration.state != RegistrationState.APPROVED:
+        return error(
+            request,
+            409,
+            "not_approved",
+            _("Only an approved registration pre-fills the declaration."),
+        )
+    return None
+
+
+@router.get(
+    "/mine/{registration_code}/declaration",
+    auth=citizen_auth,
+    tags=CITIZEN_TAGS,
+    response={200: DraftOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="The arrival declaration pre-filled from an approved registration",
+    description=(
+        '"Khai báo khi về": the body of POST …/declaration filled from the registration '
+        "(identity, departure, destination, journey; the arrival date is the planned one, or "
+        "today when that is still ahead). The health questions are left unanswered: the "
+        "citizen answers them on arrival. 409 `not_approved` before the approval; 404 for a "
+        "code this phone did not register."
+    ),
+    url_name="registration_declaration_draft",
+    openapi_extra=response_example(
+        {
+            **{k: v for k, v in EXAMPLE_IN.items() if k != "note"},
+            "phone": "0905123456",
+            "student_code": "",
+            "school": "",
+            "departure_place": "",
+            "village_code": None,
+            "visited_areas": "",
+            "occupation": "",
+            "answers": {},
+            "is_proxy": False,
+            "proxy_relation": "",
+        }
+    ),
+)
+def declaration_draft(request, registration_code: str = REGISTRATION_CODE):
+    registration = _mine(request, registration_code)
+    refused = _approved(request, registration)
+    if refused is not None:
+        return refused
+    return _draft(registration)
+
+
+@router.post(
+    "/mine/{registration_code}/declaration",
+    auth=citizen_auth,
+    tags=CITIZEN_TAGS,
+    response={
+        200: CitizenDeclarationOut,
+        201: CitizenDeclarationOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Declare the arrival from an approved registration",
+    description=(
+        "The same body and rules as POST /api/v1/declarations (start from GET "
+        "…/declaration and answer the questions); the declaration is made on behalf of "
+        "someone when the registration was, and the registration then names it "
+        "(`declaration_code`). 201 with the declaration; 200 with the same one for a "
+        "repeated `Idempotency-Key` or when the registration already names it. 409 "
+        "`not_approved` before the approval, `already_handled` when another declaration "
+        "was already made from it. 404 for a code this phone did not register."
+    ),
+    url_name="registration_declare",
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"example": EXAMPLE_CITIZEN}}},
+        "responses": {
+            status: {"content": {"application/json": {"example": EXAMPLE_DECLARATION_OUT}}}
+            for status in (200, 201)
+        },
+    },
+)
+def declare(
+    request,
+    registration_code: str = REGISTRATION_CODE,
+    payload: CitizenDeclarationIn = OPTIONAL_BODY,
+    idempotency_key: str = IDEMPOTENCY_HEADER,
+):
+    # The body is optional to the parser so that another phone's code answers
+    # 404 before anything about the body.
+    registration = _mine(request, registration_code)
+    if registration.declaration_id is not None:
+        return Status(200, citizen_out(declaration_queryset().get(pk=registration.declaration_id)))
+    refused = _approved(request, registration)
+    if refused is not None:
+        return refused
+    phone = request.auth
+    payload = payload or CitizenDeclarationIn()
+    form, fields, relation = validate_declaration(
+        payload, default_phone=phone, proxy=registration.is_proxy
+    )
+    if fields:
+        return invalid(request, fields)
+    try:
+        # One transaction: a registration already used undoes the declaration.
+        with transaction.atomic():
+            submission = declaration_services.submit_declaration(
+                form.identity(),
+                {**form.declaration_data(), "proxy_relation": relation},
+                channel=Channel.APP,
+                submitter_phone=phone,
+                is_proxy=registration.is_proxy,
+                idempotency_key=scoped_key(f"citizen:{phone}", idempotency_key),
+                request=request,
+            )
+            registrations.link_declaration(registration, submission.declaration, request=request)
+    except TransitionRefused as exc:
+        return error(request, 409, "already_handled", exc.message)
+    declaration = declaration_queryset().get(pk=submission.declaration.pk)
+    return Status(201 if submission.created else 200, citizen_out(declaration))
 
 
 # Staff --------------------------------------------------------------------

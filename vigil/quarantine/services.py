@@ -1,9 +1,16 @@
-"""Facilities, intake, moves, extensions and discharge (R-Q1..R-Q3).
+"""Facilities, intake, moves, extensions and discharge (R-Q1..R-Q3, R-H1).
 
 Every change checks the stay's version (a stale form is refused, not
-overwritten) and is written to the audit log in the same transaction. The bed
-and person rules are enforced by the database's partial unique indexes; this
-module turns their IntegrityError into a clear message.
+overwritten) and is written to the audit log in the same transaction, with a
+StayEvent (the stay's own history: intake, move, extend, end). Each step also
+hands off to the person's surveillance through the declaration's one guarded
+transition (vigil.declarations.transitions): intake closes a pending
+verification ("verified_by_intake") and sets concentrated quarantine with the
+stay's dates; a move, an extension and an end are "stay_moved",
+"stay_extended", "stay_ended" with the new dates.
+
+The bed and person rules are enforced by the database's partial unique
+indexes; this module turns their IntegrityError into a clear message.
 """
 
 import datetime

@@ -136,6 +136,8 @@ def paper_share(request):
 @require_GET
 @task_required(*STAFF)
 def dashboard(request):
+    from vigil.core.modules import worklists_for
+
     board = stats.build_dashboard(request.user, request.GET)
     tally.schedule_compaction()
     return render(
@@ -143,6 +145,8 @@ def dashboard(request):
         "reports/stats/dashboard.html",
         {
             "board": board,
+            # The hand-offs waiting now (R-H1), whatever the period chosen.
+            "worklists": worklists_for(request.user),
             "form": board.form,
             "charts": board.charts(),
             "current": "dashboard",

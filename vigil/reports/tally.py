@@ -10,7 +10,7 @@ migration) can forget it:
 - an insert adds a +1 row with the new values, a delete a -1 row with the old
   ones, an update that changes a counted column both;
 - rows are only ever inserted by the triggers, so two clerks saving at once
-  never wait on the same counter row (no lock, no deadlock);
+  never wait on the same counter row;
 - `compact()` folds the delta rows into one merged row per key; it runs in the
   background when the dashboard sees many deltas, and from
   `manage.py tallies --compact` (a timer in a province deployment).
@@ -22,6 +22,46 @@ creates the table uses it), and `differences()` compares the two, for
 
 The triggers are installed by the migration and again after every `migrate`
 (SQLite drops a table's triggers when a migration rebuilds the table).
+
+Concurrency on PostgreSQL. It relies on READ COMMITTED, the server's default
+isolation level: each statement of a trigger function sees the rows committed
+before the statement started, so a statement that runs after a lock was
+granted sees what the lock's previous holder committed. A person's tested flag
+and the declarations counted with it change together only under a lock on the
+person's row (a row lock lives in the row: a bulk update of a million
+declarations does not fill the lock table as advisory locks would):
+
+- the declarations' triggers take the people of the statement FOR SHARE
+  (writers of declarations do not wait for each other), then read the flag;
+- the test results' triggers take them FOR NO KEY UPDATE, then move the
+  person's declarations between tested and untested.
+
+They are statement triggers with transition tables: a statement takes all
+its people at once, in ascending id order, then writes its deltas set-based
+(one row per key). Two transactions that each take their people in one
+ascending sweep cannot wait for each other in a cycle; the deadlock of the
+row triggers came from people taken in the order rows were written (a batch
+of tests for people 7 then 3, racing an update of the declarations of 3 and
+7). What the database cannot order by itself is left to the writers, one
+rule: people last. Rows of declarations and test results are locked before
+their people, never after (new rows lock nothing anyone else waits for).
+
+- An UPDATE or DELETE of declarations or test results takes their rows,
+  then (the trigger) their people: so does a transition (row lock, then save).
+- A transaction that writes rows of several people in several statements
+  calls `lock_people` first: with `declarations=True` it takes the
+  declarations of those people, then the people, in one go each; with
+  `tests=True` the people FOR NO KEY UPDATE. Otherwise its second statement
+  could take a person below one its first statement holds. Batch entry of
+  test results does (vigil/testing/services.py); it only adds rows after
+  that. Taking the people before the declarations instead would meet a
+  transition (declaration, then person) the other way round, and deadlock as
+  soon as a writer of tests queued for one of those people in between.
+- Setting results from a lab sheet updates test rows without moving them to
+  another person: their trigger takes no person lock, so it locks only the
+  test rows (one ordered SELECT ... FOR UPDATE).
+
+SQLite keeps row triggers: it has one writer at a time, nothing to order.
 """
 
 import logging
@@ -172,11 +212,22 @@ def _postgresql_sql():
     # Statement triggers with transition tables: each statement locks its
     # people once, in ascending id order, and writes its deltas in one
     # INSERT (one row per key, not per declaration).
-    changed = " OR ".join(
-        f"o.{column} IS DISTINCT FROM n.{column}" for column in (*KEY, "person_id")
+    #
+    # An update's old and new rows are compared by adding them up (-1 for
+    # each old row, +1 for each new one, grouped by person and counted
+    # columns): the rows whose counted columns and person did not change
+    # cancel out. Not by joining the two transition tables on id: PL/pgSQL
+    # plans a statement once per session, with the row count of the first
+    # call, so after a few single-row updates a join planned for one row
+    # (a nested loop) took 4 s for an update of 1,000 rows.
+    columns = ", ".join(("person_id", *KEY))
+    delta = f"SELECT {columns}, -1 AS n FROM old_rows UNION ALL SELECT {columns}, 1 FROM new_rows"
+    changed_people = f"SELECT person_id FROM ({delta}) d GROUP BY {columns} HAVING sum(n) <> 0"
+    moves = (
+        "SELECT person_id, sum(n) AS n FROM (SELECT id, person_id, -1 AS n FROM old_rows "
+        "UNION ALL SELECT id, person_id, 1 FROM new_rows) m "
+        "GROUP BY id, person_id HAVING sum(n) <> 0"
     )
-    changed_rows = f"old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed}"
-    moved_tests = "old_rows o JOIN new_rows n ON n.id = o.id WHERE o.person_id <> n.person_id"
     functions = {
         "vigil_tally_insert": f"""
             {_lock("SELECT person_id FROM new_rows", "SHARE")};
@@ -184,30 +235,26 @@ def _postgresql_sql():
         "vigil_tally_delete": f"""
             {_lock("SELECT person_id FROM old_rows", "SHARE")};
             {_counted("old_rows", -1)};""",
-    }
-    old_and_new = " UNION ALL ".join(
-        f"SELECT {side}.*, {n} AS n FROM {changed_rows}" for side, n in (("o", -1), ("n", 1))
-    )
-    both = "SELECT unnest(ARRAY[o.person_id, n.person_id]) FROM "
-    functions["vigil_tally_update"] = f"""
-            {_lock(both + changed_rows, "SHARE")};
+        "vigil_tally_update": f"""
+            {_lock(changed_people, "SHARE")};
             IF NOT FOUND THEN
                 RETURN NULL;  -- no counted column changed
             END IF;
-            {_counted(f"({old_and_new})")};"""
-    functions["vigil_tally_test_insert"] = f"""
+            {_counted(f"({delta})")};""",
+        "vigil_tally_test_insert": f"""
             {_lock("SELECT person_id FROM new_rows", "NO KEY UPDATE")};
-            {_first_tests("SELECT person_id FROM new_rows")};"""
-    functions["vigil_tally_test_delete"] = f"""
+            {_first_tests("SELECT person_id FROM new_rows")};""",
+        "vigil_tally_test_delete": f"""
             {_lock("SELECT person_id FROM old_rows", "NO KEY UPDATE")};
-            {_last_tests("SELECT person_id FROM old_rows")};"""
-    functions["vigil_tally_test_update"] = f"""
-            {_lock(both + moved_tests, "NO KEY UPDATE")};
+            {_last_tests("SELECT person_id FROM old_rows")};""",
+        "vigil_tally_test_update": f"""
+            {_lock(f"SELECT person_id FROM ({moves}) x", "NO KEY UPDATE")};
             IF NOT FOUND THEN
                 RETURN NULL;  -- no result moved to another person
             END IF;
-            {_last_tests(f"SELECT o.person_id FROM {moved_tests}")};
-            {_first_tests(f"SELECT n.person_id FROM {moved_tests}")};"""
+            {_last_tests(f"SELECT person_id FROM ({moves}) x WHERE n < 0")};
+            {_first_tests(f"SELECT person_id FROM ({moves}) x WHERE n > 0")};""",
+    }
     transitions = {
         "INSERT": "REFERENCING NEW TABLE AS new_rows",
         "DELETE": "REFERENCING OLD TABLE AS old_rows",

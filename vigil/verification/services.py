@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.modules import OVERRIDE_SURVEILLANCE
 from vigil.declarations.models import (
-    ApprovalState,
     MedicalState,
     Surveillance,
     VerificationState,
@@ -153,40 +152,10 @@ def transfer(declaration, *, actor, version, target, note=""):
     )
 
 
-def request_approval(declaration, *, actor=None):
-    """A registration to return that needs the locality's approval first (R-V4)."""
-    return transition(
-        declaration,
-        actor=actor,
-        version=None,
-        action="approval_requested",
-        state_field="approval_state",
-        allowed_from=(ApprovalState.NONE,),
-        to_state=ApprovalState.PENDING,
-    )
-
-
-def decide_approval(declaration, *, actor, version, approve, reason=""):
-    if not approve and not (reason or "").strip():
-        raise ValidationError({"reason": _("Give the reason for the rejection.")})
-    return transition(
-        declaration,
-        actor=actor,
-        version=version,
-        action="approve" if approve else "reject",
-        state_field="approval_state",
-        allowed_from=(ApprovalState.PENDING,),
-        to_state=ApprovalState.APPROVED if approve else ApprovalState.REJECTED,
-        note=(reason or "").strip(),
-    )
-
-
 __all__ = [
     "TransitionRefused",
     "cdc_decision",
     "may_override_cdc",
-    "decide_approval",
-    "request_approval",
     "transfer",
     "verify_failed",
     "verify_returned",
