@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
-from django.db.models import Sum
+from django.db.models import Case, Sum, Value, When
 
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit
@@ -127,6 +127,43 @@ def test_every_kind_of_write_keeps_the_tally_exact(places, world, make_user, mak
     tally.compact()
     assert_exact()
     assert sums() == Declaration.objects.count()
+
+
+def test_one_statement_over_many_rows_and_people_counts_each_change_once(
+    places, world, make_person
+):
+    """The PostgreSQL triggers work per statement: many rows, several people,
+    changed and unchanged rows, and rows swapped between people, at once."""
+    declarations = world["declarations"]
+    a, b = declarations[0].person, declarations[1].person
+    add_test(a)
+    # Counted columns of some rows, an uncounted one of others, in one statement.
+    Declaration.objects.filter(pk__in=[d.pk for d in declarations[:4]]).update(risk_colour="red")
+    Declaration.objects.update(address="not counted")
+    assert_exact()
+    # Two declarations swap their people in one statement: a's tested flag
+    # moves with its declaration.
+    Declaration.objects.filter(pk=declarations[0].pk).update(person=b)
+    assert_exact()
+    Declaration.objects.filter(pk__in=[declarations[0].pk, declarations[1].pk]).update(
+        person=Case(When(person=b, then=Value(a.pk)), default=Value(b.pk))
+    )
+    assert_exact()
+    # Test results swapped between two people, then moved so that one has none.
+    first, second = add_test(a), add_test(b)
+    TestResult.objects.filter(pk__in=[first.pk, second.pk]).update(
+        person=Case(When(pk=first.pk, then=Value(b.pk)), default=Value(a.pk))
+    )
+    assert_exact()
+    TestResult.objects.filter(person=a).update(person=b)
+    assert not TestedPerson.objects.filter(person=a).exists()
+    assert_exact()
+    # Many tests of many people deleted in one statement.
+    for d in declarations[2:6]:
+        add_test(d.person)
+    TestResult.objects.all().delete()
+    assert not TestedPerson.objects.exists()
+    assert_exact()
 
 
 def stats_by_colour():

@@ -105,3 +105,7 @@ api.add_router("/military", military.router)
 from vigil.api import quarantine  # noqa: E402
 
 api.add_router("/quarantine", quarantine.router)
+
+from vigil.api import testing  # noqa: E402
+
+api.add_router("/testing", testing.router)

@@ -120,6 +120,12 @@ SECTIONS = (
             Entry(_("Quarantine facility board"), "quarantine:board", tuple(STAFF)),
             Entry(_("Test results"), "testing:list", TEST_VIEW),
             Entry(_("Import a lab sheet"), "testing:import", (Task.CDC,)),
+            Entry(
+                _("Positive, no case opened"),
+                "testing:positive",
+                MEDICAL,
+                count="vigil.testing.worklist.count_positive_without_case",
+            ),
             Entry(_("People registry"), "people:list", tuple(STAFF)),
         ),
     ),

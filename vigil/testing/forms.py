@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
-from vigil.core.modules import TEST_ENTRY, TEST_VIEW
+from vigil.core.modules import MEDICAL, TEST_ENTRY, TEST_VIEW
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import scope_path
 from vigil.core.text import fold
@@ -39,6 +39,8 @@ ENTRY_TASKS = TEST_ENTRY
 VIEW_TASKS = TEST_VIEW
 # Lab result sheets come back to CDC.
 IMPORT_TASKS = (Task.CDC,)
+# "Positive, no case opened": CDC, and the health stations that refer people on.
+WORKLIST_TASKS = MEDICAL
 
 DATE_ATTRS = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
 MAX_BATCH = 500
@@ -129,6 +131,39 @@ class PeopleFilterForm(AreaFilterMixin, forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
+
+
+class PositiveFilterForm(AreaFilterMixin, forms.Form):
+    """Filters of "Dương tính, chưa mở ca bệnh": place and keyword."""
+
+    district = forms.ModelChoiceField(
+        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
+    )
+    commune = forms.ModelChoiceField(
+        label=_("Commune"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
+    )
+    q = forms.CharField(
+        label=_("Name, ID number or phone"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_areas(user)
+
+
+class HandledForm(forms.Form):
+    """ "Ghi nhận đã xử lý": what was done about the positive results."""
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=services.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: referred to the provincial hospital; isolated at home."),
+    )
 
 
 def keyword_q(text):

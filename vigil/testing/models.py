@@ -26,6 +26,14 @@ class TestOutcome(models.TextChoices):
 class TestResultQuerySet(ScopedQuerySet):
     facility_field = "person__stays__facility"
 
+    def positive_without_case(self):
+        """Positive results nobody has acted on yet: what puts a person on
+        CDC's worklist "Dương tính, chưa mở ca bệnh" (R-H1). CDC records an
+        action on them (`services.record_positive_handled`); the
+        investigation module will open an F0 case instead. A later positive
+        is a new row, not handled: it puts the person back on the list."""
+        return self.filter(result=TestOutcome.POSITIVE, handled_at__isnull=True)
+
 
 class TestResult(models.Model):
     __test__ = False  # not a pytest test class, despite the name
@@ -46,12 +54,26 @@ class TestResult(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A positive result acted on by CDC (e.g. "referred to hospital X").
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_note = models.TextField(_("action taken"), blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = TestResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sample_date", "-id"]
+        indexes = [
+            # The worklist and its count on the home menu read only these few.
+            models.Index(
+                fields=["person"],
+                condition=models.Q(result="positive", handled_at__isnull=True),
+                name="test_positive_open",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.person} {self.get_test_type_display()} {self.sample_date}: {self.result}"

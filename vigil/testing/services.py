@@ -5,6 +5,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,3 +106,82 @@ def apply_lab_results(actor, queryset, results):
 
 def _fields(row):
     return {f: row[f] for f in FIELDS if row.get(f) not in (None,)}
+
+
+# "Dương tính, chưa mở ca bệnh": a positive result acted on ------------------------
+
+NOTE_MAX = 1000
+
+
+class AlreadyHandled(Exception):
+    """Nothing positive is waiting for this person any more (a double submit)."""
+
+
+class StaleItem(Exception):
+    """The person's waiting positive results changed since they were read
+    (a new one came in): `current` is the version to send after a new look."""
+
+    def __init__(self, current):
+        super().__init__(current)
+        self.current = current
+
+
+def already_handled_message():
+    return _("Someone recorded this already: nothing is waiting.")
+
+
+def stale_item_message():
+    return _("A new positive result came in while this was open: look at it, then record again.")
+
+
+def item_version(results):
+    """The version of a worklist item: its waiting positive results and their
+    versions ("id:version,..."), as the page or the API read them."""
+    return ",".join(f"{r.pk}:{r.version}" for r in sorted(results, key=lambda r: r.pk))
+
+
+@transaction.atomic
+def record_positive_handled(actor, person, *, version, note):
+    """ "Ghi nhận đã xử lý": CDC records what was done about a person's positive
+    results (until the investigation module opens an F0 case instead).
+
+    Every waiting positive result of the person in the actor's jurisdiction is
+    marked handled, by whom, when, with the note; the audit log keeps it. The
+    results are locked and compared with `version` (`item_version`): a double
+    submit finds nothing waiting (AlreadyHandled), a positive that came in
+    meanwhile makes the version stale (StaleItem) so that nobody closes a
+    result they have not seen. Returns the results handled.
+    """
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(
+            {"note": _("Say what was done, e.g. “referred to the provincial hospital”.")}
+        )
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": _("At most %(max)d characters.") % {"max": NOTE_MAX}})
+    # Only test rows are locked: their person does not change, so the tally's
+    # trigger takes no person lock (vigil/reports/tally.py, "people last").
+    waiting = list(
+        TestResult.objects.visible_to(actor)
+        .positive_without_case()
+        .filter(person=person)
+        .select_for_update()
+        .order_by("pk")
+    )
+    if not waiting:
+        raise AlreadyHandled
+    current = item_version(waiting)
+    if version != current:
+        raise StaleItem(current)
+    now = timezone.now()
+    ids = [r.pk for r in waiting]
+    TestResult.objects.filter(pk__in=ids).update(
+        handled_at=now, handled_by=actor, handled_note=note, version=F("version") + 1
+    )
+    log(
+        actor,
+        Action.CHANGE,
+        person,
+        detail={"action": "positive_handled", "note": note, "results": ids},
+    )
+    return list(TestResult.objects.filter(pk__in=ids).order_by("pk"))

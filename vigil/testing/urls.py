@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_positive
 
 app_name = "testing"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("import/", views.lab_import, name="import"),
     path("import/template.xlsx", views.import_template, name="import-template"),
     path("stats/", views.stats, name="stats"),
+    path("positive/", views_positive.positive_list, name="positive"),
+    path(
+        "positive/<int:person_id>/handle/",
+        views_positive.positive_handle,
+        name="positive-handle",
+    ),
 ]

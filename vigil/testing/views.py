@@ -249,7 +249,7 @@ def person_tests(request, person_id):
     results = (
         TestResult.objects.visible_to(request.user)
         .filter(person=person)
-        .select_related("created_by")
+        .select_related("created_by", "handled_by")
         .order_by("-sample_date", "-id")
     )
     declaration = Declaration.objects.visible_to(request.user).filter(person=person).first()
