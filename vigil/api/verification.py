@@ -510,10 +510,7 @@ def history(request, declaration_id: int = DECLARATION_PATH):
             "from_area_code": e.from_area.code if e.from_area else None,
             "to_area_code": e.to_area.code if e.to_area else None,
             "note": e.note,
-            "changes": [
-                [name, before, after]
-                for name, (before, after) in (e.data or {}).get("changes", {}).items()
-            ],
+            "changes": [list(change) for change in e.changed_fields()],
         }
         for e in events
     ]

@@ -341,13 +341,28 @@ class DeclarationEvent(models.Model):
     def label(self):
         return EVENT_LABELS.get(self.action, self.action)
 
+    def changed_fields(self):
+        """[(field name, before, after), ...] of an amendment, ID numbers and
+        phones masked: the history is shown to every staff user in scope,
+        whole identity only on the detail of an authorised user (R-N4)."""
+        from vigil.core.masking import mask_id_number, mask_phone
+
+        masks = {"id_number": mask_id_number, "phone": mask_phone}
+        out = []
+        for name, (before, after) in (self.data or {}).get("changes", {}).items():
+            mask = masks.get(name)
+            if mask is not None:
+                before, after = mask(before or ""), mask(after or "")
+            out.append((name, before, after))
+        return out
+
     @property
     def changes(self):
         """[(field label, before, after), ...] of an amendment, for the history."""
         from vigil.people.models import Person
 
         out = []
-        for name, (before, after) in (self.data or {}).get("changes", {}).items():
+        for name, before, after in self.changed_fields():
             label = name
             for model in (Declaration, Person):
                 try:

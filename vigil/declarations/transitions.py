@@ -358,6 +358,14 @@ def apply_reassessments(rows, *, actor=None, job_id=None):
                 for v in (pk, version, level, colour, score, json.dumps(list(reasons)), medical)
             ]
             with connection.cursor() as cursor:
+                # Row locks in id order first: two jobs (two rule changes in a
+                # row), or a job and another multi-row writer, then never wait
+                # for each other in a cycle. The UPDATE's own scan order is the
+                # planner's.
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+                    [[row[0] for row in rows]],
+                )
                 cursor.execute(
                     f"UPDATE {table} AS d SET risk_level = v.level, risk_colour = v.colour, "  # noqa: S608
                     "risk_score = v.score, risk_reasons = v.reasons, medical_state = v.medical, "

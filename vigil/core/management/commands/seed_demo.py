@@ -95,6 +95,7 @@ class Command(BaseCommand):
         made = self.seed_people(options["people"])
         declared = self.seed_declarations()
         stays = self.seed_quarantine()
+        self.seed_handoffs()
         self.stdout.write(
             f"Demo data: {created} accounts, {made} people, {declared} declarations "
             f"and {stays} quarantine stays added."
@@ -154,6 +155,55 @@ class Command(BaseCommand):
             }])  # fmt: skip
             stays += 1
         return stays
+
+    def seed_handoffs(self, count=4):
+        """Something on each hand-off worklist: registrations to return waiting
+        for the demo communes' approval, and CDC decisions "concentrated
+        quarantine" not yet taken in (R-V6, R-H1)."""
+        from vigil.triage.services import medical_verify
+        from vigil.verification.models import Registration
+        from vigil.verification.registrations import submit_registration
+
+        if Registration.objects.exists():
+            return
+        _province, district, communes = demo_units()
+        today = timezone.localdate()
+        rng = random.Random(10)
+        for n, fields in enumerate(people(count, seed=77)):
+            area = communes[n % len(communes)]
+            values = {name: fields.get(name) for name in IDENTITY_FIELDS if name in fields}
+            values.update(
+                registration_kind="return_home",
+                departure_country=Country.objects.get(pk="VN"),
+                area=area,
+                address=fields.get("address") or "1 Lê Lợi",
+                arrival_date=today + datetime.timedelta(days=rng.randrange(1, 10)),
+                transport=rng.choice(["car", "coach", "plane"]),
+                note="",
+            )
+            submit_registration(
+                values,
+                channel="web",
+                submitter_phone=fields["phone"],
+            )
+        cdc = User.objects.filter(username__startswith="cdc.", jurisdiction=district).first()
+        waiting = (
+            Declaration.objects.filter(risk_level__gte=2, medical_state="pending")
+            .exclude(person__stays__isnull=False)
+            .filter(area__in=communes)
+            .order_by("created_at")[:count]
+        )
+        for declaration in waiting:
+            medical_verify(
+                declaration,
+                actor=cdc,
+                version=declaration.version,
+                symptoms_confirmed=True,
+                surveillance="concentrated",
+                start=today,
+                end=today + datetime.timedelta(days=14),
+                note="Demo",
+            )
 
     def seed_declarations(self, share=0.3):
         """Declarations for some of the people, through the real service (risk
