@@ -188,10 +188,10 @@ class Command(BaseCommand):
             )
         cdc = User.objects.filter(username__startswith="cdc.", jurisdiction=district).first()
         waiting = (
-            Declaration.objects.filter(risk_level__gte=2, medical_state="pending")
+            Declaration.objects.filter(medical_state="pending")
             .exclude(person__stays__isnull=False)
             .filter(area__in=communes)
-            .order_by("created_at")[:count]
+            .order_by("-risk_level", "created_at")[:count]
         )
         for declaration in waiting:
             medical_verify(
