@@ -77,9 +77,7 @@ def _text(node):
     """A string literal's text; an f-string's with its fields as {}."""
     if isinstance(node, ast.Constant):
         return node.value if isinstance(node.value, str) else ""
-    return "".join(
-        part.value if isinstance(part, ast.Constant) else "{}" for part in node.values
-    )
+    return "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
 
 
 def test_no_code_writes_a_declarations_state_outside_the_transition_path():

@@ -59,6 +59,9 @@ def _triage_item(d):
         "risk_score": d.risk_score,
         "risk_reasons": list(d.risk_reasons or []),
         "yes_answers": [key for key in questions.KEYS if getattr(d, key)],
+        "medical_state": d.medical_state,
+        "amended_after_decision": d.amended_after_decision,
+        "proposed_colour": d.proposed_colour,
         "version": d.version,
     }
 
@@ -70,7 +73,9 @@ def _triage_item(d):
     summary="Flagged arrivals waiting for medical verification",
     description=(
         '"Xác minh biểu hiện y tế" (R-M2): declarations of the caller\'s jurisdiction that '
-        "the risk rules flagged and CDC has not verified yet, highest risk first, then "
+        "the risk rules flagged and CDC has not verified yet, and those a citizen amended "
+        "after CDC decided (`amended_after_decision`, reviewed with POST "
+        "/api/v1/verification/{id}/review), highest risk first, then "
         "oldest. `counts` gives the number per colour (for the tabs at the top), with the "
         "other filters applied; `colour` narrows the list to one. Filters as in the "
         "verification queue: `district_code`, `commune_code`, `q`, `date_on`, `date_from`, "

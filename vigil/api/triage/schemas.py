@@ -31,6 +31,13 @@ class TriageItemOut(Schema):
     risk_score: int
     risk_reasons: list[str] = Field(..., description="Labels of the rules that matched.")
     yes_answers: list[str] = Field(..., description="Keys of the questions answered yes.")
+    medical_state: str
+    amended_after_decision: bool = Field(
+        ..., description="Amended by the citizen after CDC decided: review it (POST …/review)."
+    )
+    proposed_colour: str = Field(
+        ..., description="A lower colour the rules gave after that amendment, not applied."
+    )
     version: int
 
 
