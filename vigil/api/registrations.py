@@ -19,7 +19,7 @@ change goes through vigil.verification.registrations.
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -27,9 +27,11 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from vigil.api.citizen_auth import CitizenAuth
 from vigil.api.common import (
+    COMMUNE_QUERY,
     DATE_FROM_QUERY,
     DATE_ON_QUERY,
     DATE_TO_QUERY,
+    DISTRICT_QUERY,
     KEYWORD_QUERY,
     LIMIT_QUERY,
     NOTE_MAX,
@@ -38,15 +40,19 @@ from vigil.api.common import (
     PAGE_MAX,
     ErrorOut,
     body_doc,
+    body_example,
+    check_version,
     choice,
+    common_filters,
     enum,
     error,
+    identity,
     invalid,
     iso_date,
     one_of,
     page,
     read_body,
-    required_error,
+    require,
     response_example,
     service_fields,
     stale,
@@ -67,7 +73,6 @@ from vigil.audit.services import Action, log, stale_message
 from vigil.core.modules import APPROVE
 from vigil.core.scope import get_for_user
 from vigil.declarations import services as declaration_services
-from vigil.declarations.filters import local_midnight
 from vigil.declarations.models import Channel, RegistrationKind, Transport
 from vigil.declarations.transitions import TransitionRefused
 from vigil.people.models import Gender, IdKind
@@ -264,8 +269,7 @@ def _out(r, whole=True):
         "state": r.state,
         "full_name": r.full_name,
         "id_kind": r.id_kind,
-        "id_number": r.id_number if whole else r.masked_id_number,
-        "phone": r.phone if whole else r.masked_phone,
+        **identity(r, whole),
         **{
             name: getattr(r, name)
             for name in (
@@ -402,6 +406,14 @@ EXAMPLE_STAFF_OUT = {
 # Citizens -----------------------------------------------------------------
 
 
+def _saved_examples(body, out):
+    """The examples of a POST that answers `out` with 201, or 200 for a repeat."""
+    responses = {}
+    for status in (200, 201):
+        responses.update(response_example(out, status)["responses"])
+    return {**body_example(body), "responses": responses}
+
+
 def _mine(request, code):
     """A registration this phone submitted, else 404 (missing and not-yours look the same)."""
     code = (code or "").strip().upper()[:16]
@@ -426,13 +438,7 @@ def _mine(request, code):
         "the `Idempotency-Key` was already used by this phone. 422 with the messages per field."
     ),
     url_name="registration_create",
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"example": EXAMPLE_IN}}},
-        "responses": {
-            status: {"content": {"application/json": {"example": EXAMPLE_OUT}}}
-            for status in (200, 201)
-        },
-    },
+    openapi_extra=_saved_examples(EXAMPLE_IN, EXAMPLE_OUT),
 )
 def create(request, payload: RegistrationIn, idempotency_key: str = IDEMPOTENCY_HEADER):
     phone = request.auth
@@ -583,13 +589,7 @@ def declaration_draft(request, registration_code: str = REGISTRATION_CODE):
         "was already made from it. 404 for a code this phone did not register."
     ),
     url_name="registration_declare",
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"example": EXAMPLE_CITIZEN}}},
-        "responses": {
-            status: {"content": {"application/json": {"example": EXAMPLE_DECLARATION_OUT}}}
-            for status in (200, 201)
-        },
-    },
+    openapi_extra=_saved_examples(EXAMPLE_CITIZEN, EXAMPLE_DECLARATION_OUT),
 )
 def declare(
     request,
@@ -683,14 +683,6 @@ def _queue_item(r):
     }
 
 
-def _require(user):
-    if not user.has_task(*APPROVE):
-        raise PermissionDenied
-
-
-DATE_ON = (("created", "registration"), ("arrival", "planned arrival"))
-
-
 @router.get(
     "/queue",
     response={200: QueueOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
@@ -735,8 +727,8 @@ DATE_ON = (("created", "registration"), ("arrival", "planned arrival"))
 )
 def queue(
     request,
-    district_code: str | None = Query(None, description="Code of a district.", example="474"),
-    commune_code: str | None = Query(None, description="Code of a commune.", example="19789"),
+    district_code: str | None = DISTRICT_QUERY,
+    commune_code: str | None = COMMUNE_QUERY,
     registration_kind: str | None = Query(
         None, description=one_of(RegistrationKind.choices), example="student"
     ),
@@ -747,38 +739,30 @@ def queue(
     limit: int = LIMIT_QUERY,
     offset: int = OFFSET_QUERY,
 ):
-    _require(request.auth)
+    require(request.auth, APPROVE)
     errors = {}
     kind = choice(registration_kind, RegistrationKind.choices, "registration_kind", errors)
-    on = choice(date_on, DATE_ON, "date_on", errors) or "created"
-    start = iso_date(date_from, "date_from", errors)
-    end = iso_date(date_to, "date_to", errors)
+    qs = common_filters(
+        _queryset().visible_to(request.auth).awaiting_decision(),
+        errors,
+        district_code=district_code,
+        commune_code=commune_code,
+        q=None,  # a registration's own words: Registration.objects.matching
+        date_on=date_on,
+        date_from=date_from,
+        date_to=date_to,
+    )
     if errors:
         return invalid(request, errors)
-    qs = _queryset().visible_to(request.auth).awaiting_decision()
-    if district_code:
-        qs = qs.filter(area__parent__code=district_code.strip())
-    if commune_code:
-        qs = qs.filter(area__code=commune_code.strip())
     if kind:
         qs = qs.filter(registration_kind=kind)
     if q and q.strip():
         qs = qs.matching(q.strip())
-    if on == "arrival":
-        if start:
-            qs = qs.filter(arrival_date__gte=start)
-        if end:
-            qs = qs.filter(arrival_date__lte=end)
-    else:
-        if start:
-            qs = qs.filter(created_at__gte=local_midnight(start))
-        if end:
-            qs = qs.filter(created_at__lt=local_midnight(end + datetime.timedelta(days=1)))
     return page(qs.order_by("created_at", "id"), limit, offset, _queue_item)
 
 
 def _scoped(request, registration_id):
-    _require(request.auth)
+    require(request.auth, APPROVE)
     return get_for_user(_queryset(), request.auth, pk=registration_id)
 
 
@@ -803,8 +787,7 @@ def _decide(request, registration_id, approve):
     registration = _scoped(request, registration_id)
     payload = read_body(request, DecisionIn)
     errors = {}
-    if payload.version is None:
-        errors["version"] = [required_error()]
+    check_version(payload, errors)
     reason = text(payload.reason, "reason", errors)
     if errors:
         return invalid(request, errors)

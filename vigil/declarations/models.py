@@ -127,23 +127,10 @@ class DeclarationQuerySet(ScopedQuerySet):
         return self.filter(amended_after_decision=True)
 
 
-class Declaration(models.Model):
-    """One arrival declaration ("Khai báo về Huế") of one Person.
-
-    Identity (name, ID number, phone...) lives on the Person; the declaration
-    holds the journey and the health questionnaire, where in the province the
-    person is going (its jurisdiction), and how and by whom it was declared.
-    """
-
-    code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=new_code)
-    person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="declarations"
-    )
-    registration_kind = models.CharField(
-        _("registration kind"), max_length=16, choices=RegistrationKind.choices
-    )
-    student_code = models.CharField(_("student code"), max_length=40, blank=True)
-    school = models.CharField(_("school"), max_length=200, blank=True)
+class Journey(models.Model):
+    """Where from, where to in the province, and by what means: the fields an
+    arrival declaration shares with a registration to return
+    (vigil.verification.models.Registration)."""
 
     # Where from.
     departure_country = models.ForeignKey(
@@ -159,7 +146,7 @@ class Declaration(models.Model):
     )
     departure_place = models.CharField(_("departure place (abroad)"), max_length=200, blank=True)
 
-    # Where to, in the province: the declaration's jurisdiction.
+    # Where to, in the province: the record's jurisdiction (area_path, set on save).
     area = models.ForeignKey(
         "areas.AdminUnit",
         verbose_name=_("destination commune"),
@@ -178,6 +165,34 @@ class Declaration(models.Model):
     address = models.CharField(_("street address"), max_length=300)
 
     transport = models.CharField(_("means of transport"), max_length=16, choices=Transport.choices)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.area_path = (self.village or self.area).path
+        super().save(*args, **kwargs)
+
+
+class Declaration(Journey):
+    """One arrival declaration ("Khai báo về Huế") of one Person.
+
+    Identity (name, ID number, phone...) lives on the Person; the declaration
+    holds the journey and the health questionnaire, where in the province the
+    person is going (its jurisdiction), and how and by whom it was declared.
+    """
+
+    code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=new_code)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="declarations"
+    )
+    registration_kind = models.CharField(
+        _("registration kind"), max_length=16, choices=RegistrationKind.choices
+    )
+    student_code = models.CharField(_("student code"), max_length=40, blank=True)
+    school = models.CharField(_("school"), max_length=200, blank=True)
+
+    # Where from, where to and the transport are the fields of Journey.
     transport_number = models.CharField(
         _("plate or flight number"), max_length=40, blank=True, db_index=True
     )
@@ -267,10 +282,6 @@ class Declaration(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.person}"
-
-    def save(self, *args, **kwargs):
-        self.area_path = (self.village or self.area).path
-        super().save(*args, **kwargs)
 
     def answers(self):
         """[(group label, [(question label, yes?), ...]), ...] for display."""

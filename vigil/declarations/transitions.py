@@ -347,79 +347,96 @@ def apply_reassessments(rows, *, actor=None, job_id=None):
     """
     if not rows:
         return set()
-    table = Declaration._meta.db_table
-    written = set()
+    user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb, %s)"] * len(rows))
-            params = [
-                v
-                for pk, version, level, colour, score, reasons, medical, _old in rows
-                for v in (pk, version, level, colour, score, json.dumps(list(reasons)), medical)
-            ]
-            with connection.cursor() as cursor:
-                # Row locks in id order first: two jobs (two rule changes in a
-                # row), or a job and another multi-row writer, then never wait
-                # for each other in a cycle. The UPDATE's own scan order is the
-                # planner's.
-                cursor.execute(
-                    f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
-                    [[row[0] for row in rows]],
-                )
-                cursor.execute(
-                    f"UPDATE {table} AS d SET risk_level = v.level, risk_colour = v.colour, "  # noqa: S608
-                    "risk_score = v.score, risk_reasons = v.reasons, medical_state = v.medical, "
-                    "version = d.version + 1, updated_at = now() "
-                    f"FROM (VALUES {values}) AS v(id, version, level, colour, score, reasons, "
-                    "medical) WHERE d.id = v.id AND d.version = v.version "
-                    f"AND d.medical_state <> '{MedicalState.VERIFIED}' RETURNING d.id",
-                    params,
-                )
-                written = {row[0] for row in cursor.fetchall()}
+            written = _reassess_postgresql(rows, user, job_id)
         else:
-            now = timezone.now()
-            for pk, version, level, colour, score, reasons, medical, _old in rows:
-                n = (
-                    Declaration.objects.filter(pk=pk, version=version)
-                    .exclude(medical_state=MedicalState.VERIFIED)
-                    .update(
-                        risk_level=level,
-                        risk_colour=colour,
-                        risk_score=score,
-                        risk_reasons=list(reasons),
-                        medical_state=medical,
-                        version=version + 1,
-                        updated_at=now,
-                    )
-                )
-                if n:
-                    written.add(pk)
-        if not written:
-            return written
-        by_pk = {row[0]: row for row in rows}
-        user = actor if getattr(actor, "is_authenticated", False) else None
-        DeclarationEvent.objects.bulk_create(
-            [
-                DeclarationEvent(
-                    declaration_id=pk,
-                    actor=user,
-                    action="risk_reevaluated",
-                    from_state=by_pk[pk][7],
-                    to_state=by_pk[pk][3],
-                    data={"level": by_pk[pk][2], "reasons": list(by_pk[pk][5]), "job": job_id},
-                )
-                for pk in sorted(written)
-            ],
-            batch_size=1000,
+            written = _reassess_one_by_one(rows, user, job_id)
+        if written:
+            log(
+                user,
+                Action.CHANGE,
+                None,
+                area_path=getattr(user, "jurisdiction_path", "") or "",
+                object_repr="risk re-evaluation",
+                detail={"action": "risk_reevaluated", "job": job_id, "declarations": written},
+            )
+    return set(written)
+
+
+def _reassess_postgresql(rows, user, job_id):
+    """One statement writes the chunk and its events (a CTE): building 70,000
+    event objects in Python took a third of the job's time."""
+    table = Declaration._meta.db_table
+    events = DeclarationEvent._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb, %s, %s)"] * len(rows))
+    params = [
+        v
+        for pk, version, level, colour, score, reasons, medical, old in rows
+        for v in (pk, version, level, colour, score, json.dumps(list(reasons)), medical, old)
+    ]
+    with connection.cursor() as cursor:
+        # Row locks in id order first: two jobs (two rule changes in a row),
+        # or a job and another multi-row writer, then never wait for each
+        # other in a cycle. The UPDATE's own scan order is the planner's.
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+            [[row[0] for row in rows]],
         )
-        log(
-            user,
-            Action.CHANGE,
-            None,
-            area_path=getattr(user, "jurisdiction_path", "") or "",
-            object_repr="risk re-evaluation",
-            detail={"action": "risk_reevaluated", "job": job_id, "declarations": sorted(written)},
+        cursor.execute(
+            f"""
+            WITH v (id, version, level, colour, score, reasons, medical, old) AS (
+                VALUES {values}
+            ), written AS (
+                UPDATE {table} AS d SET risk_level = v.level, risk_colour = v.colour,
+                    risk_score = v.score, risk_reasons = v.reasons, medical_state = v.medical,
+                    version = d.version + 1, updated_at = now()
+                FROM v WHERE d.id = v.id AND d.version = v.version
+                    AND d.medical_state <> %s
+                RETURNING d.id, v.level, v.colour, v.reasons, v.old
+            )
+            INSERT INTO {events} (declaration_id, at, actor_id, action, from_state,
+                to_state, note, data)
+            SELECT id, now(), %s, 'risk_reevaluated', old, colour, '',
+                jsonb_build_object('level', level, 'reasons', reasons, 'job', %s::bigint)
+            FROM written ORDER BY id
+            RETURNING declaration_id
+            """,  # noqa: S608
+            [*params, MedicalState.VERIFIED, getattr(user, "pk", None), job_id],
         )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _reassess_one_by_one(rows, user, job_id):
+    """SQLite: one writer at a time, so a row is checked and written alone."""
+    now = timezone.now()
+    written = []
+    for pk, version, level, colour, score, reasons, medical, old in rows:
+        n = (
+            Declaration.objects.filter(pk=pk, version=version)
+            .exclude(medical_state=MedicalState.VERIFIED)
+            .update(
+                risk_level=level,
+                risk_colour=colour,
+                risk_score=score,
+                risk_reasons=list(reasons),
+                medical_state=medical,
+                version=version + 1,
+                updated_at=now,
+            )
+        )
+        if n:
+            written.append(pk)
+            DeclarationEvent.objects.create(
+                declaration_id=pk,
+                at=now,
+                actor=user,
+                action="risk_reevaluated",
+                from_state=old,
+                to_state=colour,
+                data={"level": level, "reasons": list(reasons), "job": job_id},
+            )
     return written
 
 

@@ -190,29 +190,67 @@ class PublicDeclarationForm(DeclarationForm):
 # Finding a declaration for this visitor -----------------------------------------
 
 
-def _declaration_for(request, code):
-    """(declaration, as_citizen) for the declaration `code` names, if this visitor may see it.
+def visitor_record(request, queryset, code):
+    """(record, as_citizen) for the record of `queryset` (a declaration or a
+    registration to return) whose code is `code`, if this visitor may see it.
 
-    The verified phone's own declarations first; then, for a logged-in staff
-    account, declarations inside its jurisdiction. Everybody else gets 404
-    (missing and not-yours look the same). (None, False) when the visitor has
-    neither a verified phone nor a staff login: the caller sends them to verify.
+    The verified phone's own records first (`queryset.from_phone`); then, for a
+    logged-in staff account, records inside its jurisdiction. Everybody else
+    gets 404 (missing and not-yours look the same). (None, False) when the
+    visitor has neither a verified phone nor a staff login: the caller sends
+    them to verify.
     """
-    queryset = declaration_queryset()
-    code = (code or "").strip().upper()
     phone = citizen_phone(request)
     if phone:
-        declaration = queryset.from_phone(phone).filter(code=code).first()
-        if declaration is not None:
-            return declaration, True
+        record = queryset.from_phone(phone).filter(code=code).first()
+        if record is not None:
+            return record, True
     if request.user.is_authenticated:
-        declaration = queryset.visible_to(request.user).filter(code=code).first()
-        if declaration is not None:
-            return declaration, False
+        record = queryset.visible_to(request.user).filter(code=code).first()
+        if record is not None:
+            return record, False
         raise Http404
     if phone:
         raise Http404
     return None, False
+
+
+def _declaration_for(request, code):
+    """(declaration, as_citizen) for the declaration `code` names (see visitor_record)."""
+    return visitor_record(request, declaration_queryset(), (code or "").strip().upper())
+
+
+# Sending a new form of this phone -------------------------------------------------
+
+
+def public_form(request, form_class, *, proxy, initial):
+    """A new record's form of the public web: bound to the POST, or else showing
+    `initial` with a fresh idempotency key (see PublicDeclarationForm)."""
+    if request.method == "POST":
+        return form_class(request.POST, proxy=proxy, idempotent=True)
+    initial = {"idempotency_key": uuid.uuid4().hex, **initial}
+    return form_class(initial=initial, proxy=proxy, idempotent=True)
+
+
+def web_idempotency_key(phone, form):
+    # Tied to the phone: another session cannot replay someone's key.
+    return f"web:{phone}:{form.cleaned_data['idempotency_key']}"
+
+
+def submit_web_declaration(request, form, *, phone, proxy):
+    """Send a valid PublicDeclarationForm as a web declaration of the verified `phone`."""
+    data = form.declaration_data()
+    if not proxy:
+        data.pop("proxy_relation", None)
+    return services.submit_declaration(
+        form.identity(),
+        data,
+        channel=Channel.WEB,
+        submitter_phone=phone,
+        is_proxy=proxy,
+        idempotency_key=web_idempotency_key(phone, form),
+        request=request,
+    )
 
 
 # Pages --------------------------------------------------------------------------
@@ -302,28 +340,12 @@ def new(request):
     if not phone:
         return _to_start(request)
     proxy = request.GET.get("proxy") == "1"
-    if request.method == "POST":
-        form = PublicDeclarationForm(request.POST, proxy=proxy, idempotent=True)
-        if form.is_valid():
-            data = form.declaration_data()
-            if not proxy:
-                data.pop("proxy_relation", None)
-            submission = services.submit_declaration(
-                form.identity(),
-                data,
-                channel=Channel.WEB,
-                submitter_phone=phone,
-                is_proxy=proxy,
-                # Tied to the phone: another session cannot replay someone's key.
-                idempotency_key=f"web:{phone}:{form.cleaned_data['idempotency_key']}",
-                request=request,
-            )
-            return redirect("public:result", code=submission.declaration.code)
-    else:
-        initial = {"idempotency_key": uuid.uuid4().hex}
-        if not proxy:
-            initial["phone"] = phone
-        form = PublicDeclarationForm(initial=initial, proxy=proxy, idempotent=True)
+    form = public_form(
+        request, PublicDeclarationForm, proxy=proxy, initial={} if proxy else {"phone": phone}
+    )
+    if request.method == "POST" and form.is_valid():
+        submission = submit_web_declaration(request, form, phone=phone, proxy=proxy)
+        return redirect("public:result", code=submission.declaration.code)
     return render(
         request,
         "declarations/public/form.html",

@@ -26,7 +26,7 @@ from vigil.core.masking import mask_id_number, mask_phone
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import ScopedQuerySet
 from vigil.core.text import fold
-from vigil.declarations.models import CODE_LENGTH, RegistrationKind, Transport, new_code
+from vigil.declarations.models import CODE_LENGTH, Journey, RegistrationKind, new_code
 from vigil.people.models import Gender, IdKind
 
 
@@ -75,8 +75,12 @@ class RegistrationQuerySet(ScopedQuerySet):
         return self.filter(functools.reduce(operator.or_, conditions))
 
 
-class Registration(models.Model):
-    """One planned return to a commune of the province, waiting for its decision."""
+class Registration(Journey):
+    """One planned return to a commune of the province, waiting for its decision.
+
+    Where from, where to (its jurisdiction: the commune that decides) and by
+    what means are the fields of vigil.declarations.models.Journey.
+    """
 
     code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=new_code)
 
@@ -102,41 +106,8 @@ class Registration(models.Model):
     student_code = models.CharField(_("student code"), max_length=40, blank=True)
     school = models.CharField(_("school"), max_length=200, blank=True)
 
-    # Where from.
-    departure_country = models.ForeignKey(
-        "areas.Country", verbose_name=_("departure country"), on_delete=models.PROTECT
-    )
-    departure_unit = models.ForeignKey(
-        "areas.AdminUnit",
-        verbose_name=_("departure commune / district / province"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    departure_place = models.CharField(_("departure place (abroad)"), max_length=200, blank=True)
-
-    # Where to: the registration's jurisdiction (the commune that decides).
-    area = models.ForeignKey(
-        "areas.AdminUnit",
-        verbose_name=_("destination commune"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    area_path = models.CharField(max_length=128, db_index=True)
-    village = models.ForeignKey(
-        "areas.AdminUnit",
-        verbose_name=_("village / residential group"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    address = models.CharField(_("street address"), max_length=300)
-
     # The journey planned.
     arrival_date = models.DateField(_("planned arrival date"), db_index=True)
-    transport = models.CharField(_("means of transport"), max_length=16, choices=Transport.choices)
     transport_number = models.CharField(_("plate or flight number"), max_length=40, blank=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -182,7 +153,6 @@ class Registration(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_key = fold(self.full_name)
-        self.area_path = (self.village or self.area).path
         super().save(*args, **kwargs)
 
     @property

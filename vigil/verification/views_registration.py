@@ -12,14 +12,10 @@ A logged-in staff account is sent to the staff page of a registration inside
 its jurisdiction, and gets 404 for any other.
 """
 
-import uuid
-
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,10 +25,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vigil.areas.models import Level
 from vigil.declarations import questions
-from vigil.declarations import services as declaration_services
-from vigil.declarations.models import Channel
 from vigil.declarations.transitions import TransitionRefused
-from vigil.declarations.views_public import PublicDeclarationForm, _to_start, citizen_phone
+from vigil.declarations.views_public import (
+    PublicDeclarationForm,
+    _context,
+    _to_start,
+    citizen_phone,
+    public_form,
+    submit_web_declaration,
+    visitor_record,
+    web_idempotency_key,
+)
 
 from . import registrations
 from .models import Registration, RegistrationChannel
@@ -126,24 +129,7 @@ def _registration_for(request, code):
     (None, False) when the visitor has neither a verified phone nor a staff
     login: the caller sends them to verify their phone first.
     """
-    code = (code or "").strip().upper()[:16]
-    phone = citizen_phone(request)
-    if phone:
-        registration = _queryset().from_phone(phone).filter(code=code).first()
-        if registration is not None:
-            return registration, True
-    if request.user.is_authenticated:
-        registration = _queryset().visible_to(request.user).filter(code=code).first()
-        if registration is not None:
-            return registration, False
-        raise Http404
-    if phone:
-        raise Http404
-    return None, False
-
-
-def _context(**extra):
-    return {"province": settings.VIGIL_PROVINCE_LABEL, **extra}
+    return visitor_record(request, _queryset(), (code or "").strip().upper()[:16])
 
 
 @never_cache
@@ -169,34 +155,29 @@ def new(request):
     if not phone:
         return _to_start(request)
     proxy = request.GET.get("proxy") == "1"
-    if request.method == "POST":
-        form = RegistrationForm(request.POST, proxy=proxy, idempotent=True)
-        if form.is_valid():
-            try:
-                registration, _created = registrations.submit_registration(
-                    form.registration_values(),
-                    channel=RegistrationChannel.WEB,
-                    submitter_phone=phone,
-                    is_proxy=proxy,
-                    proxy_relation=form.cleaned_data.get("proxy_relation", ""),
-                    # Tied to the phone: another session cannot replay someone's key.
-                    idempotency_key=f"web:{phone}:{form.cleaned_data['idempotency_key']}",
-                    request=request,
-                )
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(
-                    request,
-                    _("Your registration is sent to %(commune)s. The decision will come by SMS.")
-                    % {"commune": registration.area.name},
-                )
-                return redirect("public:registration", registration_code=registration.code)
-    else:
-        initial = {"idempotency_key": uuid.uuid4().hex}
-        if not proxy:
-            initial["phone"] = phone
-        form = RegistrationForm(initial=initial, proxy=proxy, idempotent=True)
+    form = public_form(
+        request, RegistrationForm, proxy=proxy, initial={} if proxy else {"phone": phone}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration, _created = registrations.submit_registration(
+                form.registration_values(),
+                channel=RegistrationChannel.WEB,
+                submitter_phone=phone,
+                is_proxy=proxy,
+                proxy_relation=form.cleaned_data.get("proxy_relation", ""),
+                idempotency_key=web_idempotency_key(phone, form),
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Your registration is sent to %(commune)s. The decision will come by SMS.")
+                % {"commune": registration.area.name},
+            )
+            return redirect("public:registration", registration_code=registration.code)
     return render(
         request,
         "verification/public/registration_form.html",
@@ -237,35 +218,9 @@ def declare(request, registration_code):
         return redirect("public:registration", registration_code=registration.code)
     phone = citizen_phone(request)
     proxy = registration.is_proxy
-    if request.method == "POST":
-        form = PublicDeclarationForm(request.POST, proxy=proxy, idempotent=True)
-        if form.is_valid():
-            data = form.declaration_data()
-            if not proxy:
-                data.pop("proxy_relation", None)
-            try:
-                # One transaction: a registration already used undoes the declaration.
-                with transaction.atomic():
-                    submission = declaration_services.submit_declaration(
-                        form.identity(),
-                        data,
-                        channel=Channel.WEB,
-                        submitter_phone=phone,
-                        is_proxy=proxy,
-                        idempotency_key=f"web:{phone}:{form.cleaned_data['idempotency_key']}",
-                        request=request,
-                    )
-                    registrations.link_declaration(
-                        registration, submission.declaration, request=request
-                    )
-            except TransitionRefused as exc:
-                messages.error(request, exc.message)
-                return redirect("public:registration", registration_code=registration.code)
-            return redirect("public:result", code=submission.declaration.code)
-    else:
+    initial = {}
+    if request.method != "POST":
         initial = declaration_initial(registration)
-        initial["idempotency_key"] = uuid.uuid4().hex
-        form = PublicDeclarationForm(initial=initial, proxy=proxy, idempotent=True)
         messages.info(
             request,
             _(
@@ -274,6 +229,19 @@ def declare(request, registration_code):
             )
             % {"code": registration.code},
         )
+    form = public_form(request, PublicDeclarationForm, proxy=proxy, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # One transaction: a registration already used undoes the declaration.
+            with transaction.atomic():
+                submission = submit_web_declaration(request, form, phone=phone, proxy=proxy)
+                registrations.link_declaration(
+                    registration, submission.declaration, request=request
+                )
+        except TransitionRefused as exc:
+            messages.error(request, exc.message)
+            return redirect("public:registration", registration_code=registration.code)
+        return redirect("public:result", code=submission.declaration.code)
     return render(
         request,
         "declarations/public/form.html",
