@@ -352,6 +352,15 @@ class DeclarationEvent(models.Model):
     def label(self):
         return EVENT_LABELS.get(self.action, self.action)
 
+    @property
+    def actor_label(self):
+        """Who did it: the account, the citizen (their own phone), or the system."""
+        if self.actor_id:
+            return self.actor.username
+        if self.action in ("citizen_amend", "correction_requested"):
+            return _("citizen")
+        return _("system")
+
     def changed_fields(self):
         """[(field name, before, after), ...] of an amendment, ID numbers and
         phones masked: the history is shown to every staff user in scope,
@@ -374,14 +383,17 @@ class DeclarationEvent(models.Model):
 
         out = []
         for name, before, after in self.changed_fields():
-            label = name
+            label, choices = name, {}
             for model in (Declaration, Person):
                 try:
-                    label = model._meta.get_field(name).verbose_name
-                    break
+                    field = model._meta.get_field(name)
                 except Exception:  # noqa: BLE001, S112  (not a field of this model)
                     continue
-            out.append((label, _yes_no(before), _yes_no(after)))
+                label, choices = field.verbose_name, dict(field.flatchoices or ())
+                break
+            out.append(
+                (label, _yes_no(choices.get(before, before)), _yes_no(choices.get(after, after)))
+            )
         return out
 
 
