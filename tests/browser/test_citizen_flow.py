@@ -132,3 +132,52 @@ def test_a_citizen_declares_on_behalf_of_a_parent(site, phone_page, outbox, plac
     assert "Nguyễn Thị Mẹ" in item.inner_text()
     assert "Con trai" in item.inner_text()
     assert_fits_a_phone(page, "mine")
+
+
+def test_after_staff_decided_the_citizen_amends_on_the_phone_without_rewriting_the_record(
+    site, phone_page, outbox, places, make_user
+):
+    import datetime
+    import importlib
+
+    from django.apps import apps
+
+    from vigil.declarations.models import Surveillance
+    from vigil.triage.services import medical_verify
+
+    # The rules and bands (a live-server test empties every table before).
+    importlib.import_module("vigil.triage.migrations.0002_default_rules").seed(apps, None)
+    page = phone_page
+    verify_phone(page, site, outbox, PHONE)
+    page.click("#declare-self")
+    page.wait_for_url(f"{site}/khai-bao/new/")
+    fill_declaration(page, places, "Trần Văn Sốt", "046090001234")
+    page.check("#id_sym_fever_0")  # "Yes"
+    page.check("#id_sym_cough_0")
+    page.click("#submit-declaration")
+    declaration = submitted_declaration(page, site)
+    colour = declaration.risk_colour
+    assert colour in ("orange", "red")
+    cdc = make_user("cdc.hue", places.district, tasks=[Task.CDC])
+    today = timezone.localdate()
+    medical_verify(
+        declaration, actor=cdc, version=declaration.version, symptoms_confirmed=True,
+        surveillance=Surveillance.CONCENTRATED, start=today,
+        end=today + datetime.timedelta(days=14),
+    )  # fmt: skip
+
+    page.goto(f"{site}/khai-bao/d/{declaration.code}/edit/")
+    assert page.is_visible("#locked-identity")
+    assert page.is_disabled("#id_full_name") and page.is_disabled("#id_id_number")
+    for key in questions.KEYS:
+        page.check(f"#id_{key}_1")  # every answer "No" now
+    page.fill("#id_correction_note", "Tên đúng là Trần Văn Sơn")
+    assert_fits_a_phone(page, "amend-after-decision")
+    page.click("#submit-declaration")
+    page.wait_for_url(f"{site}/khai-bao/d/{declaration.code}/")
+    declaration.refresh_from_db()
+    assert declaration.risk_colour == colour and declaration.proposed_colour == "green"
+    assert declaration.surveillance == Surveillance.CONCENTRATED
+    assert declaration.person.full_name == "Trần Văn Sốt"
+    assert declaration.amended_after_decision
+    assert declaration.events.get(action="correction_requested").note.endswith("Trần Văn Sơn")
