@@ -293,6 +293,10 @@ def test_an_approved_registration_prefills_the_declaration_which_links_back(
     registration.refresh_from_db()
     assert registration.declaration == declaration
     assert declaration.registration_to_return == registration
+    # The declaration carries the commune's approval, as an event of its own.
+    assert declaration.approval_state == "approved"
+    approved = declaration.events.get(action="approve")
+    assert (approved.to_state, approved.note) == ("approved", registration.code)
     assert registration.events.last().action == "declared"
 
     # Declared once: the page now leads to the declaration, not to a second one.

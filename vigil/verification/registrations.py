@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.audit.services import Action, log
+from vigil.declarations.models import ApprovalState
 from vigil.declarations.sms import SmsError, send_sms
-from vigil.declarations.transitions import TransitionRefused
+from vigil.declarations.transitions import TransitionRefused, transition
 
 from .models import Registration, RegistrationEvent, RegistrationState
 
@@ -238,18 +239,32 @@ def link_declaration(registration, declaration, *, request=None):
         if current.declaration_id is not None and current.declaration_id != declaration.pk:
             raise TransitionRefused(_("An arrival was already declared from this registration."))
 
-    return _transition(
-        registration,
-        actor=None,
-        version=None,
-        action="declared",
-        allowed_from=(RegistrationState.APPROVED,),
-        to_state=RegistrationState.APPROVED,
-        changes={"declaration": declaration},
-        note=declaration.code,
-        guard=unused,
-        request=request,
-    )
+    with transaction.atomic():
+        linked = _transition(
+            registration,
+            actor=None,
+            version=None,
+            action="declared",
+            allowed_from=(RegistrationState.APPROVED,),
+            to_state=RegistrationState.APPROVED,
+            changes={"declaration": declaration},
+            note=declaration.code,
+            guard=unused,
+            request=request,
+        )
+        # The declaration carries the commune's approval (R-V4), as an event of its own.
+        transition(
+            declaration,
+            actor=registration.decided_by,
+            version=None,
+            action="approve",
+            state_field="approval_state",
+            allowed_from=(ApprovalState.NONE,),
+            to_state=ApprovalState.APPROVED,
+            note=registration.code,
+            data={"registration": registration.code},
+        )
+    return linked
 
 
 # The SMS ------------------------------------------------------------------
