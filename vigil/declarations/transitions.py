@@ -28,7 +28,6 @@ from .models import (
     Declaration,
     DeclarationEvent,
     MedicalState,
-    RiskColour,
     VerificationState,
 )
 from .services import (
@@ -53,8 +52,6 @@ ALREADY_DONE = _("This declaration was already handled; reload it to see its cur
 # Once staff decided, a citizen may not change who the declaration is about:
 # a changed name or ID number would move a verified record to someone else.
 LOCKED_IDENTITY = ("id_number", "full_name", "birth_year")
-RISK_FIELDS = ("risk_level", "risk_colour", "risk_score", "risk_reasons")
-COLOUR_ORDER = {c: n for n, c in enumerate(RiskColour.values)}
 
 
 def _lock(declaration, version):
@@ -192,31 +189,12 @@ def amend(
     words about what is wrong in the locked fields. Every amendment is an
     event with the fields changed, before → after. Returns the declaration.
     """
-    from vigil.triage.engine import Ruleset, apply, provided_facts
-
     current = _lock(declaration, version)
     person = current.person
     guarded = by_citizen and staff_decided(current)
     values = _declaration_values(data)
     identity = dict(identity)
-    requested = {}
-    if guarded:
-        # Moving to another commune after a decision is a transfer, staff's to
-        # make: asked for, not applied.
-        area = values.pop("area", None)
-        if area is not None and area.pk != current.area_id:
-            requested["area"] = [_display(current.area), _display(area)]
-            village = values.get("village")
-            if village is not None and village.parent_id != current.area_id:
-                values.pop("village")
-        for field in LOCKED_IDENTITY:
-            wanted = identity.pop(field, None)
-            if wanted in (None, ""):
-                continue
-            if field == "id_number":
-                wanted = wanted.strip().upper()
-            if wanted != getattr(person, field):
-                requested[field] = [_display(getattr(person, field)), _display(wanted)]
+    requested = _held_back(current, identity, values) if guarded else {}
 
     before = {f: getattr(current, f) for f in values}
     before_identity = {f: getattr(person, f) for f in IDENTITY_FIELDS if f in identity}
@@ -225,35 +203,10 @@ def amend(
     person.save()
     for field, value in values.items():
         setattr(current, field, value)
+    old = {f: getattr(current, f) for f in ("risk_colour", "medical_state")}
+    proposal = _reassess(current, lower_only_proposed=guarded)
 
-    old_risk = {f: getattr(current, f) for f in (*RISK_FIELDS, "medical_state")}
-    extra = provided_facts([current]).get(current.pk, set())
-    result = Ruleset.load().evaluate(current, extra)
-    proposal = ""
-    if guarded and result.level < current.risk_level:
-        # Never lowered by the person it protects others from: CDC decides.
-        proposal = result.colour
-    else:
-        apply(current, result)
-        current.proposed_colour = ""
-
-    changed = {
-        f: [_display(before[f]), _display(getattr(current, f))]
-        for f in before
-        if before[f] != getattr(current, f)
-    }
-    changed.update(
-        {
-            f: [_display(before_identity[f]), _display(getattr(person, f))]
-            for f in before_identity
-            if before_identity[f] != getattr(person, f)
-        }
-    )
-    for f in ("risk_colour", "medical_state"):
-        if old_risk[f] != getattr(current, f):
-            changed[f] = [old_risk[f], getattr(current, f)]
-    if proposal:
-        current.proposed_colour = proposal
+    changed = _diff(before, current) | _diff(before_identity, person) | _diff(old, current, _as_is)
     correction_note = (correction_note or "").strip()
     if guarded and (changed or requested or proposal or correction_note):
         current.amended_after_decision = True
@@ -261,14 +214,12 @@ def amend(
     current.save()
 
     action = "citizen_amend" if by_citizen else "amend"
-    data_out = {"changes": changed}
-    if proposal:
-        data_out["proposed_colour"] = proposal
+    data_out = {"changes": changed, **({"proposed_colour": proposal} if proposal else {})}
     _record(
         current,
         actor=actor,
         action=action,
-        from_state=old_risk["risk_colour"],
+        from_state=old["risk_colour"],
         to_state=current.risk_colour,
         note=note,
         data=data_out,
@@ -290,6 +241,60 @@ def amend(
     # For the page and the API: say that the identity change became a request.
     current.correction_requested = bool(requested or correction_note)
     return current
+
+
+def _held_back(current, identity, values):
+    """What a citizen may no longer change once staff decided, taken out of
+    `identity` and `values`: {field: [now, asked for]} for a correction request."""
+    requested = {}
+    # Moving to another commune after a decision is a transfer, staff's to
+    # make: asked for, not applied.
+    area = values.pop("area", None)
+    if area is not None and area.pk != current.area_id:
+        requested["area"] = [_display(current.area), _display(area)]
+        village = values.get("village")
+        if village is not None and village.parent_id != current.area_id:
+            values.pop("village")
+    person = current.person
+    for field in LOCKED_IDENTITY:
+        wanted = identity.pop(field, None)
+        if wanted in (None, ""):
+            continue
+        if field == "id_number":
+            wanted = wanted.strip().upper()
+        if wanted != getattr(person, field):
+            requested[field] = [_display(getattr(person, field)), _display(wanted)]
+    return requested
+
+
+def _reassess(current, *, lower_only_proposed):
+    """Re-run the risk rules on the changed answers. A lower result is only
+    proposed (returned, not applied) when `lower_only_proposed`: never
+    lowered by the person it protects others from, CDC decides."""
+    from vigil.triage.engine import Ruleset, apply, provided_facts
+
+    extra = provided_facts([current]).get(current.pk, set())
+    result = Ruleset.load().evaluate(current, extra)
+    if lower_only_proposed and result.level < current.risk_level:
+        current.proposed_colour = result.colour
+        return result.colour
+    apply(current, result)
+    current.proposed_colour = ""
+    return ""
+
+
+def _as_is(value):
+    return value
+
+
+def _diff(before, obj, show=None):
+    """{field: [before, after]} of the fields of `before` that `obj` changed."""
+    show = show or _display
+    return {
+        f: [show(value), show(getattr(obj, f))]
+        for f, value in before.items()
+        if value != getattr(obj, f)
+    }
 
 
 @transaction.atomic
