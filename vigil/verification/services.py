@@ -62,32 +62,8 @@ def verify_returned(
     _check_period(surveillance, start, end)
     changes = {"surveillance": surveillance, "surveillance_start": start, "surveillance_end": end}
     override = {}
-
-    def guard(current):
-        decided = cdc_decision(current)
-        if not decided:
-            return
-        if surveillance == decided:
-            # Same decision: CDC's dates stand unless the verifier gave others.
-            changes["surveillance_start"] = start or current.surveillance_start
-            changes["surveillance_end"] = end or current.surveillance_end
-            return
-        if not may_override_cdc(actor):
-            raise ValidationError(
-                {
-                    "surveillance": _(
-                        "CDC decided “%(decision)s”. Only CDC or a leader may replace it."
-                    )
-                    % {"decision": Surveillance(decided).label}
-                }
-            )
-        if not (override_reason or "").strip():
-            raise ValidationError(
-                {"override_reason": _("Give the reason for replacing CDC's decision.")}
-            )
-        override.update({"from": decided, "to": surveillance})
-
-    current = transition(
+    reason = (override_reason or "").strip()
+    return transition(
         declaration,
         actor=actor,
         version=version,
@@ -98,21 +74,33 @@ def verify_returned(
         changes=changes,
         note=note,
         data={"surveillance": surveillance},
-        guard=guard,
+        guard=lambda current: _keep_cdc_decision(current, actor, changes, reason, override),
         also_record=lambda: (
-            [
-                {
-                    "action": "surveillance_override",
-                    "from_state": override["from"],
-                    "to_state": override["to"],
-                    "note": override_reason.strip(),
-                }
-            ]
-            if override
-            else []
+            [{"action": "surveillance_override", "note": reason, **override}] if override else []
         ),
     )
-    return current
+
+
+def _keep_cdc_decision(current, actor, changes, reason, override):
+    """On the locked row: CDC's decision stands unless replaced with the
+    permission and a reason (then `override` says from what to what)."""
+    decided = cdc_decision(current)
+    if not decided:
+        return
+    surveillance = changes["surveillance"]
+    if surveillance == decided:
+        # Same decision: CDC's dates stand unless the verifier gave others.
+        changes["surveillance_start"] = changes["surveillance_start"] or current.surveillance_start
+        changes["surveillance_end"] = changes["surveillance_end"] or current.surveillance_end
+        return
+    if not may_override_cdc(actor):
+        message = _("CDC decided “%(decision)s”. Only CDC or a leader may replace it.")
+        raise ValidationError({"surveillance": message % {"decision": Surveillance(decided).label}})
+    if not reason:
+        raise ValidationError(
+            {"override_reason": _("Give the reason for replacing CDC's decision.")}
+        )
+    override.update({"from_state": decided, "to_state": surveillance})
 
 
 def verify_failed(declaration, *, actor, version, reason):
