@@ -2,16 +2,14 @@
 rooms, intake, the actions on a stay, and the filters of the list and the board.
 
 Forms turn text into values and offer only what the user's scope allows;
-vigil.quarantine.services decides. The facility catalogue's two writes live at
-the bottom of this module until the services module gains them.
+vigil.quarantine.services decides and writes (the facility catalogue's
+create_facility / update_facility included).
 """
 
 import copy
-import datetime
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -20,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
-from vigil.audit.services import Action, log
 from vigil.core.scope import scope_path
 from vigil.declarations import questions
 from vigil.declarations.forms import (
@@ -587,46 +584,3 @@ class BoardFilterForm(forms.Form):
         if user.facility_id or districts.count() < 2:
             # Nothing to choose for a district, a commune or a facility account.
             self.fields["district"].widget = forms.HiddenInput()
-
-
-# Catalogue writes -----------------------------------------------------------
-# Like every change, a version check and an audit row in one transaction.
-# They belong in vigil.quarantine.services (create_facility / update_facility).
-
-
-class StaleFacility(Exception):
-    def __init__(self, current):
-        self.current = current
-        super().__init__("stale")
-
-
-@transaction.atomic
-def create_facility(actor, **values):
-    facility = Facility.objects.create(**values)
-    log(actor, Action.CREATE, facility, detail={"kind": facility.kind})
-    return facility
-
-
-@transaction.atomic
-def update_facility(actor, facility, *, version, **values):
-    current = Facility.objects.select_for_update().get(pk=facility.pk)
-    if version is not None and current.version != version:
-        raise StaleFacility(current)
-    changed = {}
-    for name, value in values.items():
-        before = getattr(current, name)
-        if before != value:
-            changed[name] = [_plain(before), _plain(value)]
-            setattr(current, name, value)
-    current.version += 1
-    current.save()
-    log(actor, Action.CHANGE, current, detail=changed)
-    return current
-
-
-def _plain(value):
-    if hasattr(value, "pk"):
-        return value.pk
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value

@@ -62,6 +62,48 @@ def _check_dates(start, end=None, end_field="end_date"):
 
 
 # Catalogue -----------------------------------------------------------------
+# The facility catalogue ("Danh mục cơ sở cách ly"): like every change, a
+# version check and an audit row in one transaction.
+
+
+class StaleFacility(Exception):
+    def __init__(self, current):
+        self.current = current
+        super().__init__("stale")
+
+
+@transaction.atomic
+def create_facility(actor, **values):
+    facility = Facility.objects.create(**values)
+    log(actor, Action.CREATE, facility, detail={"kind": facility.kind})
+    return facility
+
+
+@transaction.atomic
+def update_facility(actor, facility, *, version, **values):
+    """Change a facility's fields; a `version` other than the row's (someone
+    saved meanwhile) is refused with StaleFacility, nothing written."""
+    current = Facility.objects.select_for_update().get(pk=facility.pk)
+    if version is not None and current.version != version:
+        raise StaleFacility(current)
+    changed = {}
+    for name, value in values.items():
+        before = getattr(current, name)
+        if before != value:
+            changed[name] = [_plain(before), _plain(value)]
+            setattr(current, name, value)
+    current.version += 1
+    current.save()
+    log(actor, Action.CHANGE, current, detail=changed)
+    return current
+
+
+def _plain(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 @transaction.atomic
@@ -505,9 +547,11 @@ __all__ = [
     "ALREADY_IN",
     "BED_TAKEN",
     "Facility",
+    "StaleFacility",
     "StaleStay",
     "add_rooms",
     "admit",
+    "create_facility",
     "delete_entered_by_mistake",
     "end_warnings",
     "end_stay",
@@ -515,4 +559,5 @@ __all__ = [
     "free_beds",
     "move",
     "take_in",
+    "update_facility",
 ]

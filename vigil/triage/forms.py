@@ -203,16 +203,6 @@ class EpidemicAreaForm(forms.Form):
             self.add_error("end", _("The end date is before the start date."))
         return data
 
-    def save(self, user):
-        data = self.cleaned_data
-        return EpidemicArea.objects.create(
-            unit=data["unit"],
-            start=data["start"],
-            end=data.get("end"),
-            note=data.get("note", ""),
-            created_by=user,
-        )
-
 
 class EndAreaForm(forms.Form):
     """End an epidemic area on a date (today by default)."""

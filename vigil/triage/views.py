@@ -5,7 +5,6 @@ as data, and the progress of the re-evaluation their changes start."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,9 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.models import Task
 from vigil.accounts.views import task_required
-from vigil.areas.models import Level
 from vigil.audit.services import Action, log, stale_message
 from vigil.core.modules import MEDICAL, STAFF
 from vigil.core.scope import get_for_user
@@ -26,27 +23,18 @@ from vigil.declarations.transitions import TransitionRefused
 from vigil.declarations.views import declaration_queryset
 from vigil.people.permissions import may_see_identity
 
+from . import rules as rule_writes
 from . import services
 from .engine import FACTS
 from .forms import EndAreaForm, EpidemicAreaForm, MedicalResultForm, QueueFilterForm, RuleForm
 from .models import EpidemicArea, Job, RiskBand, RiskRule
+from .permissions import may_edit_rules
 
 # Who works the queue and records medical results.
 TRIAGE_TASKS = MEDICAL
-# Who may change the province's rules and epidemic areas (at province level).
-RULE_EDITOR_TASKS = (Task.CDC, Task.ADMIN)
 # Highest risk first in the colour tabs.
 COLOURS = (RiskColour.RED, RiskColour.ORANGE, RiskColour.YELLOW, RiskColour.GREEN)
 PAGE_SIZE = 50
-
-
-def may_edit_rules(user):
-    """CDC or the operations centre of the province: the rules are province-wide."""
-    return (
-        user.has_task(*RULE_EDITOR_TASKS)
-        and user.jurisdiction_id is not None
-        and user.jurisdiction.level == Level.PROVINCE
-    )
 
 
 def _require_editor(request):
@@ -252,11 +240,7 @@ def rules(request):
             raise Http404
         if action == "toggle":
             rule = get_object_or_404(RiskRule, pk=rule_id)
-            with transaction.atomic():
-                rule.active = not rule.active
-                rule.save(update_fields=["active", "updated_at"])
-                log(request, Action.CHANGE, rule, detail={"active": rule.active})
-                job = services.start_reevaluation(request.user)
+            _rule, job = rule_writes.toggle_rule(request.user, rule, request=request)
             return redirect(_job_url(job, "rules"))
         if action != "save":
             raise Http404
@@ -266,20 +250,12 @@ def rules(request):
             if editing is not None and not form.has_changed():
                 messages.info(request, _("Nothing changed."))
                 return redirect("triage:rules")
-            with transaction.atomic():
-                rule = form.save()
-                log(
-                    request,
-                    Action.CHANGE if editing else Action.CREATE,
-                    rule,
-                    detail={
-                        "facts": rule.facts,
-                        "weight": rule.weight,
-                        "min_level": rule.min_level,
-                        "active": rule.active,
-                    },
-                )
-                job = services.start_reevaluation(request.user)
+            _rule, job = rule_writes.save_rule(
+                request.user, editing, form.cleaned_data, request=request
+            )
+            if job is None:
+                messages.info(request, _("Nothing changed."))
+                return redirect("triage:rules")
             return redirect(_job_url(job, "rules"))
     elif editor:
         edit = request.GET.get("edit", "")
@@ -319,20 +295,19 @@ def areas(request):
         if action == "add":
             form = EpidemicAreaForm(request.POST)
             if form.is_valid():
-                with transaction.atomic():
-                    area = form.save(request.user)
-                    log(request, Action.CREATE, area, detail=_area_detail(area))
-                    job = services.start_reevaluation(request.user)
+                _area, job = rule_writes.add_epidemic_area(
+                    request.user, form.cleaned_data, request=request
+                )
                 return redirect(_job_url(job, "areas"))
         elif action == "end":
             end_form = EndAreaForm(request.POST)
             if end_form.is_valid():
-                area = end_form.cleaned_data["area"]
-                with transaction.atomic():
-                    area.end = end_form.cleaned_data["end"]
-                    area.save(update_fields=["end"])
-                    log(request, Action.CHANGE, area, detail=_area_detail(area))
-                    job = services.start_reevaluation(request.user)
+                _area, job = rule_writes.end_epidemic_area(
+                    request.user,
+                    end_form.cleaned_data["area"],
+                    end_form.cleaned_data["end"],
+                    request=request,
+                )
                 return redirect(_job_url(job, "areas"))
             if "area" in end_form.errors:
                 raise Http404
@@ -341,10 +316,7 @@ def areas(request):
             if not area_id.isdigit():
                 raise Http404
             area = get_object_or_404(EpidemicArea.objects.select_related("unit"), pk=area_id)
-            with transaction.atomic():
-                log(request, Action.DELETE, area, detail=_area_detail(area))
-                area.delete()
-                job = services.start_reevaluation(request.user)
+            job = rule_writes.delete_epidemic_area(request.user, area, request=request)
             return redirect(_job_url(job, "areas"))
         else:
             raise Http404
@@ -365,15 +337,6 @@ def areas(request):
         "triage/areas.html",
         {"rows": rows, "editor": editor, "form": form, "today": today},
     )
-
-
-def _area_detail(area):
-    return {
-        "unit": area.unit.code,
-        "unit_name": area.unit.name,
-        "start": area.start.isoformat(),
-        "end": area.end.isoformat() if area.end else None,
-    }
 
 
 # Re-evaluation jobs ----------------------------------------------------------------

@@ -4,7 +4,6 @@ centre of the province add areas, which starts a re-evaluation (see `jobs`).
 """
 
 from django import forms
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Status
@@ -31,9 +30,8 @@ from vigil.api.triage.schemas import (
     AreaOut,
 )
 from vigil.areas.models import AdminUnit, Level
-from vigil.audit.services import Action, log
 from vigil.core.modules import STAFF
-from vigil.triage import services
+from vigil.triage import rules as rule_writes
 from vigil.triage.models import EpidemicArea
 
 
@@ -109,21 +107,10 @@ def epidemic_area_create(request, payload: AreaIn = OPTIONAL_BODY):
     note = text(payload.note, "note", errors, max_length=AREA_NOTE_MAX)
     if errors:
         return invalid(request, errors)
-    with transaction.atomic():
-        area = EpidemicArea.objects.create(
-            unit=unit, start=start, end=end, note=note, created_by=user
-        )
-        log(
-            request,
-            Action.CREATE,
-            area,
-            detail={
-                "unit": unit.code,
-                "unit_name": unit.name,
-                "start": start.isoformat(),
-                "end": end.isoformat() if end else None,
-                "via": "api",
-            },
-        )
-        job = services.start_reevaluation(user)
+    area, job = rule_writes.add_epidemic_area(
+        user,
+        {"unit": unit, "start": start, "end": end, "note": note},
+        request=request,
+        via="api",
+    )
     return Status(201, {"area": _area_out(area, timezone.localdate()), "job_id": job.pk})

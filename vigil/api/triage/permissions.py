@@ -6,21 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from vigil.accounts.models import Task
-from vigil.areas.models import Level
+from vigil.triage.permissions import RULE_EDITOR_TASKS, may_edit_rules
 
 # Who records medical results (R-M3).
 MEDICAL_TASKS = (Task.CDC, Task.HEALTH_STATION)
-# Who changes the province's rules and epidemic areas (at province level).
-RULE_EDITOR_TASKS = (Task.CDC, Task.ADMIN)
 
-
-def may_edit_rules(user):
-    """CDC or the operations centre of the province: the rules are province-wide."""
-    return (
-        user.has_task(*RULE_EDITOR_TASKS)
-        and user.jurisdiction_id is not None
-        and user.jurisdiction.level == Level.PROVINCE
-    )
+__all__ = ["MEDICAL_TASKS", "RULE_EDITOR_TASKS", "may_edit_rules", "require_editor"]
 
 
 def require_editor(user):

@@ -5,7 +5,6 @@ change them, which starts a re-evaluation (see `jobs`).
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Path, Status
@@ -34,10 +33,9 @@ from vigil.api.triage.schemas import (
     RuleIn,
     RulesOut,
 )
-from vigil.audit.services import Action, log
 from vigil.core.modules import STAFF
 from vigil.declarations.models import RiskColour
-from vigil.triage import services
+from vigil.triage import rules as rule_writes
 from vigil.triage.engine import FACTS
 from vigil.triage.models import RiskBand, RiskRule
 
@@ -97,16 +95,6 @@ def _rule_values(payload):
         "active": True if payload.active is None else payload.active,
     }
     return values, errors
-
-
-def _rule_log(rule):
-    return {
-        "facts": rule.facts,
-        "weight": rule.weight,
-        "min_level": rule.min_level,
-        "active": rule.active,
-        "via": "api",
-    }
 
 
 EDITOR_TEXT = (
@@ -175,10 +163,7 @@ def rule_create(request, payload: RuleIn = OPTIONAL_BODY):
     values, errors = _rule_values(payload)
     if errors:
         return invalid(request, errors)
-    with transaction.atomic():
-        rule = RiskRule.objects.create(**values)
-        log(request, Action.CREATE, rule, detail=_rule_log(rule))
-        job = services.start_reevaluation(user)
+    rule, job = rule_writes.save_rule(user, None, values, request=request, via="api")
     return Status(201, {"rule": _rule_out(rule, _colours()), "job_id": job.pk})
 
 
@@ -206,19 +191,11 @@ def rule_update(request, rule_id: int = Path(..., description="The rule's `id`."
     # has no business probing which ids exist.
     if not may_edit_rules(user):
         raise Http404
-    if not RiskRule.objects.filter(pk=rule_id).exists():
+    rule = RiskRule.objects.filter(pk=rule_id).first()
+    if rule is None:
         raise Http404
     values, errors = _rule_values(read_body(request, RuleIn))
     if errors:
         return invalid(request, errors)
-    with transaction.atomic():
-        rule = RiskRule.objects.select_for_update().get(pk=rule_id)
-        changed = {k: v for k, v in values.items() if getattr(rule, k) != v}
-        job = None
-        if changed:
-            for field, value in changed.items():
-                setattr(rule, field, value)
-            rule.save()
-            log(request, Action.CHANGE, rule, detail={**_rule_log(rule), "changed": list(changed)})
-            job = services.start_reevaluation(user)
+    rule, job = rule_writes.save_rule(user, rule, values, request=request, via="api")
     return {"rule": _rule_out(rule, _colours()), "job_id": job.pk if job else None}

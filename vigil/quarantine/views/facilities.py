@@ -22,11 +22,9 @@ from ..forms import (
     FacilityFilterForm,
     FacilityForm,
     QuickRoomsForm,
-    StaleFacility,
-    create_facility,
-    update_facility,
 )
 from ..models import Bed, Building, Facility, Stay
+from ..services import StaleFacility, create_facility, update_facility
 from .board import _board_rows, _days
 from .shared import PAGE_SIZE, _add_errors, _stale
 
