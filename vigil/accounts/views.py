@@ -1,9 +1,6 @@
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +10,7 @@ from vigil.audit.services import Action, log, stale_message
 from vigil.core.scope import get_for_user
 
 from . import services
+from .decorators import task_required
 from .forms import (
     AccountFilterForm,
     AccountForm,
@@ -22,22 +20,6 @@ from .forms import (
     TokenForm,
 )
 from .models import AccountRequest, ApiToken, Task, User
-
-
-def task_required(*tasks):
-    """Only accounts holding one of `tasks` may use the view (403 otherwise)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if not request.user.has_task(*tasks):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 class LoginView(auth_views.LoginView):

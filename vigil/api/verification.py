@@ -9,7 +9,7 @@ vigil.verification.services,
 so the API refuses exactly what the pages refuse.
 
 Who may act is what the pages allow, with their own definitions (imported from
-vigil.verification.views, not restated here): the verifying task groups record
+vigil.verification.queues, not restated here): the verifying task groups record
 outcomes on any declaration of their jurisdiction; a school account only on its
 own students (`for_user`: registrations of kind student naming the account's
 work unit as the school), every other declaration answering 404 to it as on the
@@ -82,7 +82,8 @@ from vigil.declarations.models import (
 )
 from vigil.declarations.transitions import review_amendment
 from vigil.verification import services
-from vigil.verification.views import VERIFY_TASKS, for_user
+from vigil.verification.forms import VERIFY_TASKS
+from vigil.verification.queues import for_user
 
 router = Router(tags=["verification"])
 

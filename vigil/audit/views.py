@@ -1,8 +1,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from vigil.accounts.decorators import task_required
 from vigil.accounts.models import Task
-from vigil.accounts.views import task_required
 
 from .forms import AuditFilterForm
 from .models import AuditEvent

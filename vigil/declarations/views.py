@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log
 from vigil.core.modules import MEDICAL, REVIEW, STAFF
 from vigil.core.scope import get_for_user

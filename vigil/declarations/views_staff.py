@@ -17,8 +17,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from vigil.accounts.decorators import task_required
 from vigil.accounts.models import Task
-from vigil.accounts.views import task_required
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.modules import STAFF
 from vigil.core.phones import normalize_phone

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log
 from vigil.core.modules import STAFF
 from vigil.core.scope import get_for_user

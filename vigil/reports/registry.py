@@ -89,7 +89,7 @@ def build_verification(queue):
     def build(user, query):
         from vigil.declarations.models import Declaration
         from vigil.verification.forms import QueueFilterForm
-        from vigil.verification.views import QUEUES
+        from vigil.verification.queues import QUEUES
 
         _title, condition, _url = QUEUES[queue]
         form = QueueFilterForm(query, user=user)

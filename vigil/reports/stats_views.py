@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.core.modules import STAFF
 from vigil.declarations.models import Declaration
 

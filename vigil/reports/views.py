@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.core.modules import STAFF
 
 from . import (

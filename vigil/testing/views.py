@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import get_for_user

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.core.scope import get_for_user
 from vigil.people.models import Person
 from vigil.reports.exports import DATE, NUMBER, Column, ExportSpec, register

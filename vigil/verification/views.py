@@ -19,15 +19,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.models import Task
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log, stale_message
 from vigil.core.modules import STUDENTS
 from vigil.core.scope import get_for_user
@@ -36,7 +35,6 @@ from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import (
     Declaration,
     DeclarationEvent,
-    RegistrationKind,
     VerificationState,
 )
 from vigil.declarations.services import StaleDeclaration
@@ -45,6 +43,7 @@ from vigil.people.permissions import may_see_identity
 
 from . import registrations, services
 from .forms import APPROVAL_TASKS, VERIFY_TASKS, Outcome, OutcomeForm, QueueFilterForm
+from .queues import QUEUES, for_user
 
 __all__ = ["APPROVAL_TASKS", "VERIFY_TASKS"]
 
@@ -64,46 +63,6 @@ def declaration_queryset():
 
 
 # The queues -------------------------------------------------------------------
-
-# key: (title, condition on the scoped declarations, url name)
-QUEUES = {
-    "pending": (
-        gettext_lazy("Verify arrivals in the locality"),
-        Q(verification_state=VerificationState.PENDING),
-        "verification:queue",
-    ),
-    "students": (
-        gettext_lazy("Verify students returning to study"),
-        Q(verification_state=VerificationState.PENDING, registration_kind=RegistrationKind.STUDENT),
-        "verification:students",
-    ),
-    "medical": (
-        gettext_lazy("Verify medical visits"),
-        Q(verification_state=VerificationState.PENDING, registration_kind=RegistrationKind.MEDICAL),
-        "verification:medical",
-    ),
-    "failed": (
-        gettext_lazy("Failed verifications"),
-        Q(verification_state=VerificationState.FAILED),
-        "verification:failed",
-    ),
-    "amended": (
-        gettext_lazy("Amended after verification"),
-        Q(amended_after_decision=True),
-        "verification:amended",
-    ),
-}
-
-
-def for_user(queryset, user):
-    """Narrow a declaration queryset for a school account: only the students
-    who declared that school (the account's work unit), within its
-    jurisdiction. Every other verifying account keeps its whole scope."""
-    if user.has_task(*VERIFY_TASKS) or not user.has_task(Task.SCHOOL):
-        return queryset
-    return queryset.filter(
-        registration_kind=RegistrationKind.STUDENT, school__iexact=user.unit_name.strip() or "-"
-    )
 
 
 def _tab_counts(scoped):

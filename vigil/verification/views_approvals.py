@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log, stale_message
 from vigil.core.modules import APPROVE
 from vigil.core.scope import get_for_user

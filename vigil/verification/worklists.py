@@ -3,10 +3,10 @@ the dashboard (R-H1). Each counts exactly what its page lists by default."""
 
 from vigil.declarations.models import Declaration, VerificationState
 
+from .queues import for_user
+
 
 def pending_count(user):
-    from .views import for_user
-
     scoped = for_user(Declaration.objects.visible_to(user), user)
     return scoped.filter(verification_state=VerificationState.PENDING).count()
 

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.areas.models import Level
 from vigil.core.modules import STAFF
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.core.modules import STAFF
 from vigil.core.scope import get_for_user
 

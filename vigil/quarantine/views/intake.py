@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 from vigil.areas.models import AdminUnit
 from vigil.audit.services import stale_message
 from vigil.core.modules import STAFF

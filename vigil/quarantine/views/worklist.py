@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.views import task_required
+from vigil.accounts.decorators import task_required
 
 from ..forms import STAY_TASKS, ToTakeInFilterForm
 from ..worklists import TO_TAKE_IN_TASKS, to_take_in
