@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "vigil.reports",
     "vigil.audit",
     "vigil.api",
+    "vigil.demo",
 ]
 
 MIDDLEWARE = [

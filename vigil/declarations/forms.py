@@ -1,27 +1,44 @@
-"""The arrival declaration form (R-D1, R-D6), shared by every channel's page.
+"""The arrival declaration form (R-D1, R-D6), shared by every channel's page,
+and the forms built on it.
 
 The public page, staff entry, paper digitisation and the external-QR completion
 all use `DeclarationForm`; the Excel import validates each row through it too,
 so that a value refused on one channel is refused on every channel.
+
+`StaffDeclarationForm` is the shared `DeclarationForm` plus what staff entry
+adds: the channel's own fields (paper form number and date, checkpoint name),
+the jurisdiction check on the destination commune, and "No" as the default
+answer of every yes/no question. The Excel import validates each row with it,
+so a row is refused for exactly the reasons the entry page would refuse it.
+
+`PhoneForm`, `CodeForm` and `PublicDeclarationForm` are the citizens' public
+pages' forms (views_public.py).
 """
 
 import datetime
 import functools
+import re
+import uuid
 
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from vigil.accounts.forms import PhoneField
 from vigil.areas.models import AdminUnit, Country, Level
+from vigil.core.scope import in_scope, scope_path
+from vigil.core.xlsx import XlsxUploadForm
 from vigil.people.models import Gender, IdKind
 from vigil.people.validators import validate_id_number
 
-from . import questions
-from .models import RegistrationKind, Transport
+from . import otp, questions
+from .models import Channel, RegistrationKind, Transport
 from .services import IDENTITY_FIELDS
+from .transitions import LOCKED_IDENTITY
 
 YES_NO = [("1", _("Yes")), ("0", _("No"))]
 # Transport whose number identifies a trip that contact tracing may need.
@@ -304,3 +321,208 @@ class DeclarationForm(forms.Form):
                     initial[name] = unit.pk
                     unit = unit.parent
         return initial
+
+
+# Staff entry (paper, checkpoint, walk-in) -------------------------------------
+
+DATE_WIDGET_ATTRS = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+
+
+class StaffDeclarationForm(DeclarationForm):
+    """DeclarationForm for staff entry on one of the STAFF_CHANNELS."""
+
+    paper_form_number = forms.CharField(label=_("Paper form number"), max_length=40, required=False)
+    paper_form_date = forms.DateField(
+        label=_("Paper form date"), required=False, widget=forms.DateInput(DATE_WIDGET_ATTRS)
+    )
+    checkpoint = forms.CharField(label=_("Checkpoint"), max_length=200, required=False)
+
+    # Rendered above the shared form, in this order (the clerk copies the
+    # paper form top to bottom, and its number is printed at the top).
+    CHANNEL_FIELDS = {
+        Channel.PAPER: ("paper_form_number", "paper_form_date"),
+        Channel.CHECKPOINT: ("checkpoint",),
+        Channel.WALK_IN: (),
+    }
+
+    def __init__(self, *args, user, channel, for_display=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.channel = channel
+        wanted = self.CHANNEL_FIELDS[channel]
+        for name in ("paper_form_number", "paper_form_date", "checkpoint"):
+            if name in wanted:
+                self.fields[name].required = True
+            else:
+                del self.fields[name]
+        # A clerk only touches the questions answered "Yes" on the paper.
+        for key in questions.KEYS:
+            self.fields[key].initial = "0"
+        if for_display:
+            self._prepare_display()
+
+    def _prepare_display(self):
+        # One line: Enter in it submits the form, as everywhere else on the page.
+        self.fields["visited_areas"].widget = forms.TextInput(attrs={"autocomplete": "off"})
+        # Offer only the communes of the jurisdiction; the queryset (what is
+        # accepted) stays province-wide so that another commune gets a clear
+        # message from clean_area instead of "not one of the choices".
+        area = self.fields["area"]
+        path = scope_path(self.user)
+        mine = area.queryset.filter(path__startswith=path) if path else area.queryset.none()
+        area.choices = unit_choices(mine, settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025)
+        # R-P2 while typing: leaving the ID number or phone shows who is
+        # already known under it, before anything is created.
+        url = reverse("declarations:matches") + "?" + urlencode({"channel": self.channel})
+        for name in ("id_number", "phone"):
+            self.fields[name].widget.attrs.update(
+                {"hx-get": url, "hx-trigger": "change", "hx-target": "#matches"}
+            )
+
+    def channel_fields(self):
+        return [self[name] for name in self.CHANNEL_FIELDS[self.channel]]
+
+    def field_order_names(self):
+        """Field names in the order the page renders them (for the autofocus)."""
+        return [*self.CHANNEL_FIELDS[self.channel], *FORM_ORDER]
+
+    def clean_area(self):
+        area = self.cleaned_data["area"]
+        if not in_scope(self.user, area.path):
+            raise forms.ValidationError(
+                _(
+                    "%(commune)s is outside your jurisdiction: you can only enter "
+                    "declarations for the communes of %(place)s."
+                ),
+                code="out_of_scope",
+                params={
+                    "commune": area.name,
+                    "place": getattr(self.user.jurisdiction, "name", "-"),
+                },
+            )
+        return area
+
+    def clean_paper_form_date(self):
+        day = self.cleaned_data.get("paper_form_date")
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("The paper form date cannot be in the future."))
+        return day
+
+    def clean_checkpoint(self):
+        return " ".join(self.cleaned_data.get("checkpoint", "").split())
+
+
+# The order of declarations/_form.html, which is the tab order of the page.
+FORM_ORDER = (
+    "full_name", "birth_year", "gender", "id_kind", "id_number", "phone", "occupation",
+    "registration_kind", "student_code", "school", "departure_country", "departure_province",
+    "departure_district", "departure_commune", "departure_place", "area", "village", "address",
+    "transport", "transport_number", "arrival_date", "visited_areas", *questions.KEYS,
+)  # fmt: skip
+
+
+PaperImportForm = XlsxUploadForm
+
+
+# The citizens' public pages -----------------------------------------------------
+
+_KEY = re.compile(r"^[0-9a-f]{32}$")  # an idempotency key
+_CODE = re.compile(rf"^[0-9]{{{otp.CODE_DIGITS}}}$")  # a one-time code
+
+
+class PhoneForm(forms.Form):
+    phone = PhoneField(
+        label=_("Your mobile phone number"),
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "autofocus": True}
+        ),
+    )
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        number_type = phonenumbers.number_type(phonenumbers.parse(phone, "VN"))
+        if number_type not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
+            raise forms.ValidationError(_("Enter a mobile number: the code is sent by SMS."))
+        return phone
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "class": "otp-code",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        code = re.sub(r"[\s.-]", "", self.cleaned_data["code"])
+        if not _CODE.match(code):
+            raise forms.ValidationError(
+                _("Enter the %(n)s digits of the code.") % {"n": otp.CODE_DIGITS}
+            )
+        return code
+
+
+class PublicDeclarationForm(DeclarationForm):
+    """The shared declaration form, plus what the public web needs.
+
+    `proxy`: declared on behalf of someone, with the declarer's relation to
+    that person (required). `idempotent`: a hidden key, made when the form is
+    first shown and sent back with it, so that a double submit saves once.
+    """
+
+    def __init__(self, *args, proxy=False, idempotent=False, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locked:
+            # Staff already decided on this declaration: who it is about and
+            # where it is handled are no longer the citizen's to change.
+            for name in LOCKED_IDENTITY:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _(
+                        "Already verified by staff. If it is wrong, say so below."
+                    )
+            self.fields["correction_note"] = forms.CharField(
+                label=_("Request a correction"),
+                required=False,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_(
+                    "If your name, ID number, birth year or commune is wrong, write the "
+                    "correct value: the commune will check and correct it."
+                ),
+            )
+        if proxy:
+            self.fields["proxy_relation"] = forms.CharField(
+                label=_("Your relation to the person"),
+                max_length=100,
+                help_text=_("For example: mother, son, neighbour, community team."),
+            )
+        if idempotent:
+            self.fields["idempotency_key"] = forms.CharField(
+                widget=forms.HiddenInput, required=False, max_length=64
+            )
+
+    def clean_idempotency_key(self):
+        # Anything but our own format gets a fresh key: it only ever de-duplicates.
+        key = (self.cleaned_data.get("idempotency_key") or "").strip().lower()
+        return key if _KEY.match(key) else uuid.uuid4().hex
+
+    def clean_proxy_relation(self):
+        return " ".join(self.cleaned_data["proxy_relation"].split())
+
+    def declaration_data(self):
+        data = super().declaration_data()
+        data.pop("idempotency_key", None)
+        data.pop("correction_note", None)
+        return data

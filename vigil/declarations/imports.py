@@ -33,7 +33,7 @@ from vigil.core.text import fold
 from vigil.core.xlsx import FileProblem, open_workbook
 
 from . import questions, services
-from .filters import StaffDeclarationForm
+from .forms import StaffDeclarationForm
 from .models import Channel
 
 MAX_BYTES = 5 * 1024 * 1024

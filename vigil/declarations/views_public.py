@@ -11,12 +11,9 @@ in with the declaration inside their jurisdiction may also open its result page
 and QR images (to print a citizen's QR), and nothing more.
 """
 
-import re
 import uuid
 from datetime import timedelta
 
-import phonenumbers
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -24,26 +21,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from vigil.accounts.forms import PhoneField
 from vigil.audit.services import Action, client_ip, log
 
 from . import otp, services
-from .forms import DeclarationForm
+from .forms import CodeForm, DeclarationForm, PhoneForm, PublicDeclarationForm
 from .models import Channel
 from .sms import SmsError
-from .transitions import LOCKED_IDENTITY, amend, staff_decided
+from .transitions import amend, staff_decided
 from .views import declaration_queryset
 
 SESSION_KEY = "vigil_citizen"  # {"phone": "0905123456", "until": <unix time>}
 PENDING_KEY = "vigil_citizen_pending"  # the phone a code was sent to
 NEXT_KEY = "vigil_citizen_next"  # where to go once the phone is verified
-
-_KEY = re.compile(r"^[0-9a-f]{32}$")
-_CODE = re.compile(rf"^[0-9]{{{otp.CODE_DIGITS}}}$")
 
 
 # The verified phone in the session ------------------------------------------
@@ -82,109 +74,6 @@ def _next_url(request):
     if url.startswith(base) and not url.startswith("//") and "://" not in url:
         return url
     return reverse("public:mine")
-
-
-# Forms ------------------------------------------------------------------------
-
-
-class PhoneForm(forms.Form):
-    phone = PhoneField(
-        label=gettext_lazy("Your mobile phone number"),
-        max_length=30,
-        widget=forms.TextInput(
-            attrs={"inputmode": "tel", "autocomplete": "tel", "autofocus": True}
-        ),
-    )
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"]
-        number_type = phonenumbers.number_type(phonenumbers.parse(phone, "VN"))
-        if number_type not in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        ):
-            raise forms.ValidationError(
-                gettext_lazy("Enter a mobile number: the code is sent by SMS.")
-            )
-        return phone
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("Code from the SMS"),
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "autofocus": True,
-                "class": "otp-code",
-            }
-        ),
-    )
-
-    def clean_code(self):
-        code = re.sub(r"[\s.-]", "", self.cleaned_data["code"])
-        if not _CODE.match(code):
-            raise forms.ValidationError(
-                gettext_lazy("Enter the %(n)s digits of the code.") % {"n": otp.CODE_DIGITS}
-            )
-        return code
-
-
-class PublicDeclarationForm(DeclarationForm):
-    """The shared declaration form, plus what the public web needs.
-
-    `proxy`: declared on behalf of someone, with the declarer's relation to
-    that person (required). `idempotent`: a hidden key, made when the form is
-    first shown and sent back with it, so that a double submit saves once.
-    """
-
-    def __init__(self, *args, proxy=False, idempotent=False, locked=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if locked:
-            # Staff already decided on this declaration: who it is about and
-            # where it is handled are no longer the citizen's to change.
-            for name in LOCKED_IDENTITY:
-                if name in self.fields:
-                    self.fields[name].disabled = True
-                    self.fields[name].help_text = gettext_lazy(
-                        "Already verified by staff. If it is wrong, say so below."
-                    )
-            self.fields["correction_note"] = forms.CharField(
-                label=gettext_lazy("Request a correction"),
-                required=False,
-                max_length=500,
-                widget=forms.Textarea(attrs={"rows": 2}),
-                help_text=gettext_lazy(
-                    "If your name, ID number, birth year or commune is wrong, write the "
-                    "correct value: the commune will check and correct it."
-                ),
-            )
-        if proxy:
-            self.fields["proxy_relation"] = forms.CharField(
-                label=gettext_lazy("Your relation to the person"),
-                max_length=100,
-                help_text=gettext_lazy("For example: mother, son, neighbour, community team."),
-            )
-        if idempotent:
-            self.fields["idempotency_key"] = forms.CharField(
-                widget=forms.HiddenInput, required=False, max_length=64
-            )
-
-    def clean_idempotency_key(self):
-        # Anything but our own format gets a fresh key: it only ever de-duplicates.
-        key = (self.cleaned_data.get("idempotency_key") or "").strip().lower()
-        return key if _KEY.match(key) else uuid.uuid4().hex
-
-    def clean_proxy_relation(self):
-        return " ".join(self.cleaned_data["proxy_relation"].split())
-
-    def declaration_data(self):
-        data = super().declaration_data()
-        data.pop("idempotency_key", None)
-        data.pop("correction_note", None)
-        return data
 
 
 # Finding a declaration for this visitor -----------------------------------------

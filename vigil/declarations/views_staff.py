@@ -29,8 +29,8 @@ from vigil.people.validators import normalize_id_number
 from vigil.testing.summary import attach_test_summaries
 
 from . import imports, questions, services
-from .filters import DeclarationFilterForm, PaperImportForm, StaffDeclarationForm
-from .forms import DeclarationForm
+from .filters import DeclarationFilterForm
+from .forms import DeclarationForm, PaperImportForm, StaffDeclarationForm
 from .models import STAFF_CHANNELS, Channel, Declaration, RegistrationKind
 from .permissions import ENTRY_TASKS
 

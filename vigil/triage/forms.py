@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
-from vigil.declarations.filters import DATE_WIDGET_ATTRS, DeclarationFilterForm
+from vigil.declarations.filters import DeclarationFilterForm
+from vigil.declarations.forms import DATE_WIDGET_ATTRS
 from vigil.declarations.models import RiskColour, Surveillance
 
 from .engine import FACTS

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.modules import APPROVE, VERIFY
-from vigil.declarations.filters import DATE_WIDGET_ATTRS, DeclarationFilterForm
-from vigil.declarations.forms import GroupedUnitField, unit_choices
+from vigil.declarations.filters import DeclarationFilterForm
+from vigil.declarations.forms import DATE_WIDGET_ATTRS, GroupedUnitField, unit_choices
 from vigil.declarations.models import ONLINE_CHANNELS, RiskColour, Surveillance
 
 # Task groups that verify arrivals at the home commune (§II.4.2.2): the

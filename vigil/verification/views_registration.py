@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vigil.areas.models import Level
 from vigil.declarations import questions
+from vigil.declarations.forms import PublicDeclarationForm
 from vigil.declarations.transitions import TransitionRefused
 from vigil.declarations.views_public import (
-    PublicDeclarationForm,
     _context,
     _to_start,
     citizen_phone,

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from vigil.accounts.models import Task
-
-from .seed_demo import DEMO_PASSWORD, demo_accounts
+from vigil.demo.accounts import DEMO_PASSWORD, demo_accounts
 
 
 class Command(BaseCommand):
