@@ -90,24 +90,22 @@ def transition(
     data=None,
     to_area=None,
     guard=None,
-    also_record=None,
 ):
     """Move `declaration.<state_field>` from one of `allowed_from` to `to_state`.
 
     `changes` are other fields to set (surveillance type and dates...).
     `to_area` moves the declaration to another commune (a transfer).
     `guard(current)` runs on the locked row before anything changes and may
-    raise (ValidationError, TransitionRefused) to refuse. `also_record()`
-    gives further events of the same change (an override of an earlier
-    decision), as dicts of action, from_state, to_state, note.
+    raise (ValidationError, TransitionRefused) to refuse; it may return
+    further events of the same change (an override of an earlier decision),
+    as dicts of action, from_state, to_state, note.
     Returns the updated declaration.
     """
     current = _lock(declaration, version)
     from_state = getattr(current, state_field)
     if from_state not in allowed_from:
         raise TransitionRefused(ALREADY_DONE)
-    if guard is not None:
-        guard(current)
+    extra_events = (guard(current) if guard is not None else None) or ()
     from_area = current.area
     setattr(current, state_field, to_state)
     for field, value in (changes or {}).items():
@@ -129,7 +127,7 @@ def transition(
         note=note,
         data=data,
     )
-    for extra in also_record() if also_record else ():
+    for extra in extra_events:
         _record(current, actor=actor, **extra)
         data = {**(data or {}), extra["action"]: [extra["from_state"], extra["to_state"]]}
     log(

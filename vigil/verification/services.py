@@ -61,7 +61,6 @@ def verify_returned(
     """
     _check_period(surveillance, start, end)
     changes = {"surveillance": surveillance, "surveillance_start": start, "surveillance_end": end}
-    override = {}
     reason = (override_reason or "").strip()
     return transition(
         declaration,
@@ -74,25 +73,22 @@ def verify_returned(
         changes=changes,
         note=note,
         data={"surveillance": surveillance},
-        guard=lambda current: _keep_cdc_decision(current, actor, changes, reason, override),
-        also_record=lambda: (
-            [{"action": "surveillance_override", "note": reason, **override}] if override else []
-        ),
+        guard=lambda current: _keep_cdc_decision(current, actor, changes, reason),
     )
 
 
-def _keep_cdc_decision(current, actor, changes, reason, override):
+def _keep_cdc_decision(current, actor, changes, reason):
     """On the locked row: CDC's decision stands unless replaced with the
-    permission and a reason (then `override` says from what to what)."""
+    permission and a reason; the replacement is an override event of its own."""
     decided = cdc_decision(current)
     if not decided:
-        return
+        return []
     surveillance = changes["surveillance"]
     if surveillance == decided:
         # Same decision: CDC's dates stand unless the verifier gave others.
         changes["surveillance_start"] = changes["surveillance_start"] or current.surveillance_start
         changes["surveillance_end"] = changes["surveillance_end"] or current.surveillance_end
-        return
+        return []
     if not may_override_cdc(actor):
         message = _("CDC decided “%(decision)s”. Only CDC or a leader may replace it.")
         raise ValidationError({"surveillance": message % {"decision": Surveillance(decided).label}})
@@ -100,7 +96,8 @@ def _keep_cdc_decision(current, actor, changes, reason, override):
         raise ValidationError(
             {"override_reason": _("Give the reason for replacing CDC's decision.")}
         )
-    override.update({"from_state": decided, "to_state": surveillance})
+    override = {"from_state": decided, "to_state": surveillance}
+    return [{"action": "surveillance_override", "note": reason, **override}]
 
 
 def verify_failed(declaration, *, actor, version, reason):
