@@ -4,6 +4,7 @@ Every channel (public web, app, staff entry, paper import, external QR) calls
 `submit_declaration`; nothing else creates a Declaration or a Person for one.
 """
 
+import datetime
 import io
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ import segno
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.audit.services import Action, log
@@ -112,6 +115,54 @@ def _apply_identity(person, identity, area, overwrite=True):
         setattr(person, field, value.upper() if field == "id_number" else value)
     person.area = area
     return person
+
+
+# Recent declarations (never declare the same journey twice) ----------------
+
+# A declaration whose arrival or creation falls within this many days is the
+# same journey (finding 7: a checkpoint re-registering someone who declared
+# online that morning). 14 days: the longest quarantine or monitoring period
+# a declaration starts, so an older one belongs to a previous trip.
+RECENT_DAYS = 14
+
+
+def recent_declarations(user, identity):
+    """Declarations of the last RECENT_DAYS of the person these identity fields
+    name, in the user's jurisdiction, newest first (finding 7).
+
+    The person is the one a save would reuse (services.match_person: the ID
+    number, else phone + name + birth year), plus anyone recorded under the
+    same ID number, which a save would keep apart as an identity conflict but
+    is most likely the same arrival typed again. Declarations outside the
+    jurisdiction stay unseen here as everywhere (R-P4): they neither warn nor
+    block, and the new declaration is for a commune of this jurisdiction.
+    """
+    person, _conflict = match_person(identity)
+    condition = Q()
+    if person is not None:
+        condition |= Q(person=person)
+    id_number = (identity.get("id_number") or "").strip().upper()
+    if id_number:
+        condition |= Q(person__id_number=id_number)
+    if not condition:
+        return []
+    return recent_for(user, condition)
+
+
+def recent_for(user, condition, limit=5):
+    """Declarations matching `condition` with an arrival or a creation within
+    RECENT_DAYS (an arrival date still ahead counts too), in scope, newest first."""
+    since = timezone.localdate() - datetime.timedelta(days=RECENT_DAYS)
+    recent = Q(arrival_date__gte=since) | Q(
+        created_at__gte=timezone.now() - datetime.timedelta(days=RECENT_DAYS)
+    )
+    return list(
+        Declaration.objects.visible_to(user)
+        .filter(condition)
+        .filter(recent)
+        .select_related("area")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 # Declarations -------------------------------------------------------------

@@ -33,6 +33,7 @@ from .filters import DeclarationFilterForm
 from .forms import DeclarationForm, PaperImportForm, StaffDeclarationForm
 from .models import STAFF_CHANNELS, Channel, Declaration, RegistrationKind
 from .permissions import ENTRY_TASKS
+from .services import RECENT_DAYS, recent_declarations, recent_for
 
 # What the last save of this clerk chose, to keep on the next empty form.
 SESSION_KEY = "declarations.entry"
@@ -45,11 +46,6 @@ TRIP_FIELDS = (
     *(key for key, _label in questions.EXPOSURES + questions.SYMPTOMS),
 )
 _KEY = re.compile(r"^[0-9a-f]{32}$")
-# A declaration whose arrival or creation falls within this many days is the
-# same journey (finding 7: a checkpoint re-registering someone who declared
-# online that morning). 14 days: the longest quarantine or monitoring period
-# a declaration starts, so an older one belongs to a previous trip.
-RECENT_DAYS = 14
 # The entry form's checkbox that allows a second declaration anyway.
 CONFIRM_DUPLICATE = "confirm_duplicate"
 
@@ -266,45 +262,6 @@ def _typed_identity(form):
     if form.is_valid():
         return form.identity()
     return {name: form.cleaned_data.get(name) for name in DeclarationForm.IDENTITY}
-
-
-def recent_declarations(user, identity):
-    """Declarations of the last RECENT_DAYS of the person these identity fields
-    name, in the user's jurisdiction, newest first (finding 7).
-
-    The person is the one a save would reuse (services.match_person: the ID
-    number, else phone + name + birth year), plus anyone recorded under the
-    same ID number, which a save would keep apart as an identity conflict but
-    is most likely the same arrival typed again. Declarations outside the
-    jurisdiction stay unseen here as everywhere (R-P4): they neither warn nor
-    block, and the new declaration is for a commune of this jurisdiction.
-    """
-    person, _conflict = services.match_person(identity)
-    condition = Q()
-    if person is not None:
-        condition |= Q(person=person)
-    id_number = (identity.get("id_number") or "").strip().upper()
-    if id_number:
-        condition |= Q(person__id_number=id_number)
-    if not condition:
-        return []
-    return recent_for(user, condition)
-
-
-def recent_for(user, condition, limit=5):
-    """Declarations matching `condition` with an arrival or a creation within
-    RECENT_DAYS (an arrival date still ahead counts too), in scope, newest first."""
-    since = timezone.localdate() - datetime.timedelta(days=RECENT_DAYS)
-    recent = Q(arrival_date__gte=since) | Q(
-        created_at__gte=timezone.now() - datetime.timedelta(days=RECENT_DAYS)
-    )
-    return list(
-        Declaration.objects.visible_to(user)
-        .filter(condition)
-        .filter(recent)
-        .select_related("area")
-        .order_by("-created_at", "-id")[:limit]
-    )
 
 
 def _from_query(query):

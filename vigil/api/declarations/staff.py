@@ -42,7 +42,7 @@ from vigil.core.scope import get_for_user, in_scope
 from vigil.declarations import services
 from vigil.declarations.models import Declaration
 from vigil.declarations.permissions import ENTRY_TASKS
-from vigil.declarations.views_staff import RECENT_DAYS, recent_declarations
+from vigil.declarations.services import RECENT_DAYS, recent_declarations
 from vigil.people.permissions import may_see_identity
 
 
