@@ -6,7 +6,6 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from vigil.audit.models import AuditEvent
-from vigil.core.masking import mask_id_number
 from vigil.declarations.models import DeclarationEvent, VerificationState
 from vigil.people.models import Person
 from vigil.quarantine import services
@@ -142,10 +141,10 @@ def test_a_found_person_is_corrected_and_the_correction_recorded(
     )  # fmt: skip
     assert person.phone == "0977000222"  # left empty: kept
     event = AuditEvent.objects.get(object_type="people.person", action="change")
-    # Before → after; the ID number masked, as in every list (R-N4).
+    # Before → after, whole (as amend logs them): the audit log is for administrators.
     assert event.detail["corrected"] == {
         "full_name": ["Phan Văn Ho", "Phan Văn Hồ"],
-        "id_number": [mask_id_number(before_id), mask_id_number("046090001234")],
+        "id_number": [before_id, "046090001234"],
         "birth_year": ["1990", "1989"],
     }
     assert event.actor == cdc_hue

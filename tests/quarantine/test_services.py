@@ -35,11 +35,11 @@ def test_rooms_are_created_in_bulk_and_again_without_duplicates(facility, manage
 
 
 def test_the_planned_end_follows_the_facility_and_its_type(facility, settings):
-    assert services.planned_end(facility, TODAY) == TODAY + datetime.timedelta(14)
+    assert services.default_end(facility, TODAY) == TODAY + datetime.timedelta(14)
     settings.VIGIL_QUARANTINE_DAYS_BY_KIND = {"concentrated": 21}
-    assert services.planned_end(facility, TODAY) == TODAY + datetime.timedelta(21)
+    assert services.default_end(facility, TODAY) == TODAY + datetime.timedelta(21)
     facility.quarantine_days = 7
-    assert services.planned_end(facility, TODAY) == TODAY + datetime.timedelta(7)
+    assert services.default_end(facility, TODAY) == TODAY + datetime.timedelta(7)
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ pre-fills the arrival declaration, which links back to it."""
 
 import datetime
 import re
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -17,7 +19,11 @@ from vigil.verification import registrations
 from vigil.verification.models import Registration, RegistrationState
 
 from ..declarations.helpers import form_data
-from .test_registration_approvals import decide_url, make_registration
+from .test_registration_approvals import (
+    areas_back_after_flush,  # noqa: F401  (a fixture)
+    decide_url,
+    make_registration,
+)
 
 PHONE = "0905123456"
 OTHER_PHONE = "0912000111"
@@ -348,3 +354,47 @@ def test_a_staff_login_is_sent_to_the_staff_page_of_a_registration_in_scope(
     assert response.url == decide_url(registration)
     client.force_login(make_user("community.far", places.far, tasks=[Task.COMMUNITY]))
     assert client.get(f"/khai-bao/registrations/{registration.code}/").status_code == 404
+
+
+# Racing (PostgreSQL; last in the module: the flush empties the areas) -----------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="two connections racing need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("areas_back_after_flush")
+def test_two_declarations_linking_one_registration_at_once_only_one_wins(places, clerk):
+    """Two arrivals declared from the same approved registration on their own
+    connections: the row lock makes the second wait, then it is refused."""
+    registration = make_registration(places.commune, days_ahead=0)
+    registrations.decide(registration, actor=clerk, version=1, approve=True)
+    declarations = [_declaration(places), _declaration(places, id_number="046090004321")]
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(n):
+        try:
+            barrier.wait(timeout=10)
+            registrations.link_declaration(
+                Registration.objects.get(pk=registration.pk), declarations[n]
+            )
+            results[n] = "won"
+        except registrations.TransitionRefused:
+            results[n] = "refused"
+        except Exception as exc:  # reported below, not lost in the thread
+            results[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(map(str, results)) == ["refused", "won"], results
+    winner = declarations[results.index("won")]
+    assert Registration.objects.get(pk=registration.pk).declaration == winner
+    assert registration.events.filter(action="declared").count() == 1
+    approved = Declaration.objects.filter(approval_state="approved")
+    assert list(approved.values_list("pk", flat=True)) == [winner.pk]

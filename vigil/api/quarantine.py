@@ -19,7 +19,6 @@ since. Intake of a found person with a correction sends the person's
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
@@ -61,11 +60,11 @@ from vigil.quarantine.forms import (
     ToTakeInFilterForm,
 )
 from vigil.quarantine.models import Outcome, Stay
-from vigil.quarantine.worklists import TO_TAKE_IN_TASKS, to_take_in
+from vigil.quarantine.worklists import TO_TAKE_IN_TASKS, latest_declaration, to_take_in
 
 router = Router(tags=["quarantine"])
 
-ANSWER_KEYS = [key for key, _label in questions.EXPOSURES + questions.SYMPTOMS]
+ANSWER_KEYS = services.ANSWER_KEYS
 # Form field names -> the API's.
 API_NAMES = {
     "facility": "facility_id",
@@ -363,9 +362,7 @@ def intake(request):
         correction = _correction(payload.person, person, errors)
         kwargs.update(person=person, correction=correction)
         if declaration is None:
-            from vigil.quarantine.views.intake import _latest_declaration
-
-            declaration = _latest_declaration(user, person)
+            declaration = latest_declaration(user, person)
         kwargs["declaration"] = declaration
     if errors:
         return invalid(request, errors)
@@ -472,8 +469,7 @@ def _act(request, stay, form, action):
     if not form.is_valid():
         return invalid(request, _api_fields(form.errors))
     try:
-        with transaction.atomic():
-            action(form.cleaned_data)
+        action(form.cleaned_data)
     except services.StaleStay as exc:
         return stale(request, stale_message(exc.current))
     except ValidationError as exc:
@@ -509,6 +505,12 @@ class EndIn(Schema):
     confirm: bool = Field(False, description="The explicit confirmation of such an end.")
 
 
+def _stay_input(request, stay_id, schema):
+    """The stay of an action (404 outside the caller's scope) and its body."""
+    require(request.auth, STAY_TASKS)
+    return _stay(request, stay_id), read_body(request, schema)
+
+
 def _dates(payload, names, errors):
     return {name: iso_date(getattr(payload, name), name, errors) or "" for name in names}
 
@@ -523,9 +525,7 @@ def _dates(payload, names, errors):
     openapi_extra=body_doc(MoveIn, {"version": 2, "facility_id": 3, "bed_id": 119}),
 )
 def move(request, stay_id: int = STAY_PATH):
-    require(request.auth, STAY_TASKS)
-    stay = _stay(request, stay_id)
-    payload = read_body(request, MoveIn)
+    stay, payload = _stay_input(request, stay_id, MoveIn)
     form = MoveForm(
         {
             "version": payload.version if payload.version is not None else "",
@@ -559,9 +559,7 @@ def move(request, stay_id: int = STAY_PATH):
     ),
 )
 def extend(request, stay_id: int = STAY_PATH):
-    require(request.auth, STAY_TASKS)
-    stay = _stay(request, stay_id)
-    payload = read_body(request, ExtendIn)
+    stay, payload = _stay_input(request, stay_id, ExtendIn)
     errors = {}
     data = {
         "version": payload.version if payload.version is not None else "",
@@ -601,9 +599,7 @@ def extend(request, stay_id: int = STAY_PATH):
     ),
 )
 def end(request, stay_id: int = STAY_PATH):
-    require(request.auth, STAY_TASKS)
-    stay = _stay(request, stay_id)
-    payload = read_body(request, EndIn)
+    stay, payload = _stay_input(request, stay_id, EndIn)
     errors = {}
     data = {
         "version": payload.version if payload.version is not None else "",

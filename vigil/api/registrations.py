@@ -78,8 +78,8 @@ from vigil.declarations.transitions import TransitionRefused
 from vigil.people.models import Gender, IdKind
 from vigil.people.permissions import may_see_identity
 from vigil.verification import registrations
+from vigil.verification.forms import RegistrationForm, declaration_initial
 from vigil.verification.models import Registration, RegistrationChannel, RegistrationState
-from vigil.verification.views_registration import RegistrationForm, declaration_initial
 
 router = Router(tags=["registrations to return"])
 citizen_auth = CitizenAuth()

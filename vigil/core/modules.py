@@ -57,6 +57,12 @@ APPROVE = (*VERIFY, Task.LEADER)
 # A school's account verifies its own students returning to study, nothing else.
 STUDENTS = (*VERIFY, Task.SCHOOL)
 MEDICAL = (Task.CDC, Task.HEALTH_STATION)
+# The military command verifies the arrivals taken into concentrated
+# quarantine (§I.2, R-V7); the operations centre watches the queue.
+MILITARY = (Task.MILITARY, Task.ADMIN)
+# "To take in": facility managers take in, CDC follows its decisions, the
+# operations centre watches that nobody waits (R-H1).
+TAKE_IN = (Task.FACILITY, Task.CDC, Task.ADMIN)
 # Who reviews a citizen's amendment made after a decision: the commune's
 # verifiers, and CDC, who alone decides a proposed lower colour.
 REVIEW = (*VERIFY, *MEDICAL)
@@ -87,7 +93,7 @@ SECTIONS = (
             Entry(
                 _("Verify people taken into concentrated quarantine"),
                 "verification:military",
-                (Task.MILITARY, Task.ADMIN),
+                MILITARY,
                 count="vigil.verification.military.count",
             ),
             Entry(
@@ -113,7 +119,7 @@ SECTIONS = (
             Entry(
                 _("To take in"),
                 "quarantine:to-take-in",
-                (Task.FACILITY, Task.CDC, Task.ADMIN),
+                TAKE_IN,
                 count="vigil.quarantine.worklists.count_to_take_in",
             ),
             Entry(_("Enter quarantine"), "quarantine:list", tuple(STAFF)),

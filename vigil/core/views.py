@@ -7,11 +7,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from .modules import worklists_for
+
 
 @login_required
 def home(request):
-    from .modules import worklists_for
-
     counts = {url: n for _label, url, n in worklists_for(request.user)}
     return render(request, "core/home.html", {"counts": counts})
 

@@ -10,7 +10,6 @@ from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from vigil.audit.services import Action, log
-from vigil.core.masking import mask_id_number, mask_phone
 from vigil.core.phones import normalize_phone
 from vigil.core.text import fold
 
@@ -124,10 +123,6 @@ class StalePerson(Exception):
         self.current = current
 
 
-# Shown masked in the audit log's before/after: the log is read by administrators.
-MASKED_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
-
-
 @transaction.atomic
 def correct_person(actor, person, version, fields):
     """Correct who a person is, from the papers in front of the staff: row lock
@@ -140,10 +135,12 @@ def correct_person(actor, person, version, fields):
         raise StalePerson(current)
     if not fields:
         return current
+    # Whole values, as amend() logs them: the audit log is read only by
+    # administrators of the jurisdiction, and a masked ID number correction
+    # would not say what was corrected.
     changes = {}
     for name, value in fields.items():
-        show = MASKED_FIELDS.get(name, str)
-        changes[name] = [show(getattr(current, name) or ""), show(value or "")]
+        changes[name] = [str(getattr(current, name) or ""), str(value or "")]
         setattr(current, name, value)
     current.version += 1
     current.save()

@@ -151,9 +151,6 @@ def default_end(facility, start):
     return start + datetime.timedelta(days=facility.default_days())
 
 
-planned_end = default_end
-
-
 def check_answers(answers):
     """Every exposure and symptom question answered yes or no, nothing assumed:
     an unanswered question used to be saved as "no" (a coughing arrival became

@@ -17,14 +17,14 @@ such event counts from its creation.
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
-from vigil.accounts.models import Task
+from vigil.areas.models import AdminUnit
+from vigil.core.modules import TAKE_IN
 from vigil.declarations.models import Declaration, DeclarationEvent, MedicalState, Surveillance
 
 from .models import Stay
 
-# Who sees the list: facility managers take in, CDC follows its decisions, the
-# operations centre watches that nobody waits.
-TO_TAKE_IN_TASKS = (Task.FACILITY, Task.CDC, Task.ADMIN)
+# Who sees the list (core.modules.TAKE_IN says why).
+TO_TAKE_IN_TASKS = TAKE_IN
 DECISION_ACTIONS = ("medical_verify", "surveillance_override")
 
 
@@ -52,3 +52,31 @@ def to_take_in(user):
 def count_to_take_in(user):
     """The menu's and the dashboard's count."""
     return to_take_in(user).count()
+
+
+# Intake's look-up: the page's search and the API's person_id --------------
+
+
+def intake_lookup_path(user):
+    """Where intake looks for people and their declarations.
+
+    A facility manager's own scope is their facility, which holds nobody yet
+    at intake. They look province-wide, but only by exact ID number or phone
+    (the card or the phone is in front of them), and by name only among the
+    people of the facility's district: a name search across the province
+    would list strangers.
+    """
+    return AdminUnit.objects.home_province().path if user.facility_id else None
+
+
+def intake_declarations(user):
+    """The declarations intake looks at (`intake_lookup_path`)."""
+    path = intake_lookup_path(user)
+    if path is None:
+        return Declaration.objects.visible_to(user)
+    return Declaration.objects.filter(area_path__startswith=path)
+
+
+def latest_declaration(user, person):
+    """The person's latest declaration intake links the stay to, or None."""
+    return intake_declarations(user).filter(person=person).order_by("-created_at", "-id").first()

@@ -119,11 +119,12 @@ for _queue, _title in (
 
 
 def build_triage(user, query):
+    from vigil.declarations.models import Declaration
     from vigil.triage.forms import QueueFilterForm
-    from vigil.triage.views import pending_for
 
     form = QueueFilterForm(query, user=user)
-    qs = form.filter_qs(pending_for(user)).select_related("person", "area", "departure_unit")
+    queue = Declaration.objects.visible_to(user).awaiting_medical()
+    qs = form.filter_qs(queue).select_related("person", "area", "departure_unit")
     return qs.order_by("-risk_level", "created_at", "id"), describe(form)
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from vigil.accounts.decorators import task_required
-from vigil.core.modules import STAFF
+from vigil.core.modules import STAFF, worklists_for
 from vigil.declarations.models import Declaration
 
 from . import stats, stats_registry, tally
@@ -136,8 +136,6 @@ def paper_share(request):
 @require_GET
 @task_required(*STAFF)
 def dashboard(request):
-    from vigil.core.modules import worklists_for
-
     board = stats.build_dashboard(request.user, request.GET)
     tally.schedule_compaction()
     return render(

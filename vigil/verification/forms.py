@@ -15,9 +15,17 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.modules import APPROVE, VERIFY
+from vigil.declarations import questions
 from vigil.declarations.filters import DeclarationFilterForm
-from vigil.declarations.forms import DATE_WIDGET_ATTRS, GroupedUnitField, unit_choices
+from vigil.declarations.forms import (
+    DATE_WIDGET_ATTRS,
+    GroupedUnitField,
+    PublicDeclarationForm,
+    unit_choices,
+)
 from vigil.declarations.models import ONLINE_CHANNELS, RiskColour, Surveillance
+
+from . import registrations
 
 # Task groups that verify arrivals at the home commune (§II.4.2.2): the
 # digitisation and verification team with the commune's forces, and the
@@ -160,3 +168,73 @@ class ApprovalForm(ServiceErrorsMixin, forms.Form):
     decision = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (REJECT, _("Reject"))])
     reason = forms.CharField(label=_("Reason for a rejection"), required=False, max_length=1000)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RegistrationForm(ServiceErrorsMixin, PublicDeclarationForm):
+    """The declaration form's identity, departure, destination and journey
+    fields (same rules and messages), without the health questions, which are
+    answered on arrival; the arrival date is a planned one (today or later)."""
+
+    DROPPED = ("occupation", "visited_areas", "version", *questions.KEYS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.DROPPED:
+            self.fields.pop(name, None)
+        self.fields["arrival_date"].label = _("Planned arrival date")
+        self.fields["registration_kind"].label = _("Reason for returning")
+        self.fields["note"] = forms.CharField(
+            label=_("Note for the commune"),
+            required=False,
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+
+    def clean_arrival_date(self):
+        day = self.cleaned_data["arrival_date"]
+        message = registrations.check_arrival_date(day)
+        if message:
+            raise forms.ValidationError(message)
+        return day
+
+    def clean_note(self):
+        return self.cleaned_data["note"].strip()
+
+    def registration_values(self):
+        return {name: self.cleaned_data.get(name) for name in registrations.FIELDS}
+
+
+def declaration_initial(registration):
+    """The arrival declaration's initial values from an approved registration.
+
+    The arrival date is the planned one, or today when that is still ahead
+    (a declaration's arrival date cannot be in the future). The health
+    questions stay unanswered: they are about the day of arrival.
+    """
+    r = registration
+    initial = {
+        name: getattr(r, name)
+        for name in (
+            "full_name", "id_kind", "id_number", "phone", "birth_year", "gender",
+            "registration_kind", "student_code", "school", "departure_place",
+            "address", "transport", "transport_number",
+        )
+    }  # fmt: skip
+    initial.update(
+        departure_country=r.departure_country_id,
+        area=r.area_id,
+        village=r.village_id,
+        arrival_date=min(r.arrival_date, timezone.localdate()),
+    )
+    unit = r.departure_unit
+    for level, name in (
+        (Level.COMMUNE, "departure_commune"),
+        (Level.DISTRICT, "departure_district"),
+        (Level.PROVINCE, "departure_province"),
+    ):
+        if unit is not None and unit.level == level:
+            initial[name] = unit.pk
+            unit = unit.parent
+    if r.is_proxy:
+        initial["proxy_relation"] = r.proxy_relation
+    return initial

@@ -18,12 +18,12 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.accounts.models import Task
+from vigil.core.modules import MILITARY
 from vigil.declarations.models import Declaration, DeclarationEvent, VerificationState
 from vigil.declarations.transitions import transition
 
 # Who works this queue: the military task group, and the operations centre.
-MILITARY_TASKS = (Task.MILITARY, Task.ADMIN)
+MILITARY_TASKS = MILITARY
 
 RETURNED = "returned"
 FAILED = "failed"

@@ -164,10 +164,6 @@ class Registration(Journey):
         return mask_phone(self.phone)
 
     @property
-    def is_pending(self):
-        return self.state == RegistrationState.PENDING
-
-    @property
     def may_declare(self):
         """Approved and not yet used for an arrival declaration."""
         return self.state == RegistrationState.APPROVED and self.declaration_id is None

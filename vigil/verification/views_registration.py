@@ -12,19 +12,14 @@ A logged-in staff account is sent to the staff page of a registration inside
 its jurisdiction, and gets 404 for any other.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.areas.models import Level
-from vigil.declarations import questions
 from vigil.declarations.forms import PublicDeclarationForm
 from vigil.declarations.transitions import TransitionRefused
 from vigil.declarations.views_public import (
@@ -38,83 +33,10 @@ from vigil.declarations.views_public import (
 )
 
 from . import registrations
+from .forms import RegistrationForm, declaration_initial
 from .models import Registration, RegistrationChannel
 
 MINE_LIMIT = 200
-
-
-class RegistrationForm(PublicDeclarationForm):
-    """The declaration form's identity, departure, destination and journey
-    fields (same rules and messages), without the health questions, which are
-    answered on arrival; the arrival date is a planned one (today or later)."""
-
-    DROPPED = ("occupation", "visited_areas", "version", *questions.KEYS)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.DROPPED:
-            self.fields.pop(name, None)
-        self.fields["arrival_date"].label = gettext_lazy("Planned arrival date")
-        self.fields["registration_kind"].label = gettext_lazy("Reason for returning")
-        self.fields["note"] = forms.CharField(
-            label=gettext_lazy("Note for the commune"),
-            required=False,
-            max_length=1000,
-            widget=forms.Textarea(attrs={"rows": 2}),
-        )
-
-    def clean_arrival_date(self):
-        day = self.cleaned_data["arrival_date"]
-        message = registrations.check_arrival_date(day)
-        if message:
-            raise forms.ValidationError(message)
-        return day
-
-    def clean_note(self):
-        return self.cleaned_data["note"].strip()
-
-    def registration_values(self):
-        return {name: self.cleaned_data.get(name) for name in registrations.FIELDS}
-
-    def add_service_error(self, exc):
-        for field, errors in exc.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
-
-
-def declaration_initial(registration):
-    """The arrival declaration's initial values from an approved registration.
-
-    The arrival date is the planned one, or today when that is still ahead
-    (a declaration's arrival date cannot be in the future). The health
-    questions stay unanswered: they are about the day of arrival.
-    """
-    r = registration
-    initial = {
-        name: getattr(r, name)
-        for name in (
-            "full_name", "id_kind", "id_number", "phone", "birth_year", "gender",
-            "registration_kind", "student_code", "school", "departure_place",
-            "address", "transport", "transport_number",
-        )
-    }  # fmt: skip
-    initial.update(
-        departure_country=r.departure_country_id,
-        area=r.area_id,
-        village=r.village_id,
-        arrival_date=min(r.arrival_date, timezone.localdate()),
-    )
-    unit = r.departure_unit
-    for level, name in (
-        (Level.COMMUNE, "departure_commune"),
-        (Level.DISTRICT, "departure_district"),
-        (Level.PROVINCE, "departure_province"),
-    ):
-        if unit is not None and unit.level == level:
-            initial[name] = unit.pk
-            unit = unit.parent
-    if r.is_proxy:
-        initial["proxy_relation"] = r.proxy_relation
-    return initial
 
 
 def _queryset():

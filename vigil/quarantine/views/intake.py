@@ -12,12 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from vigil.accounts.decorators import task_required
-from vigil.areas.models import AdminUnit
 from vigil.audit.services import stale_message
 from vigil.core.modules import STAFF
 from vigil.core.scope import facility_reach_path
 from vigil.declarations.forms import DeclarationForm
-from vigil.declarations.models import Declaration
 from vigil.people.models import Person
 from vigil.people.services import StalePerson, search_people
 
@@ -32,7 +30,7 @@ from ..forms import (
     stay_facilities,
 )
 from ..models import Bed, Facility, Stay
-from ..worklists import to_take_in
+from ..worklists import intake_declarations, intake_lookup_path, latest_declaration, to_take_in
 
 # Intake ----------------------------------------------------------------------
 
@@ -61,18 +59,6 @@ def _picked(user, token):
     return Person.objects.select_related("area").filter(pk=person_pk).first()
 
 
-def _intake_path(user):
-    """Where intake looks for people and their declarations.
-
-    A facility manager's own scope is their facility, which holds nobody yet
-    at intake. They look province-wide, but only by exact ID number or phone
-    (the card or the phone is in front of them), and by name only among the
-    people of the facility's district: a name search across the province
-    would list strangers.
-    """
-    return AdminUnit.objects.home_province().path if user.facility_id else None
-
-
 def _intake_matches(user, query, limit=20):
     """[(Match, latest declaration or None, already inside?, pick token), ...]"""
     if not user.facility_id:
@@ -81,7 +67,7 @@ def _intake_matches(user, query, limit=20):
         people = Person.objects.select_related("area")
         found = []
         if any(ch.isdigit() for ch in query):
-            province = people.filter(area_path__startswith=_intake_path(user))
+            province = people.filter(area_path__startswith=intake_lookup_path(user))
             found = [m for m in search_people(province, query, limit) if m.kind in ("id", "phone")]
         seen = {m.person.pk for m in found}
         near = people.filter(area_path__startswith=facility_reach_path(user.facility))
@@ -94,7 +80,7 @@ def _intake_matches(user, query, limit=20):
     inside = set()
     if ids:
         for declaration in (
-            _declarations(user).filter(person_id__in=ids).order_by("-created_at", "-id")
+            intake_declarations(user).filter(person_id__in=ids).order_by("-created_at", "-id")
         ):
             latest.setdefault(declaration.person_id, declaration)
         # Whether they are in quarantine anywhere: intake would be refused.
@@ -105,17 +91,6 @@ def _intake_matches(user, query, limit=20):
         (m, latest.get(m.person.pk), m.person.pk in inside, _pick_token(user, m.person))
         for m in found
     ]
-
-
-def _declarations(user):
-    path = _intake_path(user)
-    if path is None:
-        return Declaration.objects.visible_to(user)
-    return Declaration.objects.filter(area_path__startswith=path)
-
-
-def _latest_declaration(user, person):
-    return _declarations(user).filter(person=person).order_by("-created_at", "-id").first()
 
 
 def _from_query(query):
@@ -261,7 +236,7 @@ def _admit(request, forms, sent):
         request.user,
         **values,
         person=person,
-        declaration=sent or _latest_declaration(request.user, person),
+        declaration=sent or latest_declaration(request.user, person),
         answers=form.answers(),
         correction=(person_form.cleaned_data["version"], changes) if changes else None,
         request=request,
@@ -292,7 +267,7 @@ def _render_intake(
 ):
     latest = None
     if person is not None:
-        latest = sent or _latest_declaration(request.user, person)
+        latest = sent or latest_declaration(request.user, person)
     return render(
         request,
         "quarantine/intake.html",
