@@ -27,8 +27,12 @@ setup: $(VENV)/.run-deps
 	VIGIL_DEBUG=true $(MANAGE) seed_demo
 	VIGIL_DEBUG=true $(MANAGE) demo_logins
 
-## run: serve the demo on http://127.0.0.1:$(PORT)
+## run: serve the demo on http://127.0.0.1:$(PORT), with the background worker beside it
+# The worker runs in its own process group (setsid, where there is one) so that
+# stopping the server stops it and its reloader's child too.
 run: setup
+	VIGIL_DEBUG=true $$(command -v setsid) $(MANAGE) jobs_worker & worker=$$!; \
+	trap 'kill -- -$$worker 2>/dev/null || kill $$worker 2>/dev/null' EXIT INT TERM; \
 	VIGIL_DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## test: lint, migrations check and the whole suite (SQLite unless DATABASE_URL is set)
@@ -45,6 +49,7 @@ test-db: $(VENV)/.dev-deps
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff format .

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "vigil.core",
     "vigil.areas",
     "vigil.accounts",
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
     "vigil.testing",
     "vigil.reports",
     "vigil.audit",
+    "vigil.jobs",
     "vigil.api",
     "vigil.demo",
 ]
@@ -139,7 +142,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -239,8 +242,23 @@ for _item in envstr("VIGIL_QUARANTINE_DAYS_BY_KIND", "").split(","):
 # larger lists are written in the background.
 VIGIL_EXPORT_DIR = envstr("VIGIL_EXPORT_DIR", str(VAR_DIR / "exports"))
 VIGIL_EXPORT_SYNC_ROWS = envint("VIGIL_EXPORT_SYNC_ROWS", 20000)
-# Background jobs run inline (tests, or a single-process set-up).
+# Background jobs (vigil.jobs) are django-tasks tasks queued in the database
+# and run by `manage.py jobs_worker`. VIGIL_JOBS_EAGER runs them inline instead
+# (tests, or a single-process set-up without a worker).
 VIGIL_JOBS_EAGER = envbool("VIGIL_JOBS_EAGER", TESTING)
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if VIGIL_JOBS_EAGER
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+# A running job whose heartbeat is older than this is taken as lost with its
+# worker and marked failed (at worker start, by `manage.py recover_jobs`, and
+# when its page is read).
+VIGIL_JOB_STALE_SECONDS = envint("VIGIL_JOB_STALE_SECONDS", 300)
 # Key that signs declaration QR codes; rotating it invalidates printed codes.
 VIGIL_QR_SECRET = envstr("VIGIL_QR_SECRET", SECRET_KEY)
 

@@ -85,7 +85,8 @@ def test_cdc_lists_an_epidemic_area_and_watches_the_reevaluation(
     site, desktop_page, make_user, places
 ):
     from vigil.areas.models import AdminUnit
-    from vigil.triage.models import EpidemicArea, Job
+    from vigil.jobs.models import Job
+    from vigil.triage.models import EpidemicArea
 
     default_rules()
     cdc = make_user("cdc.tinh", places.province, tasks=[Task.CDC])
@@ -105,7 +106,7 @@ def test_cdc_lists_an_epidemic_area_and_watches_the_reevaluation(
         "#id_start", (timezone.localdate() - datetime.timedelta(days=20)).strftime("%d/%m/%Y")
     )
     page.click("#save-area")
-    page.wait_for_url("**/triage/jobs/*/?back=areas")
+    page.wait_for_url("**/jobs/*/?back=areas")
     assert page.locator("#job").get_attribute("data-state") == "done"
     assert EpidemicArea.objects.get().unit == ba_dinh
     # form_data departs from the province of Hà Nội, not from Ba Đình: unchanged.
@@ -115,7 +116,7 @@ def test_cdc_lists_an_epidemic_area_and_watches_the_reevaluation(
     job = Job.objects.create(
         kind="reevaluate_risk", created_by=cdc, total=10, done=4, state=Job.State.RUNNING
     )
-    page.goto(f"{site}/triage/jobs/{job.pk}/?back=rules")
+    page.goto(f"{site}/jobs/{job.pk}/?back=rules")
     assert page.locator("#job-percent").inner_text() == "40"
     Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, done=10)
     page.wait_for_selector("#job[data-state=done]", timeout=5_000)

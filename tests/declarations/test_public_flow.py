@@ -15,7 +15,7 @@ from vigil.audit.models import AuditEvent
 from vigil.declarations import services
 from vigil.declarations.models import Channel, Declaration
 from vigil.declarations.sms import FileBackend
-from vigil.declarations.views_public import SESSION_KEY
+from vigil.declarations.views.citizen import SESSION_KEY
 
 from .helpers import form_data
 

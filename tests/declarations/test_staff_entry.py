@@ -14,7 +14,7 @@ from vigil.declarations import services
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import Channel, Declaration
 from vigil.declarations.services import RECENT_DAYS
-from vigil.declarations.views_staff import SESSION_KEY
+from vigil.declarations.views.entry import SESSION_KEY
 from vigil.people.models import Person
 
 from .helpers import form_data

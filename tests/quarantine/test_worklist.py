@@ -4,7 +4,7 @@ quarantine" puts the person on the facilities' list; intake takes them off."""
 import pytest
 
 from vigil.accounts.models import Task
-from vigil.core.modules import worklists_for
+from vigil.core.menu import worklists_for
 from vigil.quarantine import services
 from vigil.quarantine.models import Facility
 from vigil.quarantine.worklists import count_to_take_in, to_take_in

@@ -9,8 +9,8 @@ from vigil.audit.models import AuditEvent
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import Channel
 from vigil.declarations.services import submit_declaration
+from vigil.jobs.models import Job
 from vigil.reports import exports
-from vigil.reports.models import Export
 from vigil.reports.registry import declaration_columns
 
 from ..declarations.helpers import form_data
@@ -84,7 +84,7 @@ def test_a_large_export_runs_in_the_background_and_is_found_later(
     client.force_login(user)
     response = client.get("/reports/export/", {"list": "declarations"})
     assert response.status_code == 302 and response.url == "/reports/exports/"
-    export = Export.objects.get(user=user)
+    export = Job.objects.get(kind="export", created_by=user)
     assert (export.state, export.done, export.total) == ("done", 2, 2)
     page = client.get("/reports/exports/").content.decode()
     assert f'href="/reports/exports/{export.pk}/"' in page
@@ -103,7 +103,7 @@ def test_a_failed_export_says_so_and_leaves_no_file(
     user = make_user("hs.pn", places.commune, tasks=[Task.HEALTH_STATION])
     client.force_login(user)
     client.get("/reports/export/", {"list": "declarations"})
-    export = Export.objects.get(user=user)
+    export = Job.objects.get(kind="export", created_by=user)
     assert export.state == "failed"
     assert "No space left" in export.error
     assert client.get(f"/reports/exports/{export.pk}/").status_code == 404
@@ -157,7 +157,7 @@ class FakeRows:
 
 def test_the_writer_streams_in_constant_memory(tmp_path, make_user, places):
     user = make_user("cdc", places.province, tasks=[Task.CDC])
-    spec = exports.ExportSpec("bench", "Bench", (Task.CDC,), lambda u, q: (FakeRows(N), []),
+    spec = exports.ExportSpec("bench", "Bench", lambda u, q: (FakeRows(N), []),
                               declaration_columns())  # fmt: skip
 
     def peak(rows):
@@ -273,7 +273,7 @@ def test_every_column_kind_reads_back_typed_and_special_characters_are_safe(
         exports.Column("Nơi", source=("unit", "place"), combine=lambda u, p: u or p),
         exports.Column("Khoảng trắng", source="space"),
     ]  # fmt: skip
-    spec = exports.ExportSpec("kinds", "Kiểu & <ô>", (Task.CDC,), lambda u, q: (rows, []), columns)
+    spec = exports.ExportSpec("kinds", "Kiểu & <ô>", lambda u, q: (rows, []), columns)
     path = tmp_path / "kinds.xlsx"
     assert exports.write(spec, user, {}, path) == 2
     assert rows.fields == ("text", "day", "at", "number", "id", "phone", "transport", "unit",
@@ -309,7 +309,7 @@ def test_a_failed_write_removes_its_partial_file(tmp_path, make_user, places):
             raise OSError(28, "No space left on device")
 
     user = make_user("cdc.broken", places.province, tasks=[Task.CDC])
-    spec = exports.ExportSpec("broken", "Broken", (Task.CDC,), lambda u, q: (Broken([]), []),
+    spec = exports.ExportSpec("broken", "Broken", lambda u, q: (Broken([]), []),
                               [exports.Column("Văn bản", source="text")])  # fmt: skip
     with pytest.raises(OSError, match="No space"):
         exports.write(spec, user, {}, tmp_path / "broken.xlsx")
@@ -324,7 +324,7 @@ def test_a_spec_without_sources_reads_model_instances(client, make_user, places,
         *registry.declaration_columns(),
         exports.Column("Họ tên (get)", lambda d: d.person.full_name),
     ]
-    spec = exports.ExportSpec("mixed", "Mixed", (Task.CDC,), registry.build_declarations, columns)
+    spec = exports.ExportSpec("mixed", "Mixed", registry.build_declarations, columns)
     user = make_user("cdc.mixed", places.province, tasks=[Task.CDC])
     import pathlib
     import tempfile
@@ -340,3 +340,29 @@ def test_a_spec_without_sources_reads_model_instances(client, make_user, places,
     assert {r["Họ tên (get)"] for r in rows} == {"Nguyễn Văn Một", "Trần Thị Hai", "Bùi Văn Xa"}
     assert all(r["Họ và tên"] == r["Họ tên (get)"] for r in rows)
     assert all(r["Phương tiện"] and r["Mức nguy cơ"] for r in rows)
+
+
+def test_a_spec_is_exported_by_who_holds_its_capability(make_user, places):
+    from vigil.core.permissions import READ_DECLARATIONS, READ_STATISTICS, TRIAGE
+    from vigil.reports import services
+
+    leader = make_user("leader.pn", places.commune, tasks=[Task.LEADER])
+    assert services.allowed(leader, exports.ExportSpec("a", "A", capability=READ_STATISTICS))
+    assert not services.allowed(leader, exports.ExportSpec("b", "B", capability=TRIAGE))
+    assert not services.allowed(leader, exports.ExportSpec("c", "C"))  # names nobody
+    hotel = make_user("hotel.pn", places.commune, tasks=[Task.ESTABLISHMENT])
+    spec = exports.ExportSpec("d", "D", capability=READ_DECLARATIONS)
+    assert not services.allowed(hotel, spec)  # no EXPORT
+
+
+def test_the_export_pages_need_the_export_capability(client, make_user, places, declarations):
+    client.force_login(make_user("hotel.pn", places.commune, tasks=[Task.ESTABLISHMENT]))
+    assert client.get("/reports/export/", {"list": "declarations"}).status_code == 403
+    assert client.get("/reports/exports/").status_code == 403
+    # A school may export, but only the lists it may read.
+    client.force_login(make_user("school.pn", places.commune, tasks=[Task.SCHOOL]))
+    assert client.get("/reports/exports/").status_code == 200
+    assert client.get("/reports/export/", {"list": "declarations"}).status_code == 403
+    client.force_login(make_user("leader.pn", places.commune, tasks=[Task.LEADER]))
+    assert client.get("/reports/export/", {"list": "triage"}).status_code == 403
+    assert not Job.objects.exists()

@@ -16,8 +16,8 @@ from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit
 from vigil.declarations.models import Declaration
 from vigil.declarations.transitions import TransitionRefused
+from vigil.people.locks import lock_people
 from vigil.reports import tally
-from vigil.reports.tally import lock_people
 from vigil.testing import services as testing
 from vigil.testing.models import TestResult
 from vigil.verification import services as verification

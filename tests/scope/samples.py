@@ -13,11 +13,12 @@ from vigil.accounts.models import AccountRequest, ApiToken, Task, User
 from vigil.audit.models import AuditEvent
 from vigil.audit.services import Action, log
 from vigil.declarations.models import Declaration
+from vigil.jobs.models import Job
 from vigil.people.models import Person
 from vigil.quarantine import services as quarantine
 from vigil.quarantine.models import Bed, Facility, Stay
-from vigil.reports.models import Export
-from vigil.triage.models import Job, RiskRule
+from vigil.reports.services import KIND as EXPORT_KIND
+from vigil.triage.models import RiskRule
 from vigil.verification.models import Registration
 
 
@@ -56,8 +57,8 @@ def build_world(places, make_user, make_person):
     # A re-evaluation job is seen only by the account that started it.
     far_job = Job.objects.create(kind="reevaluate_risk", created_by=far_user)
     # Exports are seen only by the account that made them.
-    far_export = Export.objects.create(
-        user=far_user, list_key="declarations", title="x", state="done", path=__file__
+    far_export = Job.objects.create(
+        kind=EXPORT_KIND, created_by=far_user, title="x", state="done", path=__file__
     )
     # A quarantine facility of the far commune, with a bed and far_person in it.
     far_facility = Facility.objects.create(

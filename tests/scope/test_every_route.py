@@ -13,40 +13,15 @@ New routes are picked up automatically. A new URL parameter name fails the
 suite until tests/scope/samples.py says which out-of-scope object it names.
 """
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from vigil.accounts.models import ApiToken, Task
+from vigil.core.permissions import CAPABILITIES, may
 
+from ..routes import ROUTES, capability_of, fill, params
 from .samples import SAMPLES, build_world, snapshot
 
 METHODS = ["get", "post", "put", "patch", "delete"]
-_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
-
-
-def walk(patterns=None, prefix=""):
-    """(route, namespace) for every URL pattern, with prefixes joined."""
-    if patterns is None:
-        patterns = get_resolver().url_patterns
-    for p in patterns:
-        route = prefix + str(p.pattern)
-        if isinstance(p, URLResolver):
-            yield from walk(p.url_patterns, route)
-        elif isinstance(p, URLPattern):
-            yield route.lstrip("^").rstrip("$")
-
-
-ROUTES = sorted(set(walk()))
-
-
-def params(route):
-    return [m.group("name") for m in _PARAM.finditer(route)]
-
-
-def fill(route, values):
-    return "/" + _PARAM.sub(lambda m: str(values[m.group("name")]), route)
 
 
 def request(client, method, url, token):
@@ -91,8 +66,13 @@ def test_records_outside_scope_answer_404_and_stay_unchanged(client, world, rout
     for method in METHODS:
         response = request(client, method, url, token)
         # 401: the route takes another kind of credential (a citizen's phone
-        # token): refused before any record is looked up, so it reveals nothing.
-        assert response.status_code in (401, 404, 405), (
+        # token); 403: the account lacks the route's capability. Both are
+        # decided before any record is looked up, so they reveal nothing.
+        refused = (401, 404, 405)
+        capability = capability_of(route, method)
+        if capability in CAPABILITIES and not may(world.neighbour_user, capability):
+            refused += (403,)
+        assert response.status_code in refused, (
             f"{method.upper()} {url} as a user of another commune answered "
             f"{response.status_code}, not 404"
         )

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from vigil.accounts.models import Task
 from vigil.audit.models import AuditEvent
-from vigil.core.modules import worklists_for
+from vigil.core.menu import worklists_for
 from vigil.testing import services, worklist
 from vigil.testing.models import TestResult
 
@@ -72,7 +72,7 @@ def test_a_positive_result_entered_on_the_page_puts_the_person_on_the_worklist(
         "pcr",
         2,
     )
-    home = client.get(reverse("core:home")).content.decode()
+    home = client.get(reverse("home")).content.decode()
     entries = [part.split("</a>", 1)[0] for part in home.split(f'href="{LIST}">')[1:]]
     assert (
         'Positive, no case opened <span class="badge rounded-pill text-bg-danger" '

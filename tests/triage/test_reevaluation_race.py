@@ -17,8 +17,9 @@ from vigil.areas.models import AdminUnit
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import Channel, Declaration, MedicalState, Surveillance
 from vigil.declarations.services import StaleDeclaration, submit_declaration
+from vigil.jobs.models import Job
 from vigil.triage import services
-from vigil.triage.models import Job, RiskRule
+from vigil.triage.models import RiskRule
 
 from ..declarations.helpers import form_data
 

@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from vigil.accounts.models import Task
 from vigil.audit.models import AuditEvent
+from vigil.core.permissions import CAPABILITIES, EDIT_RULES
+from vigil.jobs.models import Job
 from vigil.triage import rules, services
-from vigil.triage.models import EpidemicArea, Job, RiskRule
+from vigil.triage.models import EpidemicArea, RiskRule
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = timezone.localdate()
@@ -224,11 +226,14 @@ def test_the_write_finder_finds_the_writes_it_is_meant_to_find():
     ]
 
 
-def test_who_may_edit_rules_is_defined_once():
+def test_who_may_edit_rules_is_defined_once_in_the_registry():
     definitions = [
         str(path.relative_to(ROOT))
         for path in (ROOT / "vigil").rglob("*.py")
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.FunctionDef) and node.name == "may_edit_rules"
     ]
-    assert definitions == ["vigil/triage/permissions.py"]
+    assert definitions == []
+    rule = CAPABILITIES[EDIT_RULES]
+    assert set(rule.tasks) == {Task.CDC, Task.ADMIN}
+    assert rule.condition == "vigil.core.permissions.at_province"

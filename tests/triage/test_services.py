@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import Channel, Declaration, MedicalState, Surveillance
 from vigil.declarations.services import StaleDeclaration, submit_declaration, update_declaration
+from vigil.jobs.models import Job
 from vigil.triage import services
-from vigil.triage.models import EpidemicArea, Job, RiskRule
+from vigil.triage.models import EpidemicArea, RiskRule
 
 from ..declarations.helpers import form_data
 

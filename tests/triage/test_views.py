@@ -16,8 +16,9 @@ from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import Channel, Declaration, MedicalState, Surveillance
 from vigil.declarations.services import submit_declaration, update_declaration
 from vigil.declarations.transitions import ALREADY_DONE
+from vigil.jobs.models import Job
 from vigil.triage.engine import FACTS
-from vigil.triage.models import EpidemicArea, Job, RiskRule
+from vigil.triage.models import EpidemicArea, RiskRule
 
 from ..declarations.helpers import form_data
 
@@ -467,7 +468,7 @@ def test_adding_a_rule_starts_a_reevaluation_that_changes_colours(client, provin
     response = client.post(RULES, rule_data())
     job = Job.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/triage/jobs/{job.pk}/?back=rules"
+    assert response["Location"] == f"/jobs/{job.pk}/?back=rules"
     rule = RiskRule.objects.get(label="Mệt mỏi kéo dài")
     assert (rule.facts, rule.weight, rule.min_level, rule.active) == (["sym_fatigue"], 0, 2, True)
     assert job.created_by == province_cdc and job.state == Job.State.DONE
@@ -607,7 +608,7 @@ def test_a_new_epidemic_area_turns_arrivals_from_it_red(client, province_cdc, pl
     assert "/areas/options?from=province&amp;level=2" in str(province)
     response = client.post(AREAS, area_data())
     job = Job.objects.get()
-    assert response["Location"] == f"/triage/jobs/{job.pk}/?back=areas"
+    assert response["Location"] == f"/jobs/{job.pk}/?back=areas"
     area = EpidemicArea.objects.get()
     assert (area.unit, area.end, area.created_by) == (hanoi(), None, province_cdc)
     sick.refresh_from_db()
@@ -677,38 +678,3 @@ def test_ending_an_area_before_its_start_is_refused_in_its_row(client, province_
     assert area.end is None and not Job.objects.exists()
     assert client.post(AREAS, {"action": "end", "area": 999999, "end": early}).status_code == 404
     assert client.post(AREAS, {"action": "delete", "area": "x"}).status_code == 404
-
-
-# Jobs ----------------------------------------------------------------------------
-
-
-def test_a_job_is_seen_only_by_its_creator_and_its_fragment_polls_until_it_ends(
-    client, province_cdc, make_user, places
-):
-    job = Job.objects.create(
-        kind="reevaluate_risk", created_by=province_cdc, total=200, done=50, state=Job.State.RUNNING
-    )
-    url = f"/triage/jobs/{job.pk}/"
-    client.force_login(make_user("cdc.tinh2", places.province, tasks=[Task.CDC]))
-    assert client.get(url).status_code == 404
-    client.force_login(province_cdc)
-    page = client.get(url)
-    assert page.status_code == 200
-    fragment = client.get(url, headers={"HX-Request": "true"})
-    body = fragment.content.decode()
-    assert body.lstrip().startswith('<div id="job"')
-    assert 'hx-trigger="every 1s"' in body and f'hx-get="{url}"' in body
-    assert 'id="job-percent">25<' in body and "50" in body and "200" in body
-    assert client.post(url).status_code == 405
-
-    Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, error="disk full")
-    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
-    assert "hx-trigger" not in body and 'id="job-error"' in body and "disk full" in body
-
-
-def test_a_queued_job_shows_no_progress_yet(client, province_cdc):
-    job = Job.objects.create(kind="reevaluate_risk", created_by=province_cdc)
-    client.force_login(province_cdc)
-    body = client.get(f"/triage/jobs/{job.pk}/").content.decode()
-    assert 'data-state="queued"' in body and 'id="job-percent">0<' in body
-    assert 'hx-trigger="every 1s"' in body

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from vigil.accounts.models import Task
-from vigil.core.modules import worklists_for
+from vigil.core.menu import worklists_for
 from vigil.declarations.models import (
     Channel,
     Declaration,

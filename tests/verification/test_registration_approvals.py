@@ -16,7 +16,7 @@ from django.utils import timezone
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Country
 from vigil.audit.models import AuditEvent
-from vigil.core.modules import worklists_for
+from vigil.core.menu import worklists_for
 from vigil.declarations.sms import FileBackend
 from vigil.declarations.transitions import TransitionRefused
 from vigil.verification import registrations

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
-from vigil.core.phones import normalize_phone
+from vigil.core.phones import PhoneField
 from vigil.core.scope import scope_path
 
 from . import services
@@ -52,19 +52,6 @@ class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         # Indent by level so that communes read under their district.
         return "\u2003" * (obj.level - 1) + obj.name
-
-
-class PhoneField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return ""
-        phone = normalize_phone(value)
-        if phone is None:
-            raise forms.ValidationError(
-                _("Enter a Vietnamese phone number, e.g. 0905 123 456 or +84 905 123 456.")
-            )
-        return phone
 
 
 class AccountForm(forms.Form):

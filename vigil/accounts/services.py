@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.audit.services import Action, log
+from vigil.core.permissions import MANAGE_ACCOUNTS, REVIEW_ACCOUNT_REQUESTS, may
 from vigil.core.scope import in_scope
 
-from .models import AccountRequest, ApiToken, LoginFailure, Task, User
+from .models import AccountRequest, ApiToken, LoginFailure, User
 
 # Exclude 0, O, 1, l, I so that a password read out over the phone or written
 # on paper cannot be mistyped.
@@ -37,7 +38,7 @@ def _check_jurisdiction(actor, unit):
 
 
 def _require_admin(actor):
-    if not actor.has_task(Task.ADMIN):
+    if not may(actor, MANAGE_ACCOUNTS):
         raise PermissionDenied(_("Only the operations centre manages accounts."))
 
 
@@ -148,7 +149,7 @@ def reset_password(actor, user):
 @transaction.atomic
 def file_request(actor, *, full_name, phone, task, jurisdiction, note=""):
     """A unit leader asks for an account for a member of their unit."""
-    if not actor.has_task(Task.LEADER, Task.ADMIN):
+    if not may(actor, REVIEW_ACCOUNT_REQUESTS):
         raise PermissionDenied(_("Only unit leaders can request accounts."))
     _check_jurisdiction(actor, jurisdiction)
     req = AccountRequest.objects.create(
@@ -256,3 +257,18 @@ def revoke_token(user, token):
         token.save(update_fields=["revoked_at"])
         log(user, Action.DELETE, token, object_repr=f"API token {token.name}")
     return token
+
+
+# Account requests: who sees which -------------------------------------------
+
+
+def requests_for(user, status=None):
+    """The account requests `user` may read: those of their jurisdiction for
+    whoever manages accounts, their own requests for a unit leader; only
+    those in `status` when it is one of AccountRequest.Status."""
+    qs = AccountRequest.objects.visible_to(user).select_related("jurisdiction", "requested_by")
+    if not may(user, MANAGE_ACCOUNTS):
+        qs = qs.filter(requested_by=user)
+    if status in AccountRequest.Status.values:
+        qs = qs.filter(status=status)
+    return qs

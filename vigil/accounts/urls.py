@@ -1,12 +1,14 @@
 from django.urls import path
 
+from vigil.core.permissions import OWN_ACCOUNT, public, requires
+
 from . import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("password/", views.PasswordChangeView.as_view(), name="password"),
+    path("login/", public(views.LoginView.as_view()), name="login"),
+    path("logout/", public(views.LogoutView.as_view()), name="logout"),
+    path("password/", requires(OWN_ACCOUNT)(views.PasswordChangeView.as_view()), name="password"),
     path("", views.account_list, name="list"),
     path("new/", views.account_create, name="create"),
     path("<int:user_id>/", views.account_edit, name="edit"),

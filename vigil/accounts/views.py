@@ -1,16 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vigil.audit.services import Action, log, stale_message
+from vigil.core.permissions import (
+    MANAGE_ACCOUNTS,
+    OWN_ACCOUNT,
+    REVIEW_ACCOUNT_REQUESTS,
+    requires,
+)
 from vigil.core.scope import get_for_user
 
 from . import services
-from .decorators import task_required
 from .forms import (
     AccountFilterForm,
     AccountForm,
@@ -19,7 +23,7 @@ from .forms import (
     RejectForm,
     TokenForm,
 )
-from .models import AccountRequest, ApiToken, Task, User
+from .models import AccountRequest, ApiToken, User
 
 
 class LoginView(auth_views.LoginView):
@@ -49,7 +53,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 # Accounts (operations centre) ----------------------------------------------
 
 
-@task_required(Task.ADMIN)
+@requires(MANAGE_ACCOUNTS)
 def account_list(request):
     form = AccountFilterForm(request.GET)
     qs = form.filter_qs(User.objects.visible_to(request.user).select_related("jurisdiction"))
@@ -59,7 +63,7 @@ def account_list(request):
     )
 
 
-@task_required(Task.ADMIN)
+@requires(MANAGE_ACCOUNTS)
 def account_create(request):
     form = AccountForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
@@ -78,7 +82,7 @@ def account_create(request):
     return render(request, "accounts/form.html", {"form": form})
 
 
-@task_required(Task.ADMIN)
+@requires(MANAGE_ACCOUNTS)
 def account_edit(request, user_id):
     account = get_for_user(User.objects, request.user, pk=user_id)
     form = AccountForm(request.POST or None, actor=request.user, instance=account)
@@ -109,7 +113,7 @@ def account_edit(request, user_id):
 
 
 @require_POST
-@task_required(Task.ADMIN)
+@requires(MANAGE_ACCOUNTS)
 def account_set_active(request, user_id):
     account = get_for_user(User.objects, request.user, pk=user_id)
     active = request.POST.get("active") == "1"
@@ -122,7 +126,7 @@ def account_set_active(request, user_id):
 
 
 @require_POST
-@task_required(Task.ADMIN)
+@requires(MANAGE_ACCOUNTS)
 def account_reset_password(request, user_id):
     account = get_for_user(User.objects, request.user, pk=user_id)
     password = services.reset_password(request.user, account)
@@ -132,16 +136,10 @@ def account_reset_password(request, user_id):
 # Account requests (unit leaders -> operations centre) ----------------------
 
 
-@task_required(Task.ADMIN, Task.LEADER)
+@requires(REVIEW_ACCOUNT_REQUESTS)
 def request_list(request):
-    qs = AccountRequest.objects.visible_to(request.user).select_related(
-        "jurisdiction", "requested_by"
-    )
-    if not request.user.has_task(Task.ADMIN):
-        qs = qs.filter(requested_by=request.user)
     status = request.GET.get("status", AccountRequest.Status.PENDING)
-    if status in AccountRequest.Status.values:
-        qs = qs.filter(status=status)
+    qs = services.requests_for(request.user, status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -155,7 +153,7 @@ def request_list(request):
     )
 
 
-@task_required(Task.ADMIN, Task.LEADER)
+@requires(REVIEW_ACCOUNT_REQUESTS)
 def request_create(request):
     form = AccountRequestForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
@@ -166,7 +164,7 @@ def request_create(request):
 
 
 @require_POST
-@task_required(Task.ADMIN)
+@requires(MANAGE_ACCOUNTS)
 def request_approve(request, request_id):
     req = get_for_user(AccountRequest.objects, request.user, pk=request_id)
     try:
@@ -178,7 +176,7 @@ def request_approve(request, request_id):
 
 
 @require_POST
-@task_required(Task.ADMIN)
+@requires(MANAGE_ACCOUNTS)
 def request_reject(request, request_id):
     req = get_for_user(AccountRequest.objects, request.user, pk=request_id)
     form = RejectForm(request.POST)
@@ -197,7 +195,7 @@ def request_reject(request, request_id):
 # Personal API tokens ------------------------------------------------------
 
 
-@login_required
+@requires(OWN_ACCOUNT)
 def token_list(request):
     form = TokenForm(request.POST or None)
     secret = None
@@ -211,7 +209,7 @@ def token_list(request):
 
 
 @require_POST
-@login_required
+@requires(OWN_ACCOUNT)
 def token_revoke(request, token_id):
     # Tokens are personal: the owner is the scope.
     token = ApiToken.objects.filter(user=request.user, pk=token_id).first()

@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 
 from vigil.accounts import services
 from vigil.accounts.models import ApiToken
+from vigil.core.permissions import OWN_ACCOUNT, api_requires
 
 router = Router(tags=["accounts"])
 
@@ -18,6 +19,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The account behind this request")
+@api_requires(OWN_ACCOUNT)
 def me(request):
     user = request.auth
     unit = user.jurisdiction
@@ -48,6 +50,7 @@ class TokenCreated(TokenOut):
 
 
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens")
+@api_requires(OWN_ACCOUNT)
 def list_tokens(request):
     return ApiToken.objects.filter(user=request.auth)
 
@@ -61,12 +64,14 @@ def list_tokens(request):
         "requestBody": {"content": {"application/json": {"example": {"name": "phone"}}}}
     },
 )
+@api_requires(OWN_ACCOUNT)
 def create_token(request, payload: TokenIn):
     token, secret = services.create_token(request.auth, payload.name.strip()[:100] or "token")
     return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
+@api_requires(OWN_ACCOUNT)
 def revoke_token(request, token_id: int):
     token = get_object_or_404(ApiToken, user=request.auth, pk=token_id)
     services.revoke_token(request.auth, token)

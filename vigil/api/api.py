@@ -1,94 +1,22 @@
-"""The REST API under /api/v1/ (R-N5): one router module per domain app.
+"""The REST API under /api/v1/ (R-N5): one router module per domain app,
+added to the one NinjaAPI instance (`vigil.api.instance`)."""
 
-Errors always have the same shape, whatever raised them:
-``{"error": {"code": "not_found", "message": "...", "fields": {...}}}``.
-"""
-
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
-
-from vigil.accounts.models import ApiToken
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer vgl_...` with a personal token of an active account."""
-
-    def authenticate(self, request, token):
-        try:
-            row = ApiToken.objects.select_related("user").get(
-                key_hash=ApiToken.hash(token), revoked_at__isnull=True
-            )
-        except ApiToken.DoesNotExist:
-            return None
-        if not row.user.is_active:
-            return None
-        now = timezone.now()
-        # One write a minute at most: a busy mobile client must not turn every
-        # read into a write.
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        request.api_token = row
-        return row.user
-
-
-api = NinjaAPI(
-    title="Vigil API",
-    version="1",
-    description=(
-        "Arrivals, quarantine and contact-tracing surveillance. Staff authenticate "
-        "with a personal token (`Authorization: Bearer …`) created on the "
-        "'API tokens' page, or with the browser session. Every list and record is "
-        "limited to the account's jurisdiction; records outside it answer 404."
-    ),
-    auth=[TokenAuth(), django_auth],
-    urls_namespace="api",
-    docs_url="/docs",
+from vigil.api import (
+    account_requests,
+    accounts,
+    areas,
+    declarations,
+    military,
+    people,
+    quarantine,
+    registrations,
+    statistics,
+    testing,
+    triage,
+    verification,
 )
 
-
-def error(request, status, code, message, fields=None):
-    body = {"error": {"code": code, "message": str(message)}}
-    if fields:
-        body["error"]["fields"] = fields
-    return api.create_response(request, body, status=status)
-
-
-@api.exception_handler(ValidationError)
-def on_validation_error(request, exc):
-    fields = {}
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-        fields.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", ""))
-    return error(request, 422, "invalid", _("Some fields are not valid."), fields)
-
-
-@api.exception_handler(AuthenticationError)
-def on_auth_error(request, exc):
-    return error(request, 401, "unauthenticated", _("Log in or send a valid API token."))
-
-
-@api.exception_handler(Http404)
-def on_not_found(request, exc):
-    return error(request, 404, "not_found", _("Not found."))
-
-
-@api.exception_handler(PermissionDenied)
-def on_forbidden(request, exc):
-    return error(request, 403, "forbidden", str(exc) or _("Your task groups do not allow this."))
-
-
-@api.exception_handler(HttpError)
-def on_http_error(request, exc):
-    return error(request, exc.status_code, getattr(exc, "code", "error"), exc.message)
-
-
-from vigil.api import accounts, areas, declarations, people, registrations, triage, verification  # noqa: E402  (routers register on import)
+from .instance import api
 
 api.add_router("/", accounts.router)
 api.add_router("/areas", areas.router)
@@ -97,15 +25,11 @@ api.add_router("/declarations", declarations.router)
 api.add_router("/verification", verification.router)
 api.add_router("/registrations", registrations.router)
 api.add_router("/triage", triage.router)
-
-from vigil.api import military  # noqa: E402
-
 api.add_router("/military", military.router)
-
-from vigil.api import quarantine  # noqa: E402
-
 api.add_router("/quarantine", quarantine.router)
-
-from vigil.api import testing  # noqa: E402
-
 api.add_router("/testing", testing.router)
+api.add_router("/account-requests", account_requests.router)
+api.add_router("/statistics", statistics.router)
+api.add_router("/exports", "vigil.api.exports.router")
+
+__all__ = ["api"]

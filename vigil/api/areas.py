@@ -2,6 +2,7 @@ from django.conf import settings
 from ninja import Router, Schema
 
 from vigil.areas.models import AdminUnit, Country
+from vigil.core.permissions import public
 
 router = Router(tags=["areas"])
 
@@ -22,6 +23,7 @@ class CountryOut(Schema):
 # Administrative units and countries are public reference data, not records of
 # people: they are the same for every account and carry no jurisdiction.
 @router.get("/units", response=list[UnitOut], summary="Administrative units under a parent")
+@public
 def units(request, parent: str | None = None):
     """Children of the unit with code `parent`; the home province's districts without it."""
     qs = AdminUnit.objects.active_tree().select_related("parent")
@@ -36,5 +38,6 @@ def units(request, parent: str | None = None):
 
 
 @router.get("/countries", response=list[CountryOut], summary="Departure countries")
+@public
 def countries(request):
     return Country.objects.all()

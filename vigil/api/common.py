@@ -1,6 +1,6 @@
 """What the API's routers share.
 
-- error bodies in the API's one shape (see `vigil.api.api`), and the mapping of
+- error bodies in the API's one shape (see `vigil.api.instance`), and the mapping of
   what services raise onto them: a ValidationError is 422 `invalid` with the
   messages per field, StaleDeclaration 409 `stale`, TransitionRefused 409
   `already_handled`;
@@ -18,7 +18,7 @@ import re
 
 import pydantic
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from ninja.errors import ValidationError as RequestInvalid
 
 from vigil.audit.services import stale_message
 from vigil.core.scope import get_for_user
+from vigil.core.xlsx import XlsxUploadForm
 from vigil.declarations.filters import keyword_q, local_midnight
 from vigil.declarations.models import Declaration, Surveillance
 from vigil.declarations.services import StaleDeclaration
@@ -62,8 +63,7 @@ class ErrorOut(Schema):
 
 
 def error(request, status, code, message, fields=None):
-    # Imported here: vigil.api.api imports the routers while it is being built.
-    from vigil.api.api import error as api_error
+    from vigil.api.instance import error as api_error
 
     return api_error(request, status, code, message, fields)
 
@@ -75,11 +75,6 @@ def invalid(request, fields):
 def stale(request, message):
     """409 `stale`: the record changed since the client read its `version`."""
     return error(request, 409, "stale", message, {"version": [message]})
-
-
-def require(user, tasks):
-    if not user.has_task(*tasks):
-        raise PermissionDenied
 
 
 def service_fields(exc):
@@ -110,6 +105,22 @@ def enum(choices, null=False):
 def one_of(choices):
     """The allowed values of a query parameter, for the document."""
     return "One of " + ", ".join(f"`{value}`" for value, _label in choices) + "."
+
+
+# Who an example of a work queue names.
+EXAMPLE_ARRIVAL = {
+    "id": 42,
+    "code": "7KX3M9QA",
+    "full_name": "Nguyễn Văn An",
+    "id_number": "04•••••••234",
+    "phone": "090••••456",
+    "birth_year": 1990,
+}
+
+
+def page_example(*items):
+    """The example of a page of a list holding `items`."""
+    return response_example({"total": len(items), "limit": 50, "offset": 0, "items": list(items)})
 
 
 def body_example(example):
@@ -204,6 +215,32 @@ def text(value, name, errors, max_length=NOTE_MAX):
     return value
 
 
+# Uploads ------------------------------------------------------------------
+
+
+def upload_refused(request, fields):
+    """422 `invalid_file`: nothing of the upload was saved; `fields` say why."""
+    return error(request, 422, "invalid_file", _("Nothing was saved."), fields)
+
+
+def checked_upload(request, file):
+    """(the uploaded .xlsx as the pages' upload form cleans it, None) or (None, 422)."""
+    form = XlsxUploadForm(files={"file": file} if file is not None else {})
+    if not form.is_valid():
+        return None, upload_refused(request, {"file": [str(m) for m in form.errors["file"]]})
+    return form.cleaned_data["file"], None
+
+
+def import_refusal(request, result):
+    """The 422 of an import that saved nothing (the file's problem, or every bad
+    row "Row 5: …"), or None when it went through."""
+    if result.file_error:
+        return upload_refused(request, {"file": [str(result.file_error)]})
+    if result.errors:
+        return upload_refused(request, {"rows": [str(e) for e in result.errors]})
+    return None
+
+
 # Output -------------------------------------------------------------------
 
 
@@ -212,6 +249,23 @@ def identity(person, whole):
     return {
         "id_number": person.id_number if whole else person.masked_id_number,
         "phone": person.phone if whole else person.masked_phone,
+    }
+
+
+def arrival_item(d):
+    """Who a declaration of a work queue names, masked, and where they go: the
+    first fields of every queue's items (EXAMPLE_ARRIVAL)."""
+    return {
+        "id": d.pk,
+        "code": d.code,
+        "full_name": d.person.full_name,
+        **identity(d.person, False),
+        "birth_year": d.person.birth_year,
+        "area_code": d.area.code,
+        "area_name": d.area.name,
+        "arrival_date": d.arrival_date,
+        "risk_colour": d.risk_colour,
+        "version": d.version,
     }
 
 
@@ -227,14 +281,13 @@ def scoped(request, declaration_id, narrow=None):
     return get_for_user(qs, request.auth, pk=declaration_id)
 
 
-def action_input(request, declaration_id, tasks, schema, narrow=None):
+def action_input(request, declaration_id, schema, narrow=None):
     """(declaration, body, field errors so far) of an action on a declaration.
 
-    In this order: the caller's task groups (403), the declaration inside the
-    jurisdiction (404; `narrow` as in `scoped`), then the body (400, 422),
-    whose `version` is required.
+    The operation's capability was checked already (`api_requires`, 403); then
+    the declaration inside the jurisdiction (404; `narrow` as in `scoped`),
+    then the body (400, 422), whose `version` is required.
     """
-    require(request.auth, tasks)
     declaration = scoped(request, declaration_id, narrow)
     payload = read_body(request, schema)
     errors = {}
@@ -365,21 +418,57 @@ def list_queryset(user):
 DATE_ON = (("created", "declaration"), ("arrival", "arrival"))
 
 
-def common_filters(qs, errors, *, district_code, commune_code, q, date_on, date_from, date_to):
-    """The filters both queues share (R-V1): place, keyword and dates.
+def _query(default, description, example):
+    return Field(default, description=description, json_schema_extra={"example": example})
 
-    `qs` is already scoped: a district or commune outside the jurisdiction
-    simply matches nothing.
-    """
-    if district_code:
-        qs = qs.filter(area__parent__code=district_code.strip())
-    if commune_code:
-        qs = qs.filter(area__code=commune_code.strip())
-    if q and q.strip():
-        qs = qs.filter(keyword_q(q.strip()))
-    on = choice(date_on, DATE_ON, "date_on", errors) or "created"
-    start = iso_date(date_from, "date_from", errors)
-    end = iso_date(date_to, "date_to", errors)
+
+class PageQuery(Schema):
+    """The page of a list: `limit` rows after `offset`."""
+
+    limit: int = _query(PAGE_DEFAULT, f"Page size, 1..{PAGE_MAX}.", 50)
+    offset: int = _query(0, "Rows skipped before the page.", 50)
+
+
+class KeywordQuery(PageQuery):
+    q: str | None = _query(None, "Words of the name, or the whole ID number, phone or code.", "an")
+
+
+class PlaceQuery(KeywordQuery):
+    """A place (district, commune) and a keyword, on one page."""
+
+    district_code: str | None = _query(None, "Code of a district.", "474")
+    commune_code: str | None = _query(None, "Code of a commune.", "19789")
+
+
+class QueueQuery(PlaceQuery):
+    """The filters every work queue shares (R-V1): place, keyword and dates."""
+
+    date_on: str | None = _query(
+        None, "Which date the range applies to: `created` (default) or `arrival`.", "arrival"
+    )
+    date_from: str | None = _query(None, "YYYY-MM-DD, included.", "2021-08-01")
+    date_to: str | None = _query(None, "YYYY-MM-DD, included.", "2021-08-31")
+
+
+def place_filters(qs, filters, keyword=keyword_q):
+    """`qs` (already scoped) narrowed to a district, a commune and a keyword:
+    a district or commune outside the jurisdiction simply matches nothing.
+    `keyword(text)` is the keyword's condition; None leaves it to the caller."""
+    if filters.district_code:
+        qs = qs.filter(area__parent__code=filters.district_code.strip())
+    if filters.commune_code:
+        qs = qs.filter(area__code=filters.commune_code.strip())
+    if keyword is not None and filters.q and filters.q.strip():
+        qs = qs.filter(keyword(filters.q.strip()))
+    return qs
+
+
+def common_filters(qs, errors, filters, keyword=keyword_q):
+    """The filters of a work queue (`QueueQuery`); bad values go to `errors`."""
+    qs = place_filters(qs, filters, keyword)
+    on = choice(filters.date_on, DATE_ON, "date_on", errors) or "created"
+    start = iso_date(filters.date_from, "date_from", errors)
+    end = iso_date(filters.date_to, "date_to", errors)
     if on == "arrival":
         if start:
             qs = qs.filter(arrival_date__gte=start)
@@ -397,9 +486,10 @@ def page_bounds(limit, offset):
     return max(1, min(limit, PAGE_MAX)), max(0, offset)
 
 
-def page(qs, limit, offset, item, total=None):
-    """One page of a queue: how many match on every page (counted unless given), the items."""
-    limit, offset = page_bounds(limit, offset)
+def page(qs, window, item, total=None):
+    """One page (`window`: a PageQuery) of a list: how many match on every page
+    (counted unless given), the items."""
+    limit, offset = page_bounds(window.limit, window.offset)
     return {
         "total": qs.count() if total is None else total,
         "limit": limit,
@@ -408,17 +498,20 @@ def page(qs, limit, offset, item, total=None):
     }
 
 
-DISTRICT_QUERY = Query(None, description="Code of a district.", example="474")
-COMMUNE_QUERY = Query(None, description="Code of a commune.", example="19789")
-KEYWORD_QUERY = Query(
-    None, description="Words of the name, or the whole ID number, phone or code.", example="an"
-)
-DATE_ON_QUERY = Query(
-    None,
-    description="Which date the range applies to: `created` (default) or `arrival`.",
-    example="arrival",
-)
-DATE_FROM_QUERY = Query(None, description="YYYY-MM-DD, included.", example="2021-08-01")
-DATE_TO_QUERY = Query(None, description="YYYY-MM-DD, included.", example="2021-08-31")
-LIMIT_QUERY = Query(PAGE_DEFAULT, description=f"Page size, 1..{PAGE_MAX}.", example=50)
-OFFSET_QUERY = Query(0, description="Rows skipped before the page.", example=50)
+def queue_page(request, qs, filters, item, errors=None, order=("created_at", "id")):
+    """A work queue's answer: 422 with `errors`, else one page of `qs` in `order`."""
+    if errors:
+        return invalid(request, errors)
+    return page(qs.order_by(*order), filters, item)
+
+
+class PageOut(Schema):
+    total: int = Field(..., description="How many match, on every page.")
+    limit: int
+    offset: int
+
+
+# A list's filters (a PageQuery schema) read from the query string.
+FILTERS = Query(...)
+QUEUE_ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -15,42 +15,38 @@ import datetime
 from django.db.models import Exists, OuterRef
 from ninja import Field, Query, Router, Schema
 
+from vigil.api import common
 from vigil.api.common import (
-    COMMUNE_QUERY,
-    DATE_FROM_QUERY,
-    DATE_ON_QUERY,
-    DATE_TO_QUERY,
     DECLARATION_PATH,
-    DISTRICT_QUERY,
+    EXAMPLE_ARRIVAL,
     EXAMPLE_STATE,
-    KEYWORD_QUERY,
-    LIMIT_QUERY,
+    FILTERS,
     NOTE_MAX,
-    OFFSET_QUERY,
     PAGE_MAX,
+    QUEUE_ERRORS,
     STATE_ERRORS,
     VERSION_FIELD,
     DeclarationStateOut,
-    ErrorOut,
     action_input,
+    arrival_item,
     choice,
     common_filters,
     enum,
     examples,
     invalid,
     page,
-    require,
+    page_example,
     required_error,
-    response_example,
     run_action,
     text,
 )
+from vigil.core.permissions import VERIFY_QUARANTINED, api_requires, get
 from vigil.quarantine.models import Stay
 from vigil.verification import military
 
 router = Router(tags=["military"])
 
-TASKS_TEXT = ", ".join(f"`{task}`" for task in military.MILITARY_TASKS)
+TASKS_TEXT = ", ".join(f"`{task}`" for task in get(VERIFY_QUARANTINED).tasks)
 
 
 class MilitaryItemOut(Schema):
@@ -74,40 +70,26 @@ class MilitaryItemOut(Schema):
     version: int
 
 
-class MilitaryQueueOut(Schema):
-    total: int = Field(..., description="How many declarations match, on every page.")
-    limit: int
-    offset: int
+class MilitaryQueueOut(common.PageOut):
     items: list[MilitaryItemOut]
 
 
 def _item(d):
-    person = d.person
     return {
-        "id": d.pk,
-        "code": d.code,
-        "full_name": person.full_name,
-        "id_number": person.masked_id_number,
-        "phone": person.masked_phone,
-        "birth_year": person.birth_year,
-        "area_code": d.area.code,
-        "area_name": d.area.name,
+        **arrival_item(d),
         "address": d.address,
-        "arrival_date": d.arrival_date,
         "created_at": d.created_at,
         "facility_id": d.stay_facility_id,
         "facility_name": d.stay_facility,
         "stay_start": d.stay_start,
         "surveillance": d.surveillance,
-        "risk_colour": d.risk_colour,
         "verification_state": d.verification_state,
-        "version": d.version,
     }
 
 
 @router.get(
     "/queue",
-    response={200: MilitaryQueueOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: MilitaryQueueOut, **QUEUE_ERRORS},
     summary="People taken into concentrated quarantine, to verify",
     description=(
         '"Xác minh người vào khu cách ly tập trung" (R-V7): declarations verified at '
@@ -120,68 +102,40 @@ def _item(d):
         "(403 otherwise)."
     ),
     url_name="military_queue",
-    openapi_extra=response_example(
+    openapi_extra=page_example(
         {
-            "total": 1,
-            "limit": 50,
-            "offset": 0,
-            "items": [
-                {
-                    "id": 42,
-                    "code": "7KX3M9QA",
-                    "full_name": "Nguyễn Văn An",
-                    "id_number": "04•••••••234",
-                    "phone": "090••••456",
-                    "birth_year": 1990,
-                    "area_code": "19789",
-                    "area_name": "Phường Phú Nhuận",
-                    "address": "12 Nguyễn Huệ",
-                    "arrival_date": "2021-08-20",
-                    "created_at": "2021-08-20T08:15:00+07:00",
-                    "facility_id": 3,
-                    "facility_name": "Khu cách ly tập trung Phú Bài",
-                    "stay_start": "2021-08-20",
-                    "surveillance": "concentrated",
-                    "risk_colour": "orange",
-                    "verification_state": "intake",
-                    "version": 4,
-                }
-            ],
+            **EXAMPLE_ARRIVAL,
+            "area_code": "19789",
+            "area_name": "Phường Phú Nhuận",
+            "address": "12 Nguyễn Huệ",
+            "arrival_date": "2021-08-20",
+            "created_at": "2021-08-20T08:15:00+07:00",
+            "facility_id": 3,
+            "facility_name": "Khu cách ly tập trung Phú Bài",
+            "stay_start": "2021-08-20",
+            "surveillance": "concentrated",
+            "risk_colour": "orange",
+            "verification_state": "intake",
+            "version": 4,
         }
     ),
 )
+@api_requires(VERIFY_QUARANTINED)
 def queue(
     request,
-    district_code: str | None = DISTRICT_QUERY,
-    commune_code: str | None = COMMUNE_QUERY,
+    filters: common.QueueQuery = FILTERS,
     facility_id: int | None = Query(None, description="`id` of a facility.", example=3),
-    q: str | None = KEYWORD_QUERY,
-    date_on: str | None = DATE_ON_QUERY,
-    date_from: str | None = DATE_FROM_QUERY,
-    date_to: str | None = DATE_TO_QUERY,
-    limit: int = LIMIT_QUERY,
-    offset: int = OFFSET_QUERY,
 ):
-    require(request.auth, military.MILITARY_TASKS)
     errors = {}
     qs = military.queue_for(request.auth).select_related("person", "area")
-    qs = common_filters(
-        qs,
-        errors,
-        district_code=district_code,
-        commune_code=commune_code,
-        q=q,
-        date_on=date_on,
-        date_from=date_from,
-        date_to=date_to,
-    )
+    qs = common_filters(qs, errors, filters)
     if errors:
         return invalid(request, errors)
     qs = military.with_stay(qs)
     if facility_id is not None:
         stays = Stay.objects.filter(declaration=OuterRef("pk"), facility_id=facility_id)
         qs = qs.filter(Exists(stays))
-    return page(qs, limit, offset, _item)
+    return page(qs, filters, _item)
 
 
 class MilitaryVerifyIn(Schema):
@@ -220,10 +174,9 @@ class MilitaryVerifyIn(Schema):
         schema=MilitaryVerifyIn,
     ),
 )
+@api_requires(VERIFY_QUARANTINED)
 def verify(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(
-        request, declaration_id, military.MILITARY_TASKS, MilitaryVerifyIn
-    )
+    declaration, payload, errors = action_input(request, declaration_id, MilitaryVerifyIn)
     outcome = choice(payload.outcome, military.OUTCOMES, "outcome", errors)
     if not outcome and "outcome" not in errors:
         errors["outcome"] = [required_error()]

@@ -1,11 +1,10 @@
 from ninja import Router, Schema
 
-from vigil.api.common import identity, require
+from vigil.api.common import identity
 from vigil.audit.services import Action, log
-from vigil.core.modules import STAFF
+from vigil.core.permissions import READ_PEOPLE, SEE_IDENTITY, api_requires, may
 from vigil.core.scope import get_for_user
 from vigil.people.models import Person
-from vigil.people.permissions import may_see_identity
 from vigil.people.services import search_people
 
 router = Router(tags=["people"])
@@ -46,17 +45,17 @@ def _out(person, whole, match=None):
         "names containing every word. ID numbers and phones are masked in results."
     ),
 )
+@api_requires(READ_PEOPLE)
 def search(request, q: str, limit: int = 20):
-    require(request.auth, STAFF)
     qs = Person.objects.visible_to(request.auth).select_related("area")
     matches = search_people(qs, q, limit=max(1, min(limit, 100)))
     return [_out(m.person, False, m.kind) for m in matches]
 
 
 @router.get("/{person_id}", response=PersonOut, summary="One person (logged in the audit trail)")
+@api_requires(READ_PEOPLE)
 def detail(request, person_id: int):
-    require(request.auth, STAFF)
     person = get_for_user(Person.objects.select_related("area"), request.auth, pk=person_id)
-    whole = may_see_identity(request.auth)
+    whole = may(request.auth, SEE_IDENTITY)
     log(request, Action.VIEW, person, detail={"identity_shown": whole, "via": "api"})
     return _out(person, whole)

@@ -32,27 +32,25 @@ body reading, dates, queue filters) are in vigil.api.common.
 
 import datetime
 
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
 
 from vigil.api.common import (
-    COMMUNE_QUERY,
-    DATE_FROM_QUERY,
-    DATE_ON_QUERY,
-    DATE_TO_QUERY,
     DECLARATION_PATH,
-    DISTRICT_QUERY,
+    EXAMPLE_ARRIVAL,
     EXAMPLE_STATE,
-    KEYWORD_QUERY,
-    LIMIT_QUERY,
+    FILTERS,
     NOTE_MAX,
-    OFFSET_QUERY,
     PAGE_MAX,
+    QUEUE_ERRORS,
+    READ_ERRORS,
     STATE_ERRORS,
     VERSION_FIELD,
     DeclarationStateOut,
-    ErrorOut,
+    PageOut,
+    QueueQuery,
     action_input,
+    arrival_item,
     choice,
     common_filters,
     date_field,
@@ -60,8 +58,8 @@ from vigil.api.common import (
     invalid,
     list_queryset,
     one_of,
-    page,
-    require,
+    page_example,
+    queue_page,
     required_error,
     response_example,
     run_action,
@@ -72,7 +70,16 @@ from vigil.api.common import (
 )
 from vigil.areas.models import AdminUnit
 from vigil.audit.services import Action, log
-from vigil.core.modules import MEDICAL, REVIEW, STAFF, STUDENTS
+from vigil.core.permissions import DECIDE_PROPOSED_COLOUR as DECIDE_COLOUR
+from vigil.core.permissions import (
+    READ_DECLARATIONS,
+    REVIEW_AMENDMENT,
+    VERIFY,
+    VERIFY_STUDENTS,
+    api_requires,
+    get,
+    may,
+)
 from vigil.declarations.models import (
     ONLINE_CHANNELS,
     DeclarationEvent,
@@ -82,15 +89,9 @@ from vigil.declarations.models import (
 )
 from vigil.declarations.transitions import review_amendment
 from vigil.verification import services
-from vigil.verification.forms import VERIFY_TASKS
 from vigil.verification.queues import for_user
 
 router = Router(tags=["verification"])
-
-# The pages' rules (vigil.verification.views): the verify page is for
-# STUDENTS (the verifying task groups and school accounts), a school account
-# narrowed to its own students by `for_user`.
-OUTCOME_TASKS = STUDENTS
 
 ERRORS_TEXT = (
     " Errors: 403 when the caller's task groups do not allow the action; 404 outside "
@@ -104,10 +105,11 @@ def task_list(tasks):
     return ", ".join(f"`{task}`" for task in tasks)
 
 
-# The task groups of the verify page that are not verifying ones: school accounts.
-SCHOOL_TASKS = tuple(task for task in OUTCOME_TASKS if task not in VERIFY_TASKS)
+# The task groups that verify only their own students: school accounts.
+VERIFIER_TASKS = get(VERIFY).tasks
+SCHOOL_TASKS = tuple(t for t in get(VERIFY_STUDENTS).tasks if t not in VERIFIER_TASKS)
 OUTCOME_CALLERS = (
-    f" Who may act: the verifying task groups ({task_list(VERIFY_TASKS)}) on any declaration "
+    f" Who may act: the verifying task groups ({task_list(VERIFIER_TASKS)}) on any declaration "
     f"of their jurisdiction; a school account ({task_list(SCHOOL_TASKS)}) only on its own "
     "students, registrations of kind `student` whose school is the account's work unit: any "
     "other declaration answers 404 to it."
@@ -143,10 +145,7 @@ class QueueItemOut(Schema):
     version: int
 
 
-class QueueOut(Schema):
-    total: int = Field(..., description="How many declarations match, on every page.")
-    limit: int
-    offset: int
+class QueueOut(PageOut):
     items: list[QueueItemOut]
 
 
@@ -159,31 +158,20 @@ def _departure(declaration):
 
 
 def _queue_item(d):
-    person = d.person
     return {
-        "id": d.pk,
-        "code": d.code,
-        "full_name": person.full_name,
-        "id_number": person.masked_id_number,
-        "phone": person.masked_phone,
-        "birth_year": person.birth_year,
+        **arrival_item(d),
         "registration_kind": d.registration_kind,
         "student_code": d.student_code,
         "school": d.school,
         "channel": d.channel,
-        "area_code": d.area.code,
-        "area_name": d.area.name,
         "address": d.address,
         "departure": _departure(d),
-        "arrival_date": d.arrival_date,
         "created_at": d.created_at,
         "verification_state": d.verification_state,
         "approval_state": d.approval_state,
-        "risk_colour": d.risk_colour,
         "risk_level": d.risk_level,
         "amended_after_decision": d.amended_after_decision,
         "proposed_colour": d.proposed_colour,
-        "version": d.version,
     }
 
 
@@ -198,7 +186,7 @@ ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
 
 @router.get(
     "/queue",
-    response={200: QueueOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: QueueOut, **QUEUE_ERRORS},
     summary="Arrivals waiting for verification",
     description=(
         "Online declarations (app and public web) of the caller's jurisdiction that are not "
@@ -208,98 +196,89 @@ ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
         "queues), `channel`, `risk_colour`, `q` (name words, ID number, phone or code), and "
         "a date range `date_from`..`date_to` (YYYY-MM-DD) on the date of declaration or, "
         "with `date_on=arrival`, of arrival. `total` counts every match; page with `limit` "
-        f"(at most {PAGE_MAX}) and `offset`. ID numbers and phones are masked. Every staff "
-        f"account reads it; a school account ({task_list(SCHOOL_TASKS)}) sees only its own "
-        "students, registrations of kind `student` whose school is the account's work unit."
+        f"(at most {PAGE_MAX}) and `offset`. ID numbers and phones are masked. The verifying "
+        "task groups read it; school accounts read /verification/students."
     ),
     url_name="verification_queue",
-    openapi_extra=response_example(
+    openapi_extra=page_example(
         {
-            "total": 1,
-            "limit": 50,
-            "offset": 0,
-            "items": [
-                {
-                    "id": 42,
-                    "code": "7KX3M9QA",
-                    "full_name": "Nguyễn Văn An",
-                    "id_number": "04•••••••234",
-                    "phone": "090••••456",
-                    "birth_year": 1990,
-                    "registration_kind": "return_home",
-                    "student_code": "",
-                    "school": "",
-                    "channel": "app",
-                    "area_code": "19789",
-                    "area_name": "Phường Phú Nhuận",
-                    "address": "12 Nguyễn Huệ",
-                    "departure": "Phường Phúc Xá",
-                    "arrival_date": "2021-08-20",
-                    "created_at": "2021-08-20T08:15:00+07:00",
-                    "verification_state": "pending",
-                    "approval_state": "",
-                    "risk_colour": "yellow",
-                    "risk_level": 1,
-                    "version": 1,
-                }
-            ],
+            **EXAMPLE_ARRIVAL,
+            "registration_kind": "return_home",
+            "student_code": "",
+            "school": "",
+            "channel": "app",
+            "area_code": "19789",
+            "area_name": "Phường Phú Nhuận",
+            "address": "12 Nguyễn Huệ",
+            "departure": "Phường Phúc Xá",
+            "arrival_date": "2021-08-20",
+            "created_at": "2021-08-20T08:15:00+07:00",
+            "verification_state": "pending",
+            "approval_state": "",
+            "risk_colour": "yellow",
+            "risk_level": 1,
+            "version": 1,
         }
     ),
 )
+@api_requires(VERIFY)
 def queue(
     request,
+    filters: QueueQuery = FILTERS,
     state: str = Query(
         "pending",
         description="`pending`, `failed`, or `amended` (amended by the citizen after staff "
         "decided, until someone reviews it).",
         example="pending",
     ),
-    district_code: str | None = DISTRICT_QUERY,
-    commune_code: str | None = COMMUNE_QUERY,
     registration_kind: str | None = Query(
         None, description=one_of(RegistrationKind.choices), example="student"
     ),
     channel: str | None = Query(None, description=one_of(ONLINE), example="app"),
     risk_colour: str | None = Query(None, description=one_of(RiskColour.choices), example="red"),
-    q: str | None = KEYWORD_QUERY,
-    date_on: str | None = DATE_ON_QUERY,
-    date_from: str | None = DATE_FROM_QUERY,
-    date_to: str | None = DATE_TO_QUERY,
-    limit: int = LIMIT_QUERY,
-    offset: int = OFFSET_QUERY,
 ):
-    require(request.auth, STAFF)
+    return _queue(request, filters, state, registration_kind, channel, risk_colour)
+
+
+@router.get(
+    "/students",
+    response={200: QueueOut, **QUEUE_ERRORS},
+    summary="Students returning to study, waiting for verification",
+    description=(
+        '"Xác minh sinh viên về học": the queue above narrowed to registrations of kind '
+        "`student` still waiting (the page /verification/students/). The verifying task "
+        f"groups read it, and school accounts ({task_list(SCHOOL_TASKS)}), which see only "
+        "their own students: those whose school is the account's work unit. Same filters."
+    ),
+    url_name="verification_students",
+)
+@api_requires(VERIFY_STUDENTS)
+def students(
+    request,
+    filters: QueueQuery = FILTERS,
+    channel: str | None = Query(None, description=one_of(ONLINE), example="app"),
+    risk_colour: str | None = Query(None, description=one_of(RiskColour.choices), example="red"),
+):
+    return _queue(request, filters, "pending", RegistrationKind.STUDENT, channel, risk_colour)
+
+
+def _queue(request, filters, state, registration_kind, channel, risk_colour):
     errors = {}
     state = choice(state, QUEUE_STATES, "state", errors) or VerificationState.PENDING
-    kind = choice(registration_kind, RegistrationKind.choices, "registration_kind", errors)
-    channel = choice(channel, ONLINE, "channel", errors)
-    colour = choice(risk_colour, RiskColour.choices, "risk_colour", errors)
+    where = {
+        "registration_kind": choice(
+            registration_kind, RegistrationKind.choices, "registration_kind", errors
+        ),
+        "channel": choice(channel, ONLINE, "channel", errors),
+        "risk_colour": choice(risk_colour, RiskColour.choices, "risk_colour", errors),
+    }
     qs = for_user(list_queryset(request.auth), request.auth)
     if state == AMENDED:
         qs = qs.amended()
     else:
         qs = qs.filter(verification_state=state, channel__in=[c.value for c in ONLINE_CHANNELS])
-    qs = common_filters(
-        qs,
-        errors,
-        district_code=district_code,
-        commune_code=commune_code,
-        q=q,
-        date_on=date_on,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    if errors:
-        return invalid(request, errors)
-    filters = Q()
-    if kind:
-        filters &= Q(registration_kind=kind)
-    if channel:
-        filters &= Q(channel=channel)
-    if colour:
-        filters &= Q(risk_colour=colour)
-    qs = qs.filter(filters).order_by("created_at", "id")
-    return page(qs, limit, offset, _queue_item)
+    qs = common_filters(qs, errors, filters).filter(**{k: v for k, v in where.items() if v})
+    return queue_page(request, qs, filters, _queue_item, errors)
 
 
 # Actions ------------------------------------------------------------------
@@ -360,9 +339,10 @@ class TransferIn(Schema):
         schema=ReturnedIn,
     ),
 )
+@api_requires(VERIFY_STUDENTS)
 def returned(request, declaration_id: int = DECLARATION_PATH):
     declaration, payload, errors = action_input(
-        request, declaration_id, OUTCOME_TASKS, ReturnedIn, narrow=for_user
+        request, declaration_id, ReturnedIn, narrow=for_user
     )
     values = surveillance_values(payload, errors)
     values["override_reason"] = text(payload.override_reason, "override_reason", errors)
@@ -390,10 +370,9 @@ def returned(request, declaration_id: int = DECLARATION_PATH):
         schema=FailedIn,
     ),
 )
+@api_requires(VERIFY_STUDENTS)
 def failed(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(
-        request, declaration_id, OUTCOME_TASKS, FailedIn, narrow=for_user
-    )
+    declaration, payload, errors = action_input(request, declaration_id, FailedIn, narrow=for_user)
     reason = text(payload.reason, "reason", errors)
     if errors:
         return invalid(request, errors)
@@ -427,9 +406,10 @@ def failed(request, declaration_id: int = DECLARATION_PATH):
         schema=TransferIn,
     ),
 )
+@api_requires(VERIFY_STUDENTS)
 def transfer(request, declaration_id: int = DECLARATION_PATH):
     declaration, payload, errors = action_input(
-        request, declaration_id, OUTCOME_TASKS, TransferIn, narrow=for_user
+        request, declaration_id, TransferIn, narrow=for_user
     )
     code = (payload.target_commune_code or "").strip()
     if not code:
@@ -469,7 +449,7 @@ class EventOut(Schema):
 
 @router.get(
     "/{int:declaration_id}/history",
-    response={200: list[EventOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: list[EventOut], **READ_ERRORS},
     summary="Every change of state of a declaration",
     description=(
         "Who changed what, when, from which state to which, and why (R-V5): verifications, "
@@ -493,8 +473,8 @@ class EventOut(Schema):
         ]
     ),
 )
+@api_requires(READ_DECLARATIONS)
 def history(request, declaration_id: int = DECLARATION_PATH):
-    require(request.auth, STAFF)
     declaration = scoped(request, declaration_id)
     events = DeclarationEvent.objects.filter(declaration=declaration).select_related(
         "actor", "from_area", "to_area"
@@ -547,16 +527,15 @@ class ReviewIn(Schema):
     url_name="verification_review",
     openapi_extra=examples({"version": 4, "proposal": "keep"}, EXAMPLE_STATE, schema=ReviewIn),
 )
+@api_requires(REVIEW_AMENDMENT)
 def review(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(request, declaration_id, REVIEW, ReviewIn)
-    proposal = choice(
-        payload.proposal, (("accept", "accept"), ("keep", "keep")), "proposal", errors
-    )
+    declaration, payload, errors = action_input(request, declaration_id, ReviewIn)
+    proposal = choice(payload.proposal, PROPOSALS, "proposal", errors)
     note = text(payload.note, "note", errors)
     if errors:
         return invalid(request, errors)
-    if proposal:
-        require(request.auth, MEDICAL)
+    if proposal and not may(request.auth, DECIDE_COLOUR):
+        raise PermissionDenied
     return run_action(
         request,
         review_amendment,

@@ -2,14 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.levels import Level
 from vigil.core.text import fold
 
-
-class Level(models.IntegerChoices):
-    PROVINCE = 1, _("Province")
-    DISTRICT = 2, _("District")
-    COMMUNE = 3, _("Commune")
-    VILLAGE = 4, _("Village / residential group")
+__all__ = ["AdminUnit", "Country", "Level"]
 
 
 class AdminUnitQuerySet(models.QuerySet):

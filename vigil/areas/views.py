@@ -2,9 +2,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from vigil.core.permissions import public
+
 from .models import AdminUnit
 
 
+@public
 @require_GET
 @cache_control(max_age=3600, public=True)
 def unit_options(request):

@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.forms import DateOrderMixin, filter_date_range
+
 from .models import Action
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateOrderMixin, forms.Form):
     date_from = forms.DateField(label=_("From"), required=False)
     date_to = forms.DateField(label=_("To"), required=False)
     actor = forms.CharField(label=_("Account"), required=False)
@@ -13,20 +15,11 @@ class AuditFilterForm(forms.Form):
     )
     object_type = forms.CharField(label=_("Record kind"), required=False)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
-
     def filter_qs(self, qs):
         if not self.is_valid():
             return qs.none()
         data = self.cleaned_data
-        if data["date_from"]:
-            qs = qs.filter(at__date__gte=data["date_from"])
-        if data["date_to"]:
-            qs = qs.filter(at__date__lte=data["date_to"])
+        qs = filter_date_range(qs, data, "at__date")
         if data["actor"]:
             qs = qs.filter(actor_name__icontains=data["actor"])
         if data["action"]:

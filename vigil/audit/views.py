@@ -1,14 +1,13 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from vigil.accounts.decorators import task_required
-from vigil.accounts.models import Task
+from vigil.core.permissions import READ_AUDIT, requires
 
 from .forms import AuditFilterForm
 from .models import AuditEvent
 
 
-@task_required(Task.ADMIN)
+@requires(READ_AUDIT)
 def event_list(request):
     form = AuditFilterForm(request.GET or None)
     qs = AuditEvent.objects.visible_to(request.user)

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .modules import menu_for
+from .menu import menu_for
 
 
 def vigil(request):

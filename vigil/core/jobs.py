@@ -1,34 +1,20 @@
-"""Running work in the background.
-
-A thread per job, started after the current transaction commits, is enough for
-the rare, idempotent jobs Vigil has (re-evaluating risk after a rule change,
-large exports); progress lives in the database so any worker's page can show
-it. Tests and VIGIL_JOBS_EAGER=true run jobs inline. A province that outgrows
-this moves the same functions (they take primary keys) to a task queue.
+"""Chores in the background: work nobody waits for and no page follows
+(compacting the dashboard's tally). They go through the same task queue as
+Vigil's jobs (django-tasks, queued in the database and run by
+`manage.py jobs_worker`); work a person starts and follows has a progress row
+in `vigil.jobs` instead. Tests and VIGIL_JOBS_EAGER=true run chores inline.
 """
 
-import logging
-import threading
-
-from django.conf import settings
-from django.db import close_old_connections, transaction
-
-logger = logging.getLogger("vigil.jobs")
+from django.utils.module_loading import import_string
+from django_tasks import task
 
 
-def _run(func, args):
-    try:
-        func(*args)
-    except Exception:
-        logger.exception("background job %s%r failed", func.__name__, args)
-    finally:
-        close_old_connections()
+@task()
+def call(path, args):
+    """The queued form of `run_in_background`: call the function at `path`."""
+    import_string(path)(*args)
 
 
 def run_in_background(func, *args):
-    if settings.VIGIL_JOBS_EAGER:
-        func(*args)
-        return
-    transaction.on_commit(
-        lambda: threading.Thread(target=_run, args=(func, args), daemon=True).start()
-    )
+    """Queue `func(*args)`: a module-level function taking JSON-safe arguments."""
+    call.enqueue(f"{func.__module__}.{func.__qualname__}", list(args))

@@ -1,6 +1,8 @@
 """Vietnamese phone numbers in their common spellings, stored as 0xxxxxxxxx."""
 
 import phonenumbers
+from django import forms
+from django.utils.translation import gettext as _
 
 
 def normalize_phone(value):
@@ -23,3 +25,18 @@ def normalize_phone(value):
     if number.country_code != 84 or not phonenumbers.is_valid_number(number):
         return None
     return "0" + str(number.national_number)
+
+
+class PhoneField(forms.CharField):
+    """A form field for a Vietnamese phone: cleaned to its normal form."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return ""
+        phone = normalize_phone(value)
+        if phone is None:
+            raise forms.ValidationError(
+                _("Enter a Vietnamese phone number, e.g. 0905 123 456 or +84 905 123 456.")
+            )
+        return phone

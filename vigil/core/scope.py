@@ -77,7 +77,7 @@ def intake_path(user):
 def facility_reach_path(facility):
     """The district of a facility (the unit above its commune), or the commune
     itself when no district is above it (the two-level tree)."""
-    from vigil.areas.models import Level
+    from .levels import Level
 
     parent = facility.area.parent
     if parent is not None and parent.level == Level.DISTRICT:

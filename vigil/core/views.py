@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -7,15 +6,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from .modules import worklists_for
+from .menu import worklists_for
+from .permissions import OWN_ACCOUNT, public, requires
 
 
-@login_required
+@requires(OWN_ACCOUNT)
 def home(request):
+    """The signed-in account's home: its module menu and worklist counts."""
     counts = {url: n for _label, url, n in worklists_for(request.user)}
     return render(request, "core/home.html", {"counts": counts})
 
 
+@public
 @never_cache
 def healthz(request):
     """200 when the database answers, 503 otherwise (for the load balancer)."""
@@ -28,6 +30,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@public
 @require_POST
 def set_language(request):
     """Remember the chosen language in a cookie and go back where the user was."""

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
+from vigil.core.forms import record_filter
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import scope_path
 from vigil.core.text import fold
@@ -49,12 +50,8 @@ class DeclarationFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(DATE_WIDGET_ATTRS)
     )
-    district = forms.ModelChoiceField(
-        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
-    commune = forms.ModelChoiceField(
-        label=_("Commune"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
+    district = record_filter(_("District"), AdminUnit.objects.none())
+    commune = record_filter(_("Commune"), AdminUnit.objects.none())
     kind = forms.ChoiceField(
         label=_("Registration kind"),
         required=False,

@@ -12,7 +12,7 @@ answer of every yes/no question. The Excel import validates each row with it,
 so a row is refused for exactly the reasons the entry page would refuse it.
 
 `PhoneForm`, `CodeForm` and `PublicDeclarationForm` are the citizens' public
-pages' forms (views_public.py).
+pages' forms (views/citizen.py).
 """
 
 import datetime
@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from vigil.accounts.forms import PhoneField
 from vigil.areas.models import AdminUnit, Country, Level
+from vigil.core.phones import PhoneField
 from vigil.core.scope import in_scope, scope_path
 from vigil.core.xlsx import XlsxUploadForm
 from vigil.people.models import Gender, IdKind

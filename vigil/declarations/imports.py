@@ -18,10 +18,8 @@ the data file's format (what a clerk types in Excel), not interface text.
 
 import datetime
 import hashlib
-import io
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -29,8 +27,9 @@ from django.utils.translation import ngettext
 from openpyxl.utils.datetime import from_excel
 
 from vigil.areas.models import AdminUnit, Country, Level
+from vigil.core import xlsx_import
 from vigil.core.text import fold
-from vigil.core.xlsx import FileProblem, open_workbook
+from vigil.core.xlsx_import import TemplateBook, TemplateColumn, blank, cell_text
 
 from . import questions, services
 from .forms import StaffDeclarationForm
@@ -46,7 +45,7 @@ MAX_ROWS = 1000
 # add about 3 MB: a file unpacking to far more is not a filled-in template.
 MAX_UNPACKED = 50 * 1024 * 1024
 SHEET = "Tờ khai"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = xlsx_import.XLSX_TYPE
 
 YES, NO = "Có", "Không"
 _YES = {"co", "c", "x", "1", "yes", "y", "true"}
@@ -149,52 +148,39 @@ CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
 # Reading --------------------------------------------------------------------
 
 
-@dataclass
-class RowError:
-    row: int
-    problems: list  # [(column header or field label, message), ...]
+class RowError(xlsx_import.RowError):
+    """A bad row, with its problems cell by cell."""
 
-    def __str__(self):
-        return _("Row %(row)d: %(problems)s") % {
-            "row": self.row,
-            "problems": "; ".join(
-                f"{column}: {message}" if column else message for column, message in self.problems
+    def __init__(self, row, problems):
+        # problems: [(column header or field label, message), ...]
+        super().__init__(
+            row,
+            "; ".join(
+                f"{column}: {message}" if column else message for column, message in problems
             ),
-        }
+        )
+        self.problems = problems
 
 
 @dataclass
-class ImportResult:
-    rows: int = 0
+class ImportResult(xlsx_import.ImportResult):
     created: int = 0
     already: int = 0
-    file_error: str = ""
-    errors: list = field(default_factory=list)  # [RowError, ...]
     declarations: list = field(default_factory=list)
 
-    @property
-    def ok(self):
-        return not self.file_error and not self.errors and self.rows > 0
+
+def sheet_format():
+    """Read at each import, so that the limits can be changed (in tests)."""
+    return xlsx_import.SheetFormat(SHEET, HEADER_OF, MAX_ROWS, MAX_BYTES, MAX_UNPACKED)
 
 
 def import_paper_forms(file, user, request=None):
     """Validate every row of an uploaded .xlsx; save all of them or none."""
     result = ImportResult()
-    if file.size > MAX_BYTES:
-        result.file_error = _("The file is larger than %(mb)d MB: split it into smaller files.") % {
-            "mb": MAX_BYTES // (1024 * 1024)
-        }
+    empty = _("The file has no filled-in rows: nothing was imported.")
+    rows = xlsx_import.read_upload(file, sheet_format(), result, empty)
+    if rows is None:
         return result
-    content = file.read()
-    try:
-        rows = _read_rows(content)
-    except FileProblem as exc:
-        result.file_error = str(exc)
-        return result
-    if not rows:
-        result.file_error = _("The file has no filled-in rows: nothing was imported.")
-        return result
-    result.rows = len(rows)
     valid = _validate(rows, user, result)
     if result.errors:
         return result
@@ -226,57 +212,6 @@ def _row_key(data):
     """
     canonical = "\x1f".join(f"{k}={data.get(k, '')}" for k in sorted(data))
     return "paper-import:" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
-
-
-def _read_rows(content):
-    """[(row number, {field: cell value}), ...] of the non-empty data rows."""
-    too_big = FileProblem(
-        _("The file has more than %(max)s rows: split it into smaller files.")
-        % {"max": f"{MAX_ROWS:,}"}
-    )
-    workbook = open_workbook(content, MAX_UNPACKED)
-    try:
-        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        cells = sheet.iter_rows(values_only=True)
-        header = next(cells, None) or ()
-        index = _header_index(header)
-        rows = []
-        for number, values in enumerate(cells, start=2):
-            if all(_blank(v) for v in values):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise too_big
-            rows.append(
-                (number, {f: values[i] if i < len(values) else None for f, i in index.items()})
-            )
-        return rows
-    finally:
-        workbook.close()
-
-
-def _blank(value):
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _header_index(header):
-    """{field: column index}; FileProblem naming the template's missing headers."""
-    by_key = {fold(c.header): c.field for c in COLUMNS}
-    index = {}
-    for i, cell in enumerate(header):
-        # The template marks required columns with "*".
-        name = by_key.get(fold(cell.replace("*", ""))) if isinstance(cell, str) else None
-        if name is not None and name not in index:
-            index[name] = i
-    missing = [c.header for c in COLUMNS if c.field not in index]
-    if missing:
-        raise FileProblem(
-            _(
-                "The first row must hold the column headers of the template. Missing: "
-                "%(missing)s. Download the template and copy the data into it."
-            )
-            % {"missing": ", ".join(missing)}
-        )
-    return index
 
 
 # Validation -----------------------------------------------------------------
@@ -383,13 +318,9 @@ def _validate(rows, user, result):
 
 
 def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
     if isinstance(value, datetime.datetime | datetime.date):
         return value.strftime("%d/%m/%Y")
-    return " ".join(str(value).split())
+    return cell_text(value)
 
 
 def _code(value, level):
@@ -397,14 +328,6 @@ def _code(value, level):
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(int(value)).zfill(CODE_WIDTH.get(level, 0))
     return _text(value)
-
-
-def _choice(value, vocabulary):
-    key = fold(_text(value))
-    for stored, labels in vocabulary:
-        if key == stored or key in (fold(label) for label in labels):
-            return stored
-    return None
 
 
 def _date(value):
@@ -418,61 +341,81 @@ def _date(value):
     return _text(value)
 
 
+class Cells:
+    """Reads the cells of one row into StaffDeclarationForm data.
+
+    `read` gives (the form's value, or None to leave the field out; the
+    cell's problem or None), by the column's kind.
+    """
+
+    def __init__(self, lookups):
+        self.lookups = lookups
+        self.units = {}  # {field: AdminUnit or None} of the row's "unit" columns read so far
+
+    def read(self, column, value):
+        return getattr(self, column.kind, self.text)(column, value)
+
+    def text(self, column, value):
+        return _text(value), None
+
+    def date(self, column, value):
+        return _date(value), None
+
+    def choice(self, column, value):
+        if blank(value):
+            return "", None
+        stored = xlsx_import.choice(value, column.vocabulary)
+        if stored is None:
+            return "", _unknown(value, [labels[0] for _s, labels in column.vocabulary])
+        return stored, None
+
+    def yesno(self, column, value):
+        key = fold(_text(value))
+        if key in _YES:
+            return "1", None
+        if key in _NO:
+            return "0", None  # an unticked box on the paper form
+        return None, _unknown(value, [YES, NO])
+
+    def country(self, column, value):
+        if blank(value):
+            return "VN", None
+        code = self.lookups.countries.get(fold(_text(value)))
+        if code is None:
+            return None, _("unknown country “%(value)s”.") % {"value": _text(value)}
+        return code, None
+
+    def unit(self, column, value):
+        code = _code(value, column.level)
+        unit = self.lookups.units.get(code) if code else None
+        problem = None
+        if code and (unit is None or unit.level != column.level):
+            problem = _("unknown code “%(value)s”.") % {"value": code}
+            unit = None
+        self.units[column.field] = unit
+        return (str(unit.pk) if unit else ""), problem
+
+    def village(self, column, value):
+        code = _text(value)
+        village = self.lookups.village(self.units.get("area"), code) if code else None
+        problem = None
+        if code and village is None:
+            problem = _("unknown village code “%(value)s” in the destination commune.") % {
+                "value": code
+            }
+        return (str(village.pk) if village else ""), problem
+
+
 def _form_data(values, lookups):
     """(bound data for StaffDeclarationForm, {field: (column, problem)})."""
     data, problems = {}, {}
-
-    def problem(column, message):
-        problems[column.field] = (column.header, message)
-
-    communes = {}
+    cells = Cells(lookups)
     for column in COLUMNS:
-        value = values.get(column.field)
-        if column.kind == "choice":
-            if _blank(value):
-                data[column.field] = ""
-                continue
-            stored = _choice(value, column.vocabulary)
-            if stored is None:
-                problem(column, _unknown(value, [labels[0] for _s, labels in column.vocabulary]))
-            data[column.field] = stored or ""
-        elif column.kind == "yesno":
-            key = fold(_text(value))
-            if key in _YES:
-                data[column.field] = "1"
-            elif key in _NO:
-                data[column.field] = "0"  # an unticked box on the paper form
-            else:
-                problem(column, _unknown(value, [YES, NO]))
-        elif column.kind == "country":
-            if _blank(value):
-                data[column.field] = "VN"
-            elif (code := lookups.countries.get(fold(_text(value)))) is not None:
-                data[column.field] = code
-            else:
-                problem(column, _("unknown country “%(value)s”.") % {"value": _text(value)})
-        elif column.kind == "unit":
-            code = _code(value, column.level)
-            unit = lookups.units.get(code) if code else None
-            if code and (unit is None or unit.level != column.level):
-                problem(column, _("unknown code “%(value)s”.") % {"value": code})
-                unit = None
-            communes[column.field] = unit
-            data[column.field] = str(unit.pk) if unit else ""
-        elif column.kind == "village":
-            code = _text(value)
-            village = lookups.village(communes.get("area"), code) if code else None
-            if code and village is None:
-                problem(
-                    column,
-                    _("unknown village code “%(value)s” in the destination commune.")
-                    % {"value": code},
-                )
-            data[column.field] = str(village.pk) if village else ""
-        elif column.kind == "date":
-            data[column.field] = _date(value)
-        else:
-            data[column.field] = _text(value)
+        value, problem = cells.read(column, values.get(column.field))
+        if value is not None:
+            data[column.field] = value
+        if problem is not None:
+            problems[column.field] = (column.header, problem)
     if not data.get("id_kind") and "id_kind" not in problems:
         data["id_kind"] = _guess_id_kind(data.get("id_number", ""))
     return data, problems
@@ -534,79 +477,61 @@ REQUIRED = {
 }  # fmt: skip
 
 
+def _choices(column):
+    """The values a column's drop-down offers: the first label of each accepted value."""
+    if column.kind == "choice":
+        return tuple(labels[0] for _s, labels in column.vocabulary)
+    if column.kind == "yesno":
+        return (YES, NO)
+    return ()
+
+
 def template_xlsx():
     """The import template: the form sheet, the instructions and the code lists."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    bold = book.add_format(
-        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}
-    )
-    text = book.add_format({"num_format": "@"})
-    date = book.add_format({"num_format": "dd/mm/yyyy"})
-    title = book.add_format({"bold": True, "font_size": 13})
-
-    sheet = book.add_worksheet(SHEET)
-    sheet.freeze_panes(1, 1)
-    sheet.set_row(0, 45)
-    last = MAX_ROWS  # data rows 1..MAX_ROWS (0-based), drop-downs on all of them
-    for i, column in enumerate(COLUMNS):
-        header = column.header + (" *" if column.field in REQUIRED else "")
-        sheet.write_string(0, i, header, bold)
-        cell_format = date if column.kind == "date" else text if column.kind != "year" else None
-        sheet.set_column(i, i, column.width, cell_format)
-        choices = None
-        if column.kind == "choice":
-            choices = [labels[0] for _s, labels in column.vocabulary]
-        elif column.kind == "yesno":
-            choices = [YES, NO]
-        if choices:
-            sheet.data_validation(1, i, last, i, {"validate": "list", "source": choices})
-
-    notes = book.add_worksheet("Hướng dẫn")
-    notes.set_column(0, 0, 28)
-    notes.set_column(1, 1, 90)
-    notes.write_string(0, 0, "Hướng dẫn nhập tờ khai giấy", title)
-    row = 2
-    for note in NOTES:
-        notes.write_string(row, 0, "•")
-        notes.write_string(row, 1, note)
-        row += 1
-    row += 1
-    notes.write_string(row, 0, "Cột", bold)
-    notes.write_string(row, 1, "Giá trị được chấp nhận", bold)
-    row += 1
-    for column in COLUMNS:
-        if column.kind == "choice":
-            values = ", ".join(labels[0] for _s, labels in column.vocabulary)
-        elif column.kind == "yesno":
-            values = f"{YES}, {NO}"
-        else:
-            continue
-        notes.write_string(row, 0, column.header)
-        notes.write_string(row, 1, values)
-        row += 1
-
-    home = AdminUnit.objects.home_province()
+    book = TemplateBook()
+    kinds = {"date": "date", "year": "number"}
+    columns = [
+        TemplateColumn(
+            c.header, c.width, kinds.get(c.kind, "text"), c.field in REQUIRED, _choices(c)
+        )
+        for c in COLUMNS
+    ]
+    book.data_sheet(SHEET, columns, rows=MAX_ROWS, freeze_columns=1)
+    _write_notes(book)
     units = AdminUnit.objects.active_tree()
-    places = book.add_worksheet("Mã xã đến")
+    _write_destinations(book, units)
+    _write_codes(book, units)
+    _write_countries(book)
+    return book.close()
+
+
+def _write_notes(book):
+    """The instructions, then the accepted values of the drop-down columns."""
+    notes, row = book.notes_sheet("Hướng dẫn nhập tờ khai giấy", NOTES, widths=(28, 90))
+    row += 1
+    notes.write_string(row, 0, "Cột", book.bold)
+    notes.write_string(row, 1, "Giá trị được chấp nhận", book.bold)
+    for column in COLUMNS:
+        if choices := _choices(column):
+            row += 1
+            notes.write_string(row, 0, column.header)
+            notes.write_string(row, 1, ", ".join(choices))
+
+
+def _write_destinations(book, units):
+    """The communes of the home province and their villages: where one can arrive."""
     headers = ["Mã huyện", "Tên huyện", "Mã xã", "Tên xã", "Mã thôn/tổ", "Tên thôn/tổ"]
-    for i, header in enumerate(headers):
-        places.write_string(0, i, header, bold)
-        places.set_column(i, i, 12 if i % 2 == 0 else 28)
-    row = 1
+    places = book.list_sheet("Mã xã đến", headers, [12, 28] * 3)
+    home = AdminUnit.objects.home_province()
     below = units.under(home).filter(level__gt=Level.PROVINCE).select_related("parent")
-    commune = None
+    row, commune = 1, None
     for unit in below.order_by("path"):
         if unit.level == Level.COMMUNE:
             commune = unit
             # The current (two-level) tree has no districts.
             district = unit.parent if unit.parent.level == Level.DISTRICT else None
-            cells = [
-                district.code if district else "",
-                district.name if district else "",
-                unit.code,
-                unit.name,
-            ]
+            cells = [district.code, district.name] if district else ["", ""]
+            cells += [unit.code, unit.name]
         elif unit.level == Level.VILLAGE and commune is not None and unit.parent_id == commune.pk:
             cells = ["", "", commune.code, commune.name, unit.code.split("-", 1)[-1], unit.name]
         else:
@@ -615,36 +540,26 @@ def template_xlsx():
             places.write_string(row, i, value)
         row += 1
 
-    codes = book.add_worksheet("Mã địa danh")
-    for i, header in enumerate(["Cấp", "Mã", "Tên", "Thuộc"]):
-        codes.write_string(0, i, header, bold)
-    codes.set_column(0, 0, 10)
-    codes.set_column(1, 1, 10)
-    codes.set_column(2, 3, 32)
+
+def _write_codes(book, units):
+    """Every province, district and commune of the country, for the departure columns."""
+    codes = book.list_sheet("Mã địa danh", ["Cấp", "Mã", "Tên", "Thuộc"], [10, 10, 32, 32])
     level_names = {Level.PROVINCE: "Tỉnh", Level.DISTRICT: "Huyện", Level.COMMUNE: "Xã"}
     names = {}
-    row = 1
     every = units.filter(level__lte=Level.COMMUNE).order_by("path")
-    for pk, level, code, name, parent_id in every.values_list(
-        "pk", "level", "code", "name", "parent_id"
-    ):
+    rows = every.values_list("pk", "level", "code", "name", "parent_id")
+    for row, (pk, level, code, name, parent_id) in enumerate(rows, start=1):
         names[pk] = name
         for i, value in enumerate([level_names[level], code, name, names.get(parent_id, "")]):
             codes.write_string(row, i, value)
-        row += 1
 
-    countries = book.add_worksheet("Quốc gia")
-    for i, header in enumerate(["Mã", "Tên", "Tên tiếng Anh"]):
-        countries.write_string(0, i, header, bold)
-    countries.set_column(0, 0, 8)
-    countries.set_column(1, 2, 32)
+
+def _write_countries(book):
+    countries = book.list_sheet("Quốc gia", ["Mã", "Tên", "Tên tiếng Anh"], [8, 32, 32])
     for row, country in enumerate(Country.objects.all(), start=1):
         countries.write_string(row, 0, country.code)
         countries.write_string(row, 1, country.name)
         countries.write_string(row, 2, country.name_en)
-
-    book.close()
-    return buffer.getvalue()
 
 
 def template_filename():

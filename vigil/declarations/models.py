@@ -101,6 +101,22 @@ class RiskColour(models.TextChoices):
     RED = "red", _("Red")
 
 
+def _verification_queues():
+    """The verification work queues (R-V1, R-V3), named once: conditions on the
+    declarations, for the queryset method below and for the pages' tab counts."""
+    pending = models.Q(verification_state=VerificationState.PENDING)
+    return {
+        "pending": pending,
+        "students": pending & models.Q(registration_kind=RegistrationKind.STUDENT),
+        "medical": pending & models.Q(registration_kind=RegistrationKind.MEDICAL),
+        "failed": models.Q(verification_state=VerificationState.FAILED),
+        "amended": models.Q(amended_after_decision=True),
+    }
+
+
+VERIFICATION_QUEUES = _verification_queues()
+
+
 class DeclarationQuerySet(ScopedQuerySet):
     facility_field = "person__stays__facility"
 
@@ -124,7 +140,16 @@ class DeclarationQuerySet(ScopedQuerySet):
 
     def amended(self):
         """Amended by the citizen after staff decided, not yet reviewed."""
-        return self.filter(amended_after_decision=True)
+        return self.verification_queue("amended")
+
+    def verification_queue(self, key):
+        """One verification work queue: "pending", "students", "medical",
+        "failed" or "amended" (VERIFICATION_QUEUES)."""
+        return self.filter(VERIFICATION_QUEUES[key])
+
+    def awaiting_verification(self):
+        """The commune's queue (R-V1): declared, not yet verified."""
+        return self.verification_queue("pending")
 
 
 class Journey(models.Model):

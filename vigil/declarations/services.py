@@ -19,9 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from vigil.audit.services import Action, log
 from vigil.core.text import fold
 from vigil.people.models import Person
-from vigil.triage.engine import assess
 
-from . import questions
+from . import questions, risk
 from .models import ONLINE_CHANNELS, Declaration, VerificationState
 
 IDENTITY_FIELDS = (
@@ -186,19 +185,12 @@ def submit_declaration(
     values: model instances, dates, booleans). A repeated `idempotency_key`
     (double tap, retry on a flaky network) returns the first declaration.
     """
-    if idempotency_key:
-        earlier = Declaration.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return Submission(earlier, False)
+    earlier = _earlier(idempotency_key)
+    if earlier is not None:
+        return Submission(earlier, False)
     try:
         with transaction.atomic():
-            person, conflict = match_person(identity)
-            if person is None:
-                person = Person()
-            _apply_identity(
-                person, identity, data["area"], overwrite=channel not in ONLINE_CHANNELS
-            )
-            person.save()
+            person, conflict = _matched_person(identity, data, channel)
             declaration = Declaration(
                 person=person,
                 channel=channel,
@@ -217,27 +209,36 @@ def submit_declaration(
                 ),
                 **_declaration_values(data),
             )
-            assess(declaration)
+            risk.assess(declaration)
             declaration.save()
-            log(
-                request or actor,
-                Action.CREATE,
-                declaration,
-                detail={
-                    "channel": channel,
-                    "proxy": is_proxy,
-                    "submitter_phone": submitter_phone,
-                    "identity_conflict": conflict,
-                },
-            )
+            detail = {"channel": channel, "proxy": is_proxy, "submitter_phone": submitter_phone}
+            detail["identity_conflict"] = conflict
+            log(request or actor, Action.CREATE, declaration, detail=detail)
     except IntegrityError:
         # Two retries raced past the check above: the first one won.
-        if idempotency_key:
-            earlier = Declaration.objects.filter(idempotency_key=idempotency_key).first()
-            if earlier is not None:
-                return Submission(earlier, False)
+        earlier = _earlier(idempotency_key)
+        if earlier is not None:
+            return Submission(earlier, False)
         raise
     return Submission(declaration, True)
+
+
+def _earlier(idempotency_key):
+    """The declaration already recorded with this idempotency key, or None."""
+    if not idempotency_key:
+        return None
+    return Declaration.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def _matched_person(identity, data, channel):
+    """(the Person the declaration is about, saved with `identity`; whether the
+    identity conflicts with the matched record)."""
+    person, conflict = match_person(identity)
+    if person is None:
+        person = Person()
+    _apply_identity(person, identity, data["area"], overwrite=channel not in ONLINE_CHANNELS)
+    person.save()
+    return person, conflict
 
 
 def _declaration_values(data):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.audit.services import Action, log
 
+from . import risk
 from .models import (
     Declaration,
     DeclarationEvent,
@@ -75,6 +76,19 @@ def _record(current, *, actor, action, from_state="", to_state="", note="", data
     return event
 
 
+def _record_colour(current, actor, action, from_colour, note, data):
+    """An event whose states are the risk colour before and after."""
+    return _record(
+        current,
+        actor=actor,
+        action=action,
+        from_state=from_colour,
+        to_state=current.risk_colour,
+        note=note,
+        data=data,
+    )
+
+
 @transaction.atomic
 def transition(
     declaration,
@@ -107,22 +121,17 @@ def transition(
         raise TransitionRefused(ALREADY_DONE)
     extra_events = (guard(current) if guard is not None else None) or ()
     from_area = current.area
-    setattr(current, state_field, to_state)
-    for field, value in (changes or {}).items():
-        setattr(current, field, value)
-    if to_area is not None:
-        current.transferred_from = from_area
-        current.area = to_area
-        current.village = None
+    _move(current, state_field, to_state, changes, to_area)
     current.version += 1
     current.save()
+    moved = to_area is not None
     _record(
         current,
         actor=actor,
         action=action,
         from_state=from_state,
         to_state=to_state,
-        from_area=from_area if to_area is not None else None,
+        from_area=from_area if moved else None,
         to_area=to_area,
         note=note,
         data=data,
@@ -134,10 +143,22 @@ def transition(
         actor,
         Action.CHANGE,
         current,
-        area_path=from_area.path if to_area is not None else current.area_path,
+        area_path=from_area.path if moved else current.area_path,
         detail={"action": action, "from": from_state, "to": to_state, "note": note, **(data or {})},
     )
     return current
+
+
+def _move(current, state_field, to_state, changes, to_area):
+    """Set the new state and the other changed fields on the locked row (not saved)."""
+    from_area = current.area
+    setattr(current, state_field, to_state)
+    for field, value in (changes or {}).items():
+        setattr(current, field, value)
+    if to_area is not None:
+        current.transferred_from = from_area
+        current.area = to_area
+        current.village = None
 
 
 # Amendments ----------------------------------------------------------------
@@ -188,12 +209,38 @@ def amend(
     event with the fields changed, before → after. Returns the declaration.
     """
     current = _lock(declaration, version)
-    person = current.person
     guarded = by_citizen and staff_decided(current)
     values = _declaration_values(data)
     identity = dict(identity)
     requested = _held_back(current, identity, values) if guarded else {}
+    changed, from_colour, proposal = _apply_amendment(current, identity, values, guarded)
+    correction_note = (correction_note or "").strip()
+    if guarded and (changed or requested or proposal or correction_note):
+        current.amended_after_decision = True
+    current.version += 1
+    current.save()
+    _record_amendment(
+        current,
+        actor=actor,
+        request=request,
+        action="citizen_amend" if by_citizen else "amend",
+        from_colour=from_colour,
+        note=note,
+        changed=changed,
+        proposal=proposal,
+        requested=requested,
+        correction_note=correction_note,
+    )
+    # For the page and the API: say that the identity change became a request.
+    current.correction_requested = bool(requested or correction_note)
+    return current
 
+
+def _apply_amendment(current, identity, values, guarded):
+    """Set the new identity (saved) and answers (not saved) and re-run the
+    risk rules: (the changes {field: [before, after]}, the colour before, the
+    lower colour only proposed to CDC, if any)."""
+    person = current.person
     before = {f: getattr(current, f) for f in values}
     before_identity = {f: getattr(person, f) for f in IDENTITY_FIELDS if f in identity}
     _apply_identity(person, identity, values.get("area", current.area))
@@ -203,25 +250,17 @@ def amend(
         setattr(current, field, value)
     old = {f: getattr(current, f) for f in ("risk_colour", "medical_state")}
     proposal = _reassess(current, lower_only_proposed=guarded)
-
     changed = _diff(before, current) | _diff(before_identity, person) | _diff(old, current, _as_is)
-    correction_note = (correction_note or "").strip()
-    if guarded and (changed or requested or proposal or correction_note):
-        current.amended_after_decision = True
-    current.version += 1
-    current.save()
+    return changed, old["risk_colour"], proposal
 
-    action = "citizen_amend" if by_citizen else "amend"
+
+def _record_amendment(
+    current, *, actor, request, action, from_colour, note, changed, proposal, requested,
+    correction_note,
+):  # fmt: skip
+    """The amendment's event, the correction request's event if any, and the audit row."""
     data_out = {"changes": changed, **({"proposed_colour": proposal} if proposal else {})}
-    _record(
-        current,
-        actor=actor,
-        action=action,
-        from_state=old["risk_colour"],
-        to_state=current.risk_colour,
-        note=note,
-        data=data_out,
-    )
+    _record_colour(current, actor, action, from_colour, note, data_out)
     if requested or correction_note:
         _record(
             current,
@@ -236,9 +275,6 @@ def amend(
         current,
         detail={"action": action, **changed, **({"requested": requested} if requested else {})},
     )
-    # For the page and the API: say that the identity change became a request.
-    current.correction_requested = bool(requested or correction_note)
-    return current
 
 
 def _held_back(current, identity, values):
@@ -269,14 +305,11 @@ def _reassess(current, *, lower_only_proposed):
     """Re-run the risk rules on the changed answers. A lower result is only
     proposed (returned, not applied) when `lower_only_proposed`: never
     lowered by the person it protects others from, CDC decides."""
-    from vigil.triage.engine import Ruleset, apply, provided_facts
-
-    extra = provided_facts([current]).get(current.pk, set())
-    result = Ruleset.load().evaluate(current, extra)
+    result = risk.evaluate(current)
     if lower_only_proposed and result.level < current.risk_level:
         current.proposed_colour = result.colour
         return result.colour
-    apply(current, result)
+    risk.apply(current, result)
     current.proposed_colour = ""
     return ""
 
@@ -303,8 +336,6 @@ def review_amendment(declaration, *, actor, version, accept_proposal=None, note=
     True applies the proposed colour, False keeps the current one. The mark
     "amended after verification" is cleared either way.
     """
-    from vigil.triage.engine import Ruleset, apply, provided_facts
-
     current = _lock(declaration, version)
     if not current.amended_after_decision and not current.proposed_colour:
         raise TransitionRefused(ALREADY_DONE)
@@ -313,22 +344,13 @@ def review_amendment(declaration, *, actor, version, accept_proposal=None, note=
     if current.proposed_colour and accept_proposal is not None:
         data = {"proposed_colour": current.proposed_colour, "accepted": bool(accept_proposal)}
         if accept_proposal:
-            extra = provided_facts([current]).get(current.pk, set())
-            apply(current, Ruleset.load().evaluate(current, extra))
+            risk.apply(current, risk.evaluate(current))
         current.proposed_colour = ""
     current.amended_after_decision = False
     current.version += 1
     current.save()
     action = "colour_decided" if data else "amendment_reviewed"
-    _record(
-        current,
-        actor=actor,
-        action=action,
-        from_state=from_colour,
-        to_state=current.risk_colour,
-        note=note,
-        data=data,
-    )
+    _record_colour(current, actor, action, from_colour, note, data)
     log(actor, Action.CHANGE, current, detail={"action": action, **data, "note": note})
     return current
 

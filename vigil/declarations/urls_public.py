@@ -1,22 +1,13 @@
-"""The citizens' public pages (mounted under /khai-bao/): R-D3, R-D4."""
+"""The citizens' declaration pages (mounted under /khai-bao/, namespace "public",
+with the registrations to return of vigil.verification): R-D3, R-D4."""
 
 from django.urls import path
 
-from vigil.verification import views_registration as registration
+from vigil.core.permissions import citizen
 
-from . import views_public as views
+from .views import citizen as views
 
-app_name = "public"
 urlpatterns = [
-    # Registration to return (R-V6), before travelling.
-    path("registrations/", registration.mine, name="registrations"),
-    path("registrations/new/", registration.new, name="registration-new"),
-    path("registrations/<str:registration_code>/", registration.detail, name="registration"),
-    path(
-        "registrations/<str:registration_code>/declare/",
-        registration.declare,
-        name="registration-declare",
-    ),
     path("", views.start, name="start"),
     path("code/", views.enter_code, name="code"),
     path("leave/", views.leave, name="leave"),
@@ -27,3 +18,8 @@ urlpatterns = [
     path("d/<str:code>/qr.svg", views.qr_svg, name="qr-svg"),
     path("d/<str:code>/edit/", views.edit, name="edit"),
 ]
+
+# Every page here is a citizen's: reached with the phone the session verified
+# (or, for the result page and QR, by staff of the record's jurisdiction).
+for _pattern in urlpatterns:
+    citizen(_pattern.callback)

@@ -3,8 +3,8 @@ the account of each task group at each of them (shared by seed_demo and demo_log
 
 from django.core.management.base import CommandError
 
-from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
+from vigil.core.tasks import Task
 from vigil.core.text import fold
 
 DEMO_PASSWORD = "Vigil@2021"  # noqa: S105  (published in the README)

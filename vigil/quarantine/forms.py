@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
+from vigil.core.forms import filter_date_range, record_filter, search_filter
 from vigil.core.scope import scope_path
 from vigil.declarations import questions
 from vigil.declarations.forms import (
@@ -31,13 +31,6 @@ from vigil.people.validators import validate_id_number
 from . import services
 from .models import Bed, Facility, FacilityKind, Outcome
 
-# Intake, moves, extensions, discharge and deletion of stays.
-STAY_TASKS = (Task.FACILITY, Task.CDC)
-# Adding, editing and retiring facilities (the seed: "Danh mục cơ sở cách ly").
-CATALOGUE_TASKS = (Task.CDC, Task.ADMIN)
-# Buildings, rooms and beds of a facility: its manager sets them up too.
-ROOM_TASKS = (Task.FACILITY, Task.CDC, Task.ADMIN)
-
 DATE_ATTRS = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
 
 
@@ -45,26 +38,20 @@ def _pre2025():
     return settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025
 
 
-def communes_in_scope(user):
+def _units_in_scope(user, level):
     path = scope_path(user)
     if path is None:
         return AdminUnit.objects.none()
-    return (
-        AdminUnit.objects.active_tree()
-        .filter(path__startswith=path, level=Level.COMMUNE)
-        .order_by("path")
-    )
+    units = AdminUnit.objects.active_tree().filter(path__startswith=path, level=level)
+    return units.order_by("path")
+
+
+def communes_in_scope(user):
+    return _units_in_scope(user, Level.COMMUNE)
 
 
 def districts_in_scope(user):
-    path = scope_path(user)
-    if path is None:
-        return AdminUnit.objects.none()
-    return (
-        AdminUnit.objects.active_tree()
-        .filter(path__startswith=path, level=Level.DISTRICT)
-        .order_by("path")
-    )
+    return _units_in_scope(user, Level.DISTRICT)
 
 
 def stay_facilities(user):
@@ -353,17 +340,8 @@ class StayFilterForm(forms.Form):
         label=_("Start date from"), required=False, widget=forms.DateInput(DATE_ATTRS)
     )
     date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(DATE_ATTRS))
-    facility = forms.ModelChoiceField(
-        label=_("Quarantine facility"),
-        required=False,
-        queryset=Facility.objects.none(),
-        empty_label=_("All"),
-    )
-    q = forms.CharField(
-        label=_("Name, ID number or phone"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    facility = record_filter(_("Quarantine facility"), Facility.objects.none())
+    q = search_filter(_("Name, ID number or phone"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -376,10 +354,7 @@ class StayFilterForm(forms.Form):
         if not self.is_valid():
             return qs.none()
         data = self.cleaned_data
-        if data["date_from"]:
-            qs = qs.filter(start_date__gte=data["date_from"])
-        if data["date_to"]:
-            qs = qs.filter(start_date__lte=data["date_to"])
+        qs = filter_date_range(qs, data, "start_date")
         if data["facility"]:
             qs = qs.filter(facility=data["facility"])
         if data["q"]:
@@ -392,20 +367,9 @@ class ToTakeInFilterForm(forms.Form):
     its district: what its manager sees), a keyword. A facility account's own
     facility is fixed."""
 
-    district = forms.ModelChoiceField(
-        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
-    facility = forms.ModelChoiceField(
-        label=_("Quarantine facility"),
-        required=False,
-        queryset=Facility.objects.none(),
-        empty_label=_("All"),
-    )
-    q = forms.CharField(
-        label=_("Name, ID number, phone or code"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    district = record_filter(_("District"), AdminUnit.objects.none())
+    facility = record_filter(_("Quarantine facility"), Facility.objects.none())
+    q = search_filter(_("Name, ID number, phone or code"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -462,9 +426,7 @@ class FacilityFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All")), *FacilityKind.choices]
     )
-    district = forms.ModelChoiceField(
-        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
+    district = record_filter(_("District"), AdminUnit.objects.none())
     retired = forms.BooleanField(label=_("Show facilities no longer in use"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -570,9 +532,7 @@ class QuickRoomsForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
-    district = forms.ModelChoiceField(
-        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
+    district = record_filter(_("District"), AdminUnit.objects.none())
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All")), *FacilityKind.choices]
     )

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +128,25 @@ class StayQuerySet(ScopedQuerySet):
 
     def ended(self):
         return self.filter(end_date__isnull=False)
+
+    def with_tests(self, user):
+        """'Số lần XN' (`n_tests`) and the latest result (`latest_result`) of the
+        tests `user` may see, as subqueries: one query for the page, and the
+        paginator's COUNT stays a plain count (an aggregate over a join would
+        make it group every stay)."""
+        from vigil.testing.models import TestResult
+
+        tests = TestResult.objects.visible_to(user).filter(person=OuterRef("person_id")).order_by()
+        return self.annotate(
+            n_tests=Coalesce(
+                Subquery(
+                    tests.values("person").annotate(n=Count("id")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
+            latest_result=Subquery(tests.order_by("-sample_date", "-id").values("result")[:1]),
+        )
 
 
 class Stay(models.Model):

@@ -18,13 +18,10 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from vigil.areas.models import AdminUnit
-from vigil.core.modules import TAKE_IN
 from vigil.declarations.models import Declaration, DeclarationEvent, MedicalState, Surveillance
 
 from .models import Stay
 
-# Who sees the list (core.modules.TAKE_IN says why).
-TO_TAKE_IN_TASKS = TAKE_IN
 DECISION_ACTIONS = ("medical_verify", "surveillance_override")
 
 

@@ -54,9 +54,11 @@ class Column:
 class ExportSpec:
     key: str
     title: str
-    tasks: tuple
-    build: object  # callable(user, QueryDict) -> (queryset, [filter descriptions])
+    build: object = None  # callable(user, QueryDict) -> (queryset, [filter descriptions])
     columns: list = field(default_factory=list)
+    # Who may export the list: a key of vigil.core.permissions (e.g.
+    # READ_TESTS), beyond EXPORT itself. A spec without one exports to nobody.
+    capability: str = ""
 
 
 REGISTRY = {}
@@ -154,10 +156,10 @@ def write(spec, user, params, path, *, progress=None, chunk=2000):
 
     `progress(done)` is called every `chunk` rows (for the progress bar).
     """
-    from vigil.people.permissions import may_see_identity
+    from vigil.core.permissions import SEE_IDENTITY, may
 
     queryset, filters = spec.build(user, querydict(params))
-    whole = may_see_identity(user)
+    whole = may(user, SEE_IDENTITY)
     by_values = all(column.source is not None for column in spec.columns)
     readers, fields = _readers(spec.columns, by_values)
     rows = queryset.values_list(*fields) if by_values else queryset

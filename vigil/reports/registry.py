@@ -4,7 +4,16 @@ Headers are Vietnamese literals: they are the province's file format, read
 back by its other tools, not interface text.
 """
 
-from vigil.core.modules import MEDICAL, STAFF, TEST_VIEW, VERIFY
+from vigil.core.permissions import (
+    HANDLE_POSITIVES,
+    READ_DECLARATIONS,
+    READ_QUARANTINE,
+    READ_TESTS,
+    TRIAGE,
+    VERIFY,
+    VERIFY_QUARANTINED,
+    VERIFY_STUDENTS,
+)
 
 from .exports import DATE, DATETIME, ID, NUMBER, PHONE, Column, ExportSpec, register
 
@@ -78,7 +87,7 @@ register(
     ExportSpec(
         key="declarations",
         title="Danh sách người khai báo về địa phương",
-        tasks=tuple(STAFF),
+        capability=READ_DECLARATIONS,
         build=build_declarations,
         columns=declaration_columns(),
     )
@@ -89,11 +98,9 @@ def build_verification(queue):
     def build(user, query):
         from vigil.declarations.models import Declaration
         from vigil.verification.forms import QueueFilterForm
-        from vigil.verification.queues import QUEUES
 
-        _title, condition, _url = QUEUES[queue]
         form = QueueFilterForm(query, user=user)
-        qs = form.filter_qs(Declaration.objects.visible_to(user).filter(condition))
+        qs = form.filter_qs(Declaration.objects.visible_to(user).verification_queue(queue))
         qs = qs.select_related("person", "area", "departure_unit").order_by("created_at", "id")
         return qs, describe(form)
 
@@ -111,7 +118,7 @@ for _queue, _title in (
         ExportSpec(
             key=f"verification_{_queue}",
             title=_title,
-            tasks=VERIFY,
+            capability=VERIFY_STUDENTS if _queue == "students" else VERIFY,
             build=build_verification(_queue),
             columns=declaration_columns(),
         )
@@ -132,7 +139,7 @@ register(
     ExportSpec(
         key="triage",
         title="Xác minh biểu hiện y tế",
-        tasks=MEDICAL,
+        capability=TRIAGE,
         build=build_triage,
         columns=[
             *declaration_columns(),
@@ -149,13 +156,13 @@ register(
 
 def build_stays(ended):
     def build(user, query):
+        from vigil.quarantine.forms import StayFilterForm
         from vigil.quarantine.models import Stay
-        from vigil.quarantine.views import StayFilterForm, test_figures
 
         form = StayFilterForm(query, user=user)
         scoped = Stay.objects.visible_to(user)
         qs = form.filter_qs(scoped.ended() if ended else scoped.open())
-        qs = test_figures(qs.select_related("person", "facility", "bed__room__building"), user)
+        qs = qs.select_related("person", "facility", "bed__room__building").with_tests(user)
         return qs.order_by("-end_date" if ended else "-start_date", "-id"), describe(form)
 
     return build
@@ -184,7 +191,7 @@ for _ended, _key, _title in (
         ExportSpec(
             key=_key,
             title=_title,
-            tasks=tuple(STAFF),
+            capability=READ_QUARANTINE,
             build=build_stays(_ended),
             columns=stay_columns(),
         )
@@ -192,7 +199,8 @@ for _ended, _key, _title in (
 
 
 def build_tests(user, query):
-    from vigil.testing.views import TESTED, UNTESTED, PeopleFilterForm, filter_people, with_columns
+    from vigil.testing.forms import PeopleFilterForm
+    from vigil.testing.queries import TESTED, UNTESTED, filter_people, with_columns
 
     tab = TESTED if query.get("tab") == TESTED else UNTESTED
     form = PeopleFilterForm(query, user=user)
@@ -203,7 +211,7 @@ register(
     ExportSpec(
         key="tests",
         title="Kết quả xét nghiệm",
-        tasks=TEST_VIEW,
+        capability=READ_TESTS,
         build=build_tests,
         columns=[
             *person_columns(""),
@@ -217,6 +225,65 @@ register(
                 width=14,
             ),
             Column("Ngày lấy mẫu gần nhất", source="latest_sample_date", kind=DATE, width=12),
+        ],
+    )
+)
+
+
+# The military command's queue (R-V7): the rows of the page, with the facility.
+
+
+def build_military(user, query):
+    from vigil.verification.forms import military_queue
+
+    form, rows = military_queue(user, query)
+    return rows.select_related("departure_unit"), describe(form)
+
+
+register(
+    ExportSpec(
+        key="verification_military",
+        title="Xác minh người vào khu cách ly tập trung",
+        capability=VERIFY_QUARANTINED,
+        build=build_military,
+        columns=[
+            *declaration_columns(),
+            Column("Khu cách ly", source="stay_facility", width=26),
+            Column("Ngày vào khu cách ly", source="stay_start", kind=DATE, width=12),
+        ],
+    )
+)
+
+
+# "Positive, no case opened" (R-H1): the rows of the page.
+
+
+def build_positive(user, query):
+    from vigil.testing import worklist
+    from vigil.testing.forms import PositiveFilterForm
+
+    form = PositiveFilterForm(query, user=user)
+    return worklist.with_columns(user, worklist.filter_people(user, form)), describe(form)
+
+
+register(
+    ExportSpec(
+        key="tests_positive",
+        title="Dương tính, chưa mở ca bệnh",
+        capability=HANDLE_POSITIVES,
+        build=build_positive,
+        columns=[
+            *person_columns(""),
+            Column("Phường/xã", source="area__name"),
+            Column("Địa chỉ", source="address", width=28),
+            Column("Ngày lấy mẫu dương tính gần nhất", source="latest_positive_date", kind=DATE),
+            Column(
+                "Loại xét nghiệm",
+                source="latest_positive_type",
+                choices="testing.TestResult.test_type",
+                width=14,
+            ),
+            Column("Số lần XN", source="test_count", kind=NUMBER, width=9),
         ],
     )
 )

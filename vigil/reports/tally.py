@@ -49,7 +49,7 @@ their people, never after (new rows lock nothing anyone else waits for).
 - An UPDATE or DELETE of declarations or test results takes their rows,
   then (the trigger) their people: so does a transition (row lock, then save).
 - A transaction that writes rows of several people in several statements
-  calls `lock_people` first: with `declarations=True` it takes the
+  calls `vigil.people.locks.lock_people` first: with `declarations=True` it takes the
   declarations of those people, then the people, in one go each; with
   `tests=True` the people FOR NO KEY UPDATE. Otherwise its second statement
   could take a person below one its first statement holds. Batch entry of
@@ -105,37 +105,10 @@ TRIGGER_NAMES = (
     "vigil_tally_test_update",
 )
 PEOPLE = Person._meta.db_table
+# Who writes several people's rows first takes their locks at once (the
+# triggers below take them row by row): see vigil.people.locks.
 # The PostgreSQL trigger functions of earlier versions (row triggers), dropped.
 OLD_FUNCTIONS = ("vigil_tally_declaration", "vigil_tally_test")
-
-
-def lock_people(person_ids, *, declarations=False, tests=False, using=None):
-    """Take, at once and in ascending id order, the locks that the triggers
-    would take statement by statement: call it first in a transaction that
-    writes rows of several people in several statements (see the module's
-    docstring for why). Until the end of the transaction.
-
-    `tests`: the transaction adds or deletes test results of these people
-    (their rows FOR NO KEY UPDATE, as the test results' triggers take them).
-    `declarations`: it changes, deletes or adds declarations of these people:
-    their declarations are locked first (FOR NO KEY UPDATE, as an UPDATE
-    takes them), then the people (FOR SHARE, or as for `tests`). SQLite has
-    one writer at a time: nothing to do there.
-    """
-    if not (declarations or tests):
-        raise ValueError("Say what the transaction writes: declarations, tests or both.")
-    conn = _connection(using)
-    ids = sorted({int(pk) for pk in person_ids if pk is not None})
-    if not ids or conn.vendor != "postgresql":
-        return
-    with conn.cursor() as cursor:
-        if declarations:
-            cursor.execute(
-                f"SELECT 1 FROM {SOURCE} WHERE person_id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-                [ids],
-            )
-        mode = "NO KEY UPDATE" if tests else "SHARE"
-        cursor.execute(f"SELECT 1 FROM {PEOPLE} WHERE id = ANY(%s) ORDER BY id FOR {mode}", [ids])
 
 
 def _row(prefix, n):
@@ -208,27 +181,45 @@ def _last_tests(people):
         {_flip_people("last", tested_before=True)}"""
 
 
-def _postgresql_sql():
-    # Statement triggers with transition tables: each statement locks its
-    # people once, in ascending id order, and writes its deltas in one
-    # INSERT (one row per key, not per declaration).
-    #
-    # An update's old and new rows are compared by adding them up (-1 for
-    # each old row, +1 for each new one, grouped by person and counted
-    # columns): the rows whose counted columns and person did not change
-    # cancel out. Not by joining the two transition tables on id: PL/pgSQL
-    # plans a statement once per session, with the row count of the first
-    # call, so after a few single-row updates a join planned for one row
-    # (a nested loop) took 4 s for an update of 1,000 rows.
+# Statement triggers with transition tables: each statement locks its people
+# once, in ascending id order, and writes its deltas in one INSERT (one row per
+# key, not per declaration).
+TRANSITION_TABLES = {
+    "INSERT": "REFERENCING NEW TABLE AS new_rows",
+    "DELETE": "REFERENCING OLD TABLE AS old_rows",
+    "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+}
+
+
+def _update_delta():
+    """An update of declarations as (person_id, counted columns, n) rows.
+
+    The old and new rows are compared by adding them up (-1 for each old row,
+    +1 for each new one, grouped by person and counted columns): the rows
+    whose counted columns and person did not change cancel out. Not by
+    joining the two transition tables on id: PL/pgSQL plans a statement once
+    per session, with the row count of the first call, so after a few
+    single-row updates a join planned for one row (a nested loop) took 4 s
+    for an update of 1,000 rows.
+    """
     columns = ", ".join(("person_id", *KEY))
     delta = f"SELECT {columns}, -1 AS n FROM old_rows UNION ALL SELECT {columns}, 1 FROM new_rows"
     changed_people = f"SELECT person_id FROM ({delta}) d GROUP BY {columns} HAVING sum(n) <> 0"
-    moves = (
-        "SELECT person_id, sum(n) AS n FROM (SELECT id, person_id, -1 AS n FROM old_rows "
-        "UNION ALL SELECT id, person_id, 1 FROM new_rows) m "
-        "GROUP BY id, person_id HAVING sum(n) <> 0"
-    )
-    functions = {
+    return delta, changed_people
+
+
+# An update of test results, as the people who lost (n < 0) or gained (n > 0) a test.
+TEST_MOVES = (
+    "SELECT person_id, sum(n) AS n FROM (SELECT id, person_id, -1 AS n FROM old_rows "
+    "UNION ALL SELECT id, person_id, 1 FROM new_rows) m "
+    "GROUP BY id, person_id HAVING sum(n) <> 0"
+)
+
+
+def _declaration_bodies():
+    """The PL/pgSQL bodies of the triggers on declarations, by function name."""
+    delta, changed_people = _update_delta()
+    return {
         "vigil_tally_insert": f"""
             {_lock("SELECT person_id FROM new_rows", "SHARE")};
             {_counted("new_rows", 1)};""",
@@ -241,6 +232,13 @@ def _postgresql_sql():
                 RETURN NULL;  -- no counted column changed
             END IF;
             {_counted(f"({delta})")};""",
+    }
+
+
+def _test_bodies():
+    """The PL/pgSQL bodies of the triggers on test results, by function name."""
+    moves = TEST_MOVES
+    return {
         "vigil_tally_test_insert": f"""
             {_lock("SELECT person_id FROM new_rows", "NO KEY UPDATE")};
             {_first_tests("SELECT person_id FROM new_rows")};""",
@@ -255,29 +253,33 @@ def _postgresql_sql():
             {_last_tests(f"SELECT person_id FROM ({moves}) x WHERE n < 0")};
             {_first_tests(f"SELECT person_id FROM ({moves}) x WHERE n > 0")};""",
     }
-    transitions = {
-        "INSERT": "REFERENCING NEW TABLE AS new_rows",
-        "DELETE": "REFERENCING OLD TABLE AS old_rows",
-        "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    }
-    sql = [
-        *(f"DROP TRIGGER IF EXISTS {name} ON {SOURCE}" for name in TRIGGER_NAMES[:3]),
-        *(f"DROP TRIGGER IF EXISTS {name} ON {TESTS}" for name in TRIGGER_NAMES[3:]),
-        *(f"DROP FUNCTION IF EXISTS {name}()" for name in OLD_FUNCTIONS),
-    ]
-    for name, body in functions.items():
-        event = name.rsplit("_", 1)[1].upper()
-        table = TESTS if "_test_" in name else SOURCE
-        sql += [
-            f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+
+
+def _statement_trigger(name, body):
+    """The function `name` running `body` and its statement trigger, on the
+    table and event its name says (vigil_tally[_test]_<event>)."""
+    event = name.rsplit("_", 1)[1].upper()
+    table = TESTS if "_test_" in name else SOURCE
+    return [
+        f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
             BEGIN
                 {body}
                 RETURN NULL;
             END
             $$ LANGUAGE plpgsql""",
-            f"""CREATE TRIGGER {name} AFTER {event} ON {table}
-            {transitions[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()""",
-        ]
+        f"""CREATE TRIGGER {name} AFTER {event} ON {table}
+            {TRANSITION_TABLES[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()""",
+    ]
+
+
+def _postgresql_sql():
+    sql = [
+        *(f"DROP TRIGGER IF EXISTS {name} ON {SOURCE}" for name in TRIGGER_NAMES[:3]),
+        *(f"DROP TRIGGER IF EXISTS {name} ON {TESTS}" for name in TRIGGER_NAMES[3:]),
+        *(f"DROP FUNCTION IF EXISTS {name}()" for name in OLD_FUNCTIONS),
+    ]
+    for name, body in {**_declaration_bodies(), **_test_bodies()}.items():
+        sql += _statement_trigger(name, body)
     return sql
 
 

@@ -8,5 +8,5 @@ urlpatterns = [
     path("exports/<int:export_id>/", views.download, name="download"),
     path("exports/<int:export_id>/progress/", views.progress, name="progress"),
     path("export/", views.start, name="export"),
-    path("", include("vigil.reports.stats_urls")),
+    path("", include("vigil.reports.stats.urls")),
 ]

@@ -1,71 +1,47 @@
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.decorators import task_required
-from vigil.core.modules import STAFF
+from vigil.core.permissions import EXPORT, requires
+from vigil.jobs import services as jobs
+from vigil.jobs.models import Job
 
-from . import (
-    exports,
-    registry,  # noqa: F401  (registers the lists)
-    services,
-)
-from .models import Export
-
-
-def _own(request, export_id):
-    # Exports are personal: the owner is the scope.
-    export = Export.objects.filter(user=request.user, pk=export_id).first()
-    if export is None:
-        raise Http404
-    return export
+from . import services
 
 
 @require_GET
-@task_required(*STAFF)
+@requires(EXPORT)
 def start(request):
     """ "Kết xuất": the list named by `list`, with the page's filters, to Excel."""
-    spec = exports.REGISTRY.get(request.GET.get("list", ""))
-    if spec is None:
-        raise Http404
+    spec = services.spec_of(request.GET.get("list", ""))
     export = services.start(request.user, spec, request.GET)
-    if export.state == Export.State.DONE:
-        return _file(export)
-    if export.state == Export.State.FAILED:
-        messages.error(request, _("The export failed: %(error)s") % {"error": export.error})
-    else:
+    if export.task_id:  # queued for the worker
         messages.info(
             request,
             _("%(n)s rows: the file is being prepared. You can leave this page and find it here.")
             % {"n": export.total},
         )
+    elif export.state == Job.State.DONE:
+        return services.file_response(export)
+    else:
+        messages.error(request, _("The export failed: %(error)s") % {"error": export.error_message})
     return redirect("reports:exports")
 
 
-@task_required(*STAFF)
+@requires(EXPORT)
 def my_exports(request):
-    exports_ = Export.objects.filter(user=request.user)[:50]
+    exports_ = [jobs.fresh(job) for job in services.mine(request.user)[:50]]
     return render(request, "reports/exports.html", {"exports": exports_})
 
 
-@task_required(*STAFF)
+@requires(EXPORT)
 def progress(request, export_id):
-    return render(request, "reports/_export_row.html", {"export": _own(request, export_id)})
+    return render(
+        request, "reports/_export_row.html", {"export": services.own(request.user, export_id)}
+    )
 
 
-@task_required(*STAFF)
+@requires(EXPORT)
 def download(request, export_id):
-    export = _own(request, export_id)
-    if export.state != Export.State.DONE:
-        raise Http404
-    return _file(export)
-
-
-def _file(export):
-    try:
-        handle = open(export.path, "rb")  # noqa: SIM115  (closed by FileResponse)
-    except OSError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=export.file_name)
+    return services.file_response(services.own(request.user, export_id))

@@ -18,11 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
-from vigil.core.modules import MEDICAL, TEST_ENTRY, TEST_VIEW
+from vigil.core.forms import DateOrderMixin, record_filter, search_filter
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import scope_path
+from vigil.core.tasks import Task
 from vigil.core.text import fold
 from vigil.core.xlsx import XlsxUploadForm
 from vigil.declarations import questions
@@ -31,16 +31,6 @@ from vigil.declarations.models import Surveillance
 
 from . import services
 from .models import TestOutcome, TestType
-
-# Who enters results: CDC of every level, health stations (screening, §II.11),
-# checkpoint medical staff (rapid tests, §II.8) and quarantine facilities.
-ENTRY_TASKS = TEST_ENTRY
-# Who reads the lists and statistics: those, and leaders.
-VIEW_TASKS = TEST_VIEW
-# Lab result sheets come back to CDC.
-IMPORT_TASKS = (Task.CDC,)
-# "Positive, no case opened": CDC, and the health stations that refer people on.
-WORKLIST_TASKS = MEDICAL
 
 DATE_ATTRS = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
 MAX_BATCH = 500
@@ -88,7 +78,7 @@ class AreaFilterMixin:
         return q
 
 
-class PeopleFilterForm(AreaFilterMixin, forms.Form):
+class PeopleFilterForm(DateOrderMixin, AreaFilterMixin, forms.Form):
     """Filters of "Kết quả xét nghiệm" (R-T1), over the people in scope.
 
     The date range means the arrival date on the "not tested" tab (a
@@ -98,12 +88,8 @@ class PeopleFilterForm(AreaFilterMixin, forms.Form):
 
     date_from = forms.DateField(label=_("From"), required=False, widget=date_input())
     date_to = forms.DateField(label=_("To"), required=False, widget=date_input())
-    district = forms.ModelChoiceField(
-        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
-    commune = forms.ModelChoiceField(
-        label=_("Commune"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
+    district = record_filter(_("District"), AdminUnit.objects.none())
+    commune = record_filter(_("Commune"), AdminUnit.objects.none())
     contact = forms.ChoiceField(
         label=_("Contact type"),
         required=False,
@@ -114,40 +100,19 @@ class PeopleFilterForm(AreaFilterMixin, forms.Form):
         required=False,
         choices=[("", _("All")), *Surveillance.choices],
     )
-    q = forms.CharField(
-        label=_("Name, ID number or phone"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    q = search_filter(_("Name, ID number or phone"), max_length=100)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_areas(user)
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
-
 
 class PositiveFilterForm(AreaFilterMixin, forms.Form):
     """Filters of "Dương tính, chưa mở ca bệnh": place and keyword."""
 
-    district = forms.ModelChoiceField(
-        label=_("District"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
-    commune = forms.ModelChoiceField(
-        label=_("Commune"), required=False, queryset=AdminUnit.objects.none(), empty_label=_("All")
-    )
-    q = forms.CharField(
-        label=_("Name, ID number or phone"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    district = record_filter(_("District"), AdminUnit.objects.none())
+    commune = record_filter(_("Commune"), AdminUnit.objects.none())
+    q = search_filter(_("Name, ID number or phone"), max_length=100)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -36,8 +36,6 @@ class TestResultQuerySet(ScopedQuerySet):
 
 
 class TestResult(models.Model):
-    __test__ = False  # not a pytest test class, despite the name
-
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="tests")
     area_path = models.CharField(max_length=128, db_index=True)
     sampling_unit = models.CharField(_("sampling unit"), max_length=200, blank=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.audit.services import Action, log
-from vigil.reports.tally import lock_people
+from vigil.people.locks import lock_people
 
 from .models import TestOutcome, TestResult, TestType
 

@@ -26,8 +26,6 @@ from .models import TestOutcome, TestResult, TestType
 
 @dataclass(frozen=True)
 class TestSummary:
-    __test__ = False  # not a pytest test class, despite the name
-
     count: int = 0
     result: str = ""
     sample_date: datetime.date | None = None

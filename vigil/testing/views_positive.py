@@ -12,22 +12,21 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.decorators import task_required
+from vigil.core.permissions import HANDLE_POSITIVES, requires
 from vigil.core.scope import get_for_user
 from vigil.people.models import Person
-from vigil.reports.exports import DATE, NUMBER, Column, ExportSpec, register
-from vigil.reports.registry import describe, person_columns
 
 from . import services, worklist
-from .forms import WORKLIST_TASKS, HandledForm, PositiveFilterForm
+from .forms import HandledForm, PositiveFilterForm
 from .models import TestResult, TestType
 
 PAGE_SIZE = 50
+# The export of this list is declared in vigil.reports.registry.
 EXPORT_KEY = "tests_positive"
 
 
 @require_GET
-@task_required(*WORKLIST_TASKS)
+@requires(HANDLE_POSITIVES)
 def positive_list(request):
     form = PositiveFilterForm(request.GET, user=request.user)
     people = worklist.with_columns(request.user, worklist.filter_people(request.user, form))
@@ -46,7 +45,7 @@ def positive_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@task_required(*WORKLIST_TASKS)
+@requires(HANDLE_POSITIVES)
 def positive_handle(request, person_id):
     person = get_for_user(
         Person.objects.select_related("area", "area__parent"), request.user, pk=person_id
@@ -93,34 +92,3 @@ def positive_handle(request, person_id):
         "testing/positive_handle.html",
         {"person": person, "waiting": waiting, "tests": tests, "form": form},
     )
-
-
-# The Excel export (R-S3): the rows of the page, with its filters.
-
-
-def build_export(user, query):
-    form = PositiveFilterForm(query, user=user)
-    return worklist.with_columns(user, worklist.filter_people(user, form)), describe(form)
-
-
-register(
-    ExportSpec(
-        key=EXPORT_KEY,
-        title="Dương tính, chưa mở ca bệnh",
-        tasks=WORKLIST_TASKS,
-        build=build_export,
-        columns=[
-            *person_columns(""),
-            Column("Phường/xã", source="area__name"),
-            Column("Địa chỉ", source="address", width=28),
-            Column("Ngày lấy mẫu dương tính gần nhất", source="latest_positive_date", kind=DATE),
-            Column(
-                "Loại xét nghiệm",
-                source="latest_positive_type",
-                choices="testing.TestResult.test_type",
-                width=14,
-            ),
-            Column("Số lần XN", source="test_count", kind=NUMBER, width=9),
-        ],
-    )
-)

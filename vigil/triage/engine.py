@@ -128,8 +128,13 @@ def apply(declaration, result):
         declaration.medical_state = MedicalState.NOT_FLAGGED
 
 
-def assess(declaration, ruleset=None):
-    """Evaluate one declaration in place (used on every create and change)."""
+def evaluate(declaration, ruleset=None):
+    """The rules' result for one declaration, not applied."""
     ruleset = ruleset or Ruleset.load()
     extra = provided_facts([declaration]).get(declaration.pk, set()) if declaration.pk else set()
-    apply(declaration, ruleset.evaluate(declaration, extra))
+    return ruleset.evaluate(declaration, extra)
+
+
+def assess(declaration, ruleset=None):
+    """Evaluate one declaration in place (used on every create and change)."""
+    apply(declaration, evaluate(declaration, ruleset))

@@ -86,34 +86,3 @@ class RiskBand(models.Model):
 
     def __str__(self):
         return f"{self.colour} ≥ {self.min_score}"
-
-
-class Job(models.Model):
-    """A background job with progress the page can poll (re-evaluating risk)."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(max_length=32)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.kind} {self.state} {self.done}/{self.total}"
-
-    @property
-    def percent(self):
-        return 100 if not self.total else int(100 * self.done / self.total)

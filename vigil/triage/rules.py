@@ -3,7 +3,7 @@
 Each change is one transaction: the row, its audit row and the re-evaluation
 job it starts (`services.start_reevaluation`), so that a change never lands
 without its record nor its re-evaluation. The callers check who may edit
-(`permissions.may_edit_rules`) and turn the input into values with their own
+(`vigil.core.permissions.EDIT_RULES`) and turn the input into values with their own
 messages; these functions refuse a value the rules cannot hold all the same.
 
 `request` (optional) is what the audit row takes its address from; `via`

@@ -3,16 +3,15 @@
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
-from vigil.core.jobs import run_in_background
 from vigil.declarations import questions
 from vigil.declarations.models import Declaration, MedicalState, Surveillance
 from vigil.declarations.transitions import apply_reassessments, transition
+from vigil.jobs import services as jobs
 
 from .engine import Ruleset, apply, provided_facts
-from .models import Job
 
 CHUNK = 2000
 
@@ -54,7 +53,8 @@ def open_declarations():
 
 
 def reevaluate(job_id):
-    """Re-evaluate every open declaration against the current rules, in chunks.
+    """Re-evaluate every open declaration against the current rules, in chunks
+    (the job `job_id`, queued; a job already run is not run again).
 
     Results go through `transitions.apply_reassessments`, which writes a row
     only if it is still as it was read (same version, not verified by CDC
@@ -62,24 +62,26 @@ def reevaluate(job_id):
     someone while the chunk was evaluated are read and evaluated again (a few
     times at most; a row CDC verified meanwhile drops out).
     """
-    job = Job.objects.select_related("created_by").get(pk=job_id)
+    jobs.run(job_id, _reevaluate)
+
+
+@task()
+def reevaluate_task(job_id):
+    """The queued form of `reevaluate`, run by the worker."""
+    reevaluate(job_id)
+
+
+def _reevaluate(job):
     ruleset = Ruleset.load()
     ids = list(open_declarations().order_by("pk").values_list("pk", flat=True))
-    Job.objects.filter(pk=job_id).update(state=Job.State.RUNNING, total=len(ids))
-    try:
-        for n in range(0, len(ids), CHUNK):
-            todo = ids[n : n + CHUNK]
-            for _attempt in range(RETRIES):
-                todo = _reevaluate_chunk(ruleset, todo, actor=job.created_by, job_id=job_id)
-                if not todo:
-                    break
-            Job.objects.filter(pk=job_id).update(done=min(n + CHUNK, len(ids)))
-    except Exception as exc:
-        Job.objects.filter(pk=job_id).update(
-            state=Job.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
-        raise
-    Job.objects.filter(pk=job_id).update(state=Job.State.DONE, finished_at=timezone.now())
+    jobs.progress(job.pk, 0, total=len(ids))
+    for n in range(0, len(ids), CHUNK):
+        todo = ids[n : n + CHUNK]
+        for _attempt in range(RETRIES):
+            todo = _reevaluate_chunk(ruleset, todo, actor=job.created_by, job_id=job.pk)
+            if not todo:
+                break
+        jobs.progress(job.pk, min(n + CHUNK, len(ids)))
 
 
 RETRIES = 5
@@ -131,8 +133,10 @@ def _risk_fields(d):
     return (d.risk_level, d.risk_colour, d.risk_score, tuple(d.risk_reasons), d.medical_state)
 
 
+REEVALUATE = "reevaluate_risk"
+
+
 def start_reevaluation(actor):
     """Queue a re-evaluation after the rules or epidemic areas changed."""
-    job = Job.objects.create(kind="reevaluate_risk", created_by=actor)
-    run_in_background(reevaluate, job.pk)
-    return job
+    job = jobs.create(REEVALUATE, actor)
+    return jobs.enqueue(job, reevaluate_task)

@@ -8,5 +8,4 @@ urlpatterns = [
     path("<int:declaration_id>/", views.verify, name="verify"),
     path("rules/", views.rules, name="rules"),
     path("areas/", views.areas, name="areas"),
-    path("jobs/<int:job_id>/", views.job, name="job"),
 ]

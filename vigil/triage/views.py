@@ -13,32 +13,35 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log, stale_message
-from vigil.core.modules import MEDICAL, STAFF
+from vigil.core.permissions import (
+    EDIT_RULES,
+    READ_RULES,
+    SEE_IDENTITY,
+    TRIAGE,
+    may,
+    requires,
+)
 from vigil.core.scope import get_for_user
 from vigil.declarations.models import Declaration, MedicalState, RiskColour, Surveillance
 from vigil.declarations.services import StaleDeclaration
 from vigil.declarations.transitions import TransitionRefused
-from vigil.declarations.views import declaration_queryset
-from vigil.people.permissions import may_see_identity
+from vigil.declarations.views.records import declaration_queryset
 
 from . import rules as rule_writes
 from . import services
 from .engine import FACTS
 from .forms import EndAreaForm, EpidemicAreaForm, MedicalResultForm, QueueFilterForm, RuleForm
-from .models import EpidemicArea, Job, RiskBand, RiskRule
-from .permissions import may_edit_rules
+from .models import EpidemicArea, RiskBand, RiskRule
 
 # Who works the queue and records medical results.
-TRIAGE_TASKS = MEDICAL
 # Highest risk first in the colour tabs.
 COLOURS = (RiskColour.RED, RiskColour.ORANGE, RiskColour.YELLOW, RiskColour.GREEN)
 PAGE_SIZE = 50
 
 
 def _require_editor(request):
-    if not may_edit_rules(request.user):
+    if not may(request.user, EDIT_RULES):
         raise PermissionDenied
 
 
@@ -68,7 +71,7 @@ def queue_url(query=""):
 
 
 @require_GET
-@task_required(*TRIAGE_TASKS)
+@requires(TRIAGE)
 def queue(request):
     """Flagged declarations not yet medically verified, highest risk then oldest first."""
     form = QueueFilterForm(request.GET, user=request.user)
@@ -140,7 +143,7 @@ def _with(params, **changes):
 # Medical verification ------------------------------------------------------------
 
 
-@task_required(*TRIAGE_TASKS)
+@requires(TRIAGE)
 def verify(request, declaration_id):
     """Record the medical result and the surveillance decided (R-M3)."""
     declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
@@ -200,7 +203,7 @@ def verify(request, declaration_id):
 
 
 def _render_verify(request, declaration, form, back):
-    whole = may_see_identity(request.user)
+    whole = may(request.user, SEE_IDENTITY)
     log(request, Action.VIEW, declaration, detail={"identity_shown": whole, "page": "triage"})
     return render(
         request,
@@ -225,11 +228,11 @@ def _fact_labels(facts):
     return [(f, FACTS.get(f, f), f in FACTS) for f in facts]
 
 
-@task_required(*STAFF)
+@requires(READ_RULES)
 def rules(request):
     """The risk rules and colour bands, visible to every staff user; editable by
     CDC and the operations centre of the province. Ids travel in the form body."""
-    editor = may_edit_rules(request.user)
+    editor = may(request.user, EDIT_RULES)
     form = None
     editing = None
     if request.method == "POST":
@@ -283,10 +286,10 @@ def rules(request):
 # Epidemic areas ------------------------------------------------------------------
 
 
-@task_required(*STAFF)
+@requires(READ_RULES)
 def areas(request):
     """The maintained list of epidemic areas and their dates (same rights as rules)."""
-    editor = may_edit_rules(request.user)
+    editor = may(request.user, EDIT_RULES)
     form = EpidemicAreaForm() if editor else None
     end_form = None
     if request.method == "POST":
@@ -341,28 +344,6 @@ def areas(request):
 
 # Re-evaluation jobs ----------------------------------------------------------------
 
-BACK_PAGES = {"rules": "triage:rules", "areas": "triage:areas"}
-
 
 def _job_url(job, back):
-    return reverse("triage:job", args=[job.pk]) + f"?back={back}"
-
-
-@require_GET
-@task_required(*STAFF)
-def job(request, job_id):
-    """A job's progress; the fragment polls itself every second until it ends.
-    Only the account that started the job sees it."""
-    job = get_object_or_404(Job, pk=job_id, created_by=request.user)
-    back = request.GET.get("back", "")
-    context = {
-        "job": job,
-        "finished": job.state in (Job.State.DONE, Job.State.FAILED),
-        # Job.percent says 100 for a job that has not counted its work yet.
-        "percent": 0 if job.state == Job.State.QUEUED else job.percent,
-        "back_url": reverse(BACK_PAGES.get(back, "triage:rules")),
-        "poll_url": request.get_full_path(),
-    }
-    if request.headers.get("HX-Request"):
-        return render(request, "triage/_job.html", context)
-    return render(request, "triage/job.html", context)
+    return reverse("jobs:job", args=[job.pk]) + f"?back={back}"

@@ -10,11 +10,11 @@ the same things.
 
 from django import forms
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
-from vigil.core.modules import APPROVE, VERIFY
 from vigil.declarations import questions
 from vigil.declarations.filters import DeclarationFilterForm
 from vigil.declarations.forms import (
@@ -23,17 +23,10 @@ from vigil.declarations.forms import (
     PublicDeclarationForm,
     unit_choices,
 )
-from vigil.declarations.models import ONLINE_CHANNELS, RiskColour, Surveillance
+from vigil.declarations.models import ONLINE_CHANNELS, Declaration, RiskColour, Surveillance
+from vigil.quarantine.models import Facility, Stay
 
-from . import registrations
-
-# Task groups that verify arrivals at the home commune (§II.4.2.2): the
-# digitisation and verification team with the commune's forces, and the
-# operations centre.
-VERIFY_TASKS = VERIFY
-# Approving a registration to return is the locality's decision: its leaders
-# decide as well as the teams that verify.
-APPROVAL_TASKS = APPROVE
+from . import military, registrations
 
 
 class QueueFilterForm(DeclarationFilterForm):
@@ -238,3 +231,64 @@ def declaration_initial(registration):
     if r.is_proxy:
         initial["proxy_relation"] = r.proxy_relation
     return initial
+
+
+# The military command's queue (R-V7) ------------------------------------------
+
+
+class MilitaryFilterForm(DeclarationFilterForm):
+    """The declaration list's dates, district, commune and keyword, plus the
+    facility the person was taken into. The facilities offered are those that
+    hold someone of this viewer's queue: a facility may lie outside the
+    jurisdiction that the person's home commune is in."""
+
+    facility = forms.ModelChoiceField(
+        label=_("Quarantine facility"),
+        required=False,
+        queryset=Facility.objects.none(),
+        empty_label=_("All"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        # The queue is one registration state and any channel: these two
+        # filters of the declaration list mean nothing here.
+        del self.fields["kind"]
+        del self.fields["channel"]
+        queue = military.awaiting(Declaration.objects.visible_to(user))
+        self.fields["facility"].queryset = Facility.objects.filter(
+            pk__in=Stay.objects.filter(declaration__in=queue.values("pk")).values("facility_id")
+        ).order_by("name")
+
+    def filter_qs(self, qs, skip=()):
+        qs = super().filter_qs(qs, skip=skip)
+        facility = self.cleaned_data.get("facility") if self.is_valid() else None
+        if facility and "facility" not in skip:
+            qs = qs.filter(
+                Exists(Stay.objects.filter(declaration=OuterRef("pk"), facility=facility))
+            )
+        return qs
+
+
+def military_queue(user, query):
+    """(form, the filtered queue): the page, the export and nothing else build it."""
+    form = MilitaryFilterForm(query, user=user)
+    rows = form.filter_qs(military.queue_for(user)).select_related("person", "area")
+    return form, military.with_stay(rows)
+
+
+class MilitaryOutcomeForm(ServiceErrorsMixin, forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=military.OUTCOMES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason or note"),
+        required=False,
+        max_length=1000,
+        help_text=_("Required when the person could not be verified."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

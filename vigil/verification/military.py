@@ -18,12 +18,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core.modules import MILITARY
+from vigil.core.permissions import VERIFY_QUARANTINED, may
 from vigil.declarations.models import Declaration, DeclarationEvent, VerificationState
 from vigil.declarations.transitions import transition
-
-# Who works this queue: the military task group, and the operations centre.
-MILITARY_TASKS = MILITARY
 
 RETURNED = "returned"
 FAILED = "failed"
@@ -60,7 +57,7 @@ def queue_for(user):
 
 def count(user):
     """The size of the queue, for the home menu and the dashboard (R-H1)."""
-    if not user.has_task(*MILITARY_TASKS):
+    if not may(user, VERIFY_QUARANTINED):
         return 0
     return awaiting(Declaration.objects.visible_to(user)).count()
 

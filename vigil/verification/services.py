@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from vigil.areas.models import AdminUnit, Level
-from vigil.core.modules import OVERRIDE_SURVEILLANCE
+from vigil.core.permissions import OVERRIDE_SURVEILLANCE, may
 from vigil.declarations.models import (
     MedicalState,
     Surveillance,
@@ -37,7 +37,7 @@ def cdc_decision(declaration):
 
 
 def may_override_cdc(user):
-    return user is not None and user.has_task(*OVERRIDE_SURVEILLANCE)
+    return may(user, OVERRIDE_SURVEILLANCE)
 
 
 def verify_returned(

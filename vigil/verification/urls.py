@@ -7,7 +7,7 @@ from . import views, views_approvals
 app_name = "verification"
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("students/", views.queue, {"queue": "students"}, name="students"),
+    path("students/", views.students, name="students"),
     path("medical/", views.queue, {"queue": "medical"}, name="medical"),
     path("failed/", views.queue, {"queue": "failed"}, name="failed"),
     path("amended/", views.queue, {"queue": "amended"}, name="amended"),

@@ -16,7 +16,7 @@ working on one record never silently overwrite each other.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -26,9 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log, stale_message
-from vigil.core.modules import STUDENTS
+from vigil.core.permissions import SEE_IDENTITY, VERIFY, VERIFY_STUDENTS, may, requires
 from vigil.core.scope import get_for_user
 from vigil.declarations import services as declaration_services
 from vigil.declarations.forms import DeclarationForm
@@ -39,13 +38,10 @@ from vigil.declarations.models import (
 )
 from vigil.declarations.services import StaleDeclaration
 from vigil.declarations.transitions import ALREADY_DONE, TransitionRefused
-from vigil.people.permissions import may_see_identity
 
 from . import registrations, services
-from .forms import APPROVAL_TASKS, VERIFY_TASKS, Outcome, OutcomeForm, QueueFilterForm
+from .forms import Outcome, OutcomeForm, QueueFilterForm
 from .queues import QUEUES, for_user
-
-__all__ = ["APPROVAL_TASKS", "VERIFY_TASKS"]
 
 PAGE_SIZE = 50
 
@@ -85,16 +81,25 @@ def _tabs(request, current, counts):
 
 
 @require_GET
-@task_required(*STUDENTS)
+@requires(VERIFY)
 def queue(request, queue="pending"):
     """A verification queue: oldest first, so that nobody waits at the bottom."""
-    if queue != "students" and not request.user.has_task(*VERIFY_TASKS):
-        raise PermissionDenied
+    return _queue(request, queue)
+
+
+@require_GET
+@requires(VERIFY_STUDENTS)
+def students(request):
+    """Students returning to study: a school's account sees its own students."""
+    return _queue(request, "students")
+
+
+def _queue(request, queue):
     title, condition, _url = QUEUES[queue]
     form = QueueFilterForm(request.GET, user=request.user)
     scoped = for_user(Declaration.objects.visible_to(request.user), request.user)
     rows = (
-        form.filter_qs(scoped.filter(condition))
+        form.filter_qs(scoped.verification_queue(queue))
         .select_related("person", "area", "transferred_from")
         .order_by("created_at", "id")
     )
@@ -131,7 +136,7 @@ def queue(request, queue="pending"):
 def _correction_form(request, declaration, data=None):
     """The shared declaration form filled from the record, or None for an account
     that may not see whole ID numbers and phones (it records the outcome only)."""
-    if not may_see_identity(request.user):
+    if not may(request.user, SEE_IDENTITY):
         return None
     form = DeclarationForm(data, initial=DeclarationForm.initial_from(declaration=declaration))
     # One version for the whole page: the outcome form's.
@@ -153,7 +158,7 @@ def _render_verify(request, declaration, correction, outcome, *, stale=None):
             "form": correction,
             "outcome_form": outcome,
             "is_pending": declaration.verification_state == VerificationState.PENDING,
-            "show_identity": may_see_identity(request.user),
+            "show_identity": may(request.user, SEE_IDENTITY),
             "stale": stale,
             "events": declaration.events.select_related("actor", "from_area", "to_area"),
         },
@@ -189,7 +194,7 @@ SUCCESS = {
 
 
 @require_http_methods(["GET", "POST"])
-@task_required(*STUDENTS)
+@requires(VERIFY_STUDENTS)
 def verify(request, declaration_id):
     declaration = get_for_user(
         for_user(declaration_queryset(), request.user), request.user, pk=declaration_id
@@ -199,7 +204,7 @@ def verify(request, declaration_id):
             request,
             Action.VIEW,
             declaration,
-            detail={"verify": True, "identity_shown": may_see_identity(request.user)},
+            detail={"verify": True, "identity_shown": may(request.user, SEE_IDENTITY)},
         )
         if declaration.verification_state != VerificationState.PENDING:
             return _render_verify(request, declaration, None, None)
@@ -223,24 +228,7 @@ def verify(request, declaration_id):
         return _render_verify(request, declaration, correction, outcome)
 
     try:
-        # One transaction: a refused outcome also undoes the corrections.
-        with transaction.atomic():
-            version = outcome.cleaned_data["version"]
-            current = declaration
-            if changed:
-                current = declaration_services.update_declaration(
-                    declaration,
-                    correction.identity(),
-                    correction.declaration_data(),
-                    version=version,
-                    actor=request.user,
-                    request=request,
-                )
-                version = current.version
-            if not save_only:
-                done = _apply_outcome(
-                    current, outcome.cleaned_data, actor=request.user, version=version
-                )
+        current, done = _save_verification(request, declaration, correction, outcome, save_only)
     except StaleDeclaration:
         return _stale(request, declaration)
     except ValidationError as exc:
@@ -249,17 +237,42 @@ def verify(request, declaration_id):
     except TransitionRefused as exc:
         outcome.add_error(None, exc.message)
         return _render_verify(request, declaration, correction, outcome)
-
-    name = (current if save_only else done).person.full_name
     if save_only:
-        if changed:
-            messages.success(request, _("%(name)s: corrections saved.") % {"name": name})
+        if correction is not None and correction.has_changed():
+            messages.success(
+                request, _("%(name)s: corrections saved.") % {"name": current.person.full_name}
+            )
         else:
             messages.info(request, _("Nothing was changed."))
         return redirect("verification:verify", declaration_id=declaration.pk)
     kind = outcome.cleaned_data["outcome"]
-    messages.success(request, SUCCESS[kind] % {"name": name, "area": done.area.name})
+    messages.success(
+        request, SUCCESS[kind] % {"name": done.person.full_name, "area": done.area.name}
+    )
     return redirect("verification:queue")
+
+
+@transaction.atomic
+def _save_verification(request, declaration, correction, outcome, save_only):
+    """The corrections, then the outcome, in one transaction: a refused outcome
+    also undoes the corrections. (current, the declaration after the outcome)."""
+    version = outcome.cleaned_data["version"]
+    current = declaration
+    if correction is not None and correction.has_changed():
+        current = declaration_services.update_declaration(
+            declaration,
+            correction.identity(),
+            correction.declaration_data(),
+            version=version,
+            actor=request.user,
+            request=request,
+        )
+        version = current.version
+    if save_only:
+        return current, None
+    return current, _apply_outcome(
+        current, outcome.cleaned_data, actor=request.user, version=version
+    )
 
 
 def _stale(request, declaration):

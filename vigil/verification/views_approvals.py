@@ -18,13 +18,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log, stale_message
-from vigil.core.modules import APPROVE
+from vigil.core.permissions import APPROVE_REGISTRATION, SEE_IDENTITY, may, requires
 from vigil.core.scope import get_for_user
 from vigil.declarations.filters import DeclarationFilterForm
 from vigil.declarations.transitions import TransitionRefused
-from vigil.people.permissions import may_see_identity
 
 from . import registrations
 from .forms import ApprovalForm
@@ -70,7 +68,7 @@ def registration_queryset():
 
 
 @require_GET
-@task_required(*APPROVE)
+@requires(APPROVE_REGISTRATION)
 def queue(request):
     """Registrations to return waiting for the locality's decision, oldest first."""
     form = RegistrationFilterForm(request.GET, user=request.user)
@@ -86,7 +84,7 @@ def queue(request):
 
 
 @require_http_methods(["GET", "POST"])
-@task_required(*APPROVE)
+@requires(APPROVE_REGISTRATION)
 def decide(request, registration_id):
     """One registration, its history, and the decision. The queue posts here; a
     refused decision comes back on this page with the message and what was typed."""
@@ -96,7 +94,7 @@ def decide(request, registration_id):
             request,
             Action.VIEW,
             registration,
-            detail={"identity_shown": may_see_identity(request.user)},
+            detail={"identity_shown": may(request.user, SEE_IDENTITY)},
         )
         form = ApprovalForm(initial={"version": registration.version})
         return _render(request, registration, form)
@@ -142,7 +140,7 @@ def _render(request, registration, form):
         {
             "registration": registration,
             "form": form,
-            "show_identity": may_see_identity(request.user),
+            "show_identity": may(request.user, SEE_IDENTITY),
             "events": registration.events.select_related("actor"),
         },
     )

@@ -8,80 +8,33 @@ declarations are read through `visible_to` (out of scope: 404) and changed
 only through `military.military_verify`, which checks the version.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.accounts.decorators import task_required
 from vigil.audit.services import Action, log, stale_message
+from vigil.core.permissions import SEE_IDENTITY, VERIFY_QUARANTINED, may, requires
 from vigil.core.scope import get_for_user
-from vigil.declarations.filters import DeclarationFilterForm
 from vigil.declarations.models import Declaration, VerificationState
 from vigil.declarations.services import StaleDeclaration
 from vigil.declarations.transitions import TransitionRefused
-from vigil.people.permissions import may_see_identity
-from vigil.quarantine.models import Facility, Stay
-from vigil.reports.exports import DATE, Column, ExportSpec, register
-from vigil.reports.registry import declaration_columns, describe
 
 from . import military
-from .forms import ServiceErrorsMixin
+from .forms import MilitaryOutcomeForm, military_queue
 
 PAGE_SIZE = 50
 TITLE = gettext_lazy("Verify people taken into concentrated quarantine")
+# The export of this queue is declared in vigil.reports.registry.
 EXPORT_KEY = "verification_military"
 
 
-class MilitaryFilterForm(DeclarationFilterForm):
-    """The declaration list's dates, district, commune and keyword, plus the
-    facility the person was taken into. The facilities offered are those that
-    hold someone of this viewer's queue: a facility may lie outside the
-    jurisdiction that the person's home commune is in."""
-
-    facility = forms.ModelChoiceField(
-        label=gettext_lazy("Quarantine facility"),
-        required=False,
-        queryset=Facility.objects.none(),
-        empty_label=gettext_lazy("All"),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        # The queue is one registration state and any channel: these two
-        # filters of the declaration list mean nothing here.
-        del self.fields["kind"]
-        del self.fields["channel"]
-        queue = military.awaiting(Declaration.objects.visible_to(user))
-        self.fields["facility"].queryset = Facility.objects.filter(
-            pk__in=Stay.objects.filter(declaration__in=queue.values("pk")).values("facility_id")
-        ).order_by("name")
-
-    def filter_qs(self, qs, skip=()):
-        qs = super().filter_qs(qs, skip=skip)
-        facility = self.cleaned_data.get("facility") if self.is_valid() else None
-        if facility and "facility" not in skip:
-            qs = qs.filter(
-                Exists(Stay.objects.filter(declaration=OuterRef("pk"), facility=facility))
-            )
-        return qs
-
-
-def queue_rows(user, query):
-    """(form, the filtered queue): the page, the export and nothing else build it."""
-    form = MilitaryFilterForm(query, user=user)
-    rows = form.filter_qs(military.queue_for(user)).select_related("person", "area")
-    return form, military.with_stay(rows)
-
-
 @require_GET
-@task_required(*military.MILITARY_TASKS)
+@requires(VERIFY_QUARANTINED)
 def queue(request):
-    form, rows = queue_rows(request.user, request.GET)
+    form, rows = military_queue(request.user, request.GET)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -94,23 +47,6 @@ def queue(request):
             "export_key": EXPORT_KEY,
         },
     )
-
-
-class MilitaryOutcomeForm(ServiceErrorsMixin, forms.Form):
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Outcome"),
-        choices=military.OUTCOMES,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=gettext_lazy("Reason or note"),
-        required=False,
-        max_length=1000,
-        help_text=gettext_lazy("Required when the person could not be verified."),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 def declaration_queryset():
@@ -129,7 +65,7 @@ def _render_verify(request, declaration, form, *, status=200):
             "person": declaration.person,
             "form": form,
             "is_waiting": declaration.verification_state == VerificationState.INTAKE,
-            "show_identity": may_see_identity(request.user),
+            "show_identity": may(request.user, SEE_IDENTITY),
             "stay": military.stay_of(declaration),
             "cdc": military.cdc_decision(declaration),
             "events": declaration.events.select_related("actor", "from_area", "to_area"),
@@ -145,7 +81,7 @@ SUCCESS = {
 
 
 @require_http_methods(["GET", "POST"])
-@task_required(*military.MILITARY_TASKS)
+@requires(VERIFY_QUARANTINED)
 def verify(request, declaration_id):
     """The declaration, the stay, CDC's decision, and the outcome to record."""
     declaration = get_for_user(declaration_queryset(), request.user, pk=declaration_id)
@@ -154,7 +90,7 @@ def verify(request, declaration_id):
             request,
             Action.VIEW,
             declaration,
-            detail={"military_verify": True, "identity_shown": may_see_identity(request.user)},
+            detail={"military_verify": True, "identity_shown": may(request.user, SEE_IDENTITY)},
         )
         form = MilitaryOutcomeForm(initial={"version": declaration.version})
         return _render_verify(request, declaration, form)
@@ -190,26 +126,3 @@ def verify(request, declaration_id):
         return _render_verify(request, declaration, form)
     messages.success(request, SUCCESS[data["outcome"]] % {"name": done.person.full_name})
     return redirect("verification:military")
-
-
-# The Excel export (R-S3): the rows of the page, with the facility.
-
-
-def build_export(user, query):
-    form, rows = queue_rows(user, query)
-    return rows.select_related("departure_unit"), describe(form)
-
-
-register(
-    ExportSpec(
-        key=EXPORT_KEY,
-        title="Xác minh người vào khu cách ly tập trung",
-        tasks=military.MILITARY_TASKS,
-        build=build_export,
-        columns=[
-            *declaration_columns(),
-            Column("Khu cách ly", source="stay_facility", width=26),
-            Column("Ngày vào khu cách ly", source="stay_start", kind=DATE, width=12),
-        ],
-    )
-)

@@ -1,7 +1,7 @@
 """Registration to return on the public web (R-V6; mounted under /khai-bao/registrations/).
 
 The phone verified with a one-time code (the session of the public portal,
-vigil.declarations.views_public) registers a planned return for its owner or
+vigil.declarations.views.citizen) registers a planned return for its owner or
 on behalf of a relative; it sees its registrations with their decisions; an
 approved one opens the arrival declaration pre-filled ("Khai báo khi về"),
 and the declaration sent from there is linked to the registration.
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vigil.declarations.forms import PublicDeclarationForm
 from vigil.declarations.transitions import TransitionRefused
-from vigil.declarations.views_public import (
+from vigil.declarations.views.citizen import (
     _context,
     _to_start,
     citizen_phone,

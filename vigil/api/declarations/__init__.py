@@ -8,7 +8,8 @@ Two audiences share the prefix /api/v1/declarations:
   never a staff token (`citizen`);
 - staff (the API's default auth: personal token or browser session) scan a QR,
   enter a declaration from a walk-in, a paper form or a checkpoint, and read one
-  declaration inside their jurisdiction (`staff`).
+  declaration inside their jurisdiction (`staff`); import a sheet of paper
+  forms and complete an external QR (`channels`).
 
 Bodies carry codes (country ISO code, administrative unit codes), not database
 ids (`schemas`). They are translated into the web form's values and validated by
@@ -30,7 +31,11 @@ router = Router(tags=["declarations: staff"])
 
 # Imported once `router` exists: their operations register on it, the
 # citizens' POST first, as before the split.
+# isort: off
 from vigil.api.declarations import citizen, staff  # noqa: E402, F401  (routes register on import)
+from vigil.api.declarations import channels  # noqa: E402, F401
+
+# isort: on
 
 # The OTP steps and the citizens' operations hang under the same prefix.
 router.add_router("", citizen.otp_router, tags=citizen.CITIZEN_TAGS)

@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from vigil.accounts.forms import PhoneField
 from vigil.api.citizen_auth import CitizenAuth, issue_token, lifetime_seconds
 from vigil.api.common import (
     OPTIONAL_BODY,
@@ -45,6 +44,8 @@ from vigil.api.declarations.schemas import (
 )
 from vigil.api.declarations.translate import scoped_key, validate
 from vigil.audit.services import client_ip
+from vigil.core.permissions import citizen, public
+from vigil.core.phones import PhoneField
 from vigil.declarations import otp, services
 from vigil.declarations.models import Channel
 from vigil.declarations.sms import SmsError
@@ -78,6 +79,7 @@ LIMIT_CODES = ("too_many_phone", "too_many_address")
     url_name="declaration_otp_request",
     openapi_extra=body_example({"phone": "0905 123 456"}),
 )
+@public
 def otp_request(request, payload: OtpRequestIn):
     try:
         phone = PhoneField().clean(payload.phone)
@@ -117,6 +119,7 @@ def otp_request(request, payload: OtpRequestIn):
         ),
     },
 )
+@public
 def otp_verify(request, payload: OtpVerifyIn):
     try:
         phone = PhoneField().clean(payload.phone)
@@ -174,6 +177,7 @@ def _mine(request, code):
         **response_example(EXAMPLE_OUT, 201),
     },
 )
+@citizen
 def create(request, payload: CitizenDeclarationIn, idempotency_key: str = IDEMPOTENCY_HEADER):
     phone = request.auth
     form, fields, relation = validate(payload, default_phone=phone, proxy=payload.is_proxy)
@@ -222,6 +226,7 @@ def create(request, payload: CitizenDeclarationIn, idempotency_key: str = IDEMPO
         ]
     ),
 )
+@citizen
 def mine(request):
     declarations = queryset().from_phone(request.auth)[:MINE_LIMIT]
     return [
@@ -248,6 +253,7 @@ def mine(request):
     url_name="declaration_mine_detail",
     openapi_extra=response_example(EXAMPLE_OUT),
 )
+@citizen
 def mine_detail(request, code: str = CODE_PATH):
     return citizen_out(_mine(request, code))
 
@@ -277,6 +283,7 @@ def mine_detail(request, code: str = CODE_PATH):
         **response_example({**EXAMPLE_OUT, "address": "14 Nguyễn Huệ", "version": 2}),
     },
 )
+@citizen
 def mine_update(request, code: str = CODE_PATH, payload: DeclarationUpdateIn = OPTIONAL_BODY):
     # The body is optional to the parser so that another phone's code answers 404
     # before anything about the body: what exists is told to its owner only.
@@ -329,6 +336,7 @@ def _qr_response(request, code, kind):
     url_name="declaration_qr_png",
     openapi_extra=image_response("image/png"),
 )
+@citizen
 def qr_png(request, code: str = CODE_PATH):
     return _qr_response(request, code, "png")
 
@@ -342,5 +350,6 @@ def qr_png(request, code: str = CODE_PATH):
     url_name="declaration_qr_svg",
     openapi_extra=image_response("image/svg+xml"),
 )
+@citizen
 def qr_svg(request, code: str = CODE_PATH):
     return _qr_response(request, code, "svg")

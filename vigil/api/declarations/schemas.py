@@ -128,16 +128,10 @@ class StaffDeclarationIn(CitizenDeclarationIn):
     checkpoint: str | None = Field("", description="Required for channel 'checkpoint'.")
 
 
-class DeclarationOut(Schema):
-    code: str = Field(..., description="Short code, also inside the QR.")
-    qr_payload: str = Field(..., description="The signed text of the QR code.")
-    full_name: str
-    id_kind: str
-    id_number: str
-    phone: str
-    birth_year: int | None
-    gender: str
-    occupation: str
+class JourneyOut(Schema):
+    """Why and from where to where: what a declaration and a registration to
+    return both say."""
+
     registration_kind: str
     student_code: str
     school: str
@@ -148,6 +142,18 @@ class DeclarationOut(Schema):
     area_code: str
     area_name: str
     village_code: str | None
+
+
+class DeclarationOut(JourneyOut):
+    code: str = Field(..., description="Short code, also inside the QR.")
+    qr_payload: str = Field(..., description="The signed text of the QR code.")
+    full_name: str
+    id_kind: str
+    id_number: str
+    phone: str
+    birth_year: int | None
+    gender: str
+    occupation: str
     village_name: str | None
     address: str
     transport: str

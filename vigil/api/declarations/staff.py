@@ -22,7 +22,6 @@ from vigil.api.common import (
     error,
     invalid,
     iso_date,
-    require,
     response_example,
 )
 from vigil.api.declarations import router
@@ -37,13 +36,18 @@ from vigil.api.declarations.schemas import (
 )
 from vigil.api.declarations.translate import StaffChannelForm, scoped_key, validate
 from vigil.audit.services import Action, log
-from vigil.core.modules import STAFF
+from vigil.core.permissions import (
+    ENTER_DECLARATION,
+    READ_DECLARATIONS,
+    SCAN_QR,
+    SEE_IDENTITY,
+    api_requires,
+    may,
+)
 from vigil.core.scope import get_for_user, in_scope
 from vigil.declarations import services
 from vigil.declarations.models import Declaration
-from vigil.declarations.permissions import ENTRY_TASKS
 from vigil.declarations.services import RECENT_DAYS, recent_declarations
-from vigil.people.permissions import may_see_identity
 
 
 @router.post(
@@ -63,9 +67,9 @@ from vigil.people.permissions import may_see_identity
         **response_example(EXAMPLE_STAFF_OUT),
     },
 )
+@api_requires(SCAN_QR)
 def scan(request, payload: ScanIn):
     user = request.auth
-    require(user, STAFF)
     try:
         code = services.code_from_payload(payload.payload)
     except services.InvalidCode:
@@ -88,7 +92,7 @@ def scan(request, payload: ScanIn):
             object_repr="QR scan",
         )
         raise Http404
-    whole = may_see_identity(user)
+    whole = may(user, SEE_IDENTITY)
     log(
         request,
         Action.VIEW,
@@ -153,7 +157,7 @@ EXAMPLE_DUPLICATE = {
 
 def duplicate(request, recent):
     """409 `duplicate`: the person's recent declarations instead of a new one."""
-    from vigil.api.api import api  # vigil.api.api imports the routers while it is built
+    from vigil.api.instance import api
 
     code = recent[0].code
     body = {
@@ -228,11 +232,11 @@ def duplicate(request, recent):
         },
     },
 )
+@api_requires(ENTER_DECLARATION)
 def staff_create(
     request, payload: StaffDeclarationCreateIn, idempotency_key: str = IDEMPOTENCY_HEADER
 ):
     user = request.auth
-    require(user, ENTRY_TASKS)
     form, fields, relation = validate(payload, proxy=payload.is_proxy)
     errors = {}
     paper_date = iso_date(payload.paper_form_date, "paper_form_date", errors)
@@ -273,7 +277,7 @@ def staff_create(
     )
     declaration = get_for_user(queryset(), user, pk=submission.declaration.pk)
     return Status(
-        201 if submission.created else 200, staff_out(declaration, may_see_identity(user))
+        201 if submission.created else 200, staff_out(declaration, may(user, SEE_IDENTITY))
     )
 
 
@@ -289,10 +293,10 @@ def staff_create(
     url_name="declaration_detail",
     openapi_extra=response_example(EXAMPLE_STAFF_OUT),
 )
+@api_requires(READ_DECLARATIONS)
 def detail(request, declaration_id: int = Path(..., example=42)):
     user = request.auth
-    require(user, STAFF)
     declaration = get_for_user(queryset(), user, pk=declaration_id)
-    whole = may_see_identity(user)
+    whole = may(user, SEE_IDENTITY)
     log(request, Action.VIEW, declaration, detail={"identity_shown": whole, "via": "api"})
     return staff_out(declaration, whole)

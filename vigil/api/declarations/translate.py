@@ -77,13 +77,11 @@ def _units(payload, errors):
     return found
 
 
-def _form_data(payload, default_phone):
-    """(data for DeclarationForm, errors of values that cannot even be translated)."""
-    data, errors = {}, {}
-    for name in DIRECT_FIELDS:
-        value = getattr(payload, name)
-        if value is not None:
-            data[name] = value
+def form_values(payload, names, default_phone, errors):
+    """The web form's data for the body's fields `names`, its phone (the
+    verified one when none is sent), departure country, arrival date and units
+    (codes into ids); values that cannot even be translated go to `errors`."""
+    data = {name: getattr(payload, name) for name in names if getattr(payload, name) is not None}
     if not (data.get("phone") or "").strip() and default_phone:
         data["phone"] = default_phone
     if payload.departure_country:
@@ -98,6 +96,25 @@ def _form_data(payload, default_phone):
     for name, field in CODE_FIELDS:
         if field and name in units:
             data[field] = units[name]["pk"]
+    return data
+
+
+def form_fields(form, errors):
+    """A bound form's errors under the API's field names, then `errors` (an
+    unknown code says more than the form's "required")."""
+    fields = {}
+    if not form.is_valid():
+        for name, messages in form.errors.items():
+            target = fields.setdefault(FORM_TO_API.get(name, name), [])
+            target.extend(m for m in messages if m not in target)
+    fields.update(errors)
+    return fields
+
+
+def _form_data(payload, default_phone):
+    """(data for DeclarationForm, errors of values that cannot even be translated)."""
+    errors = {}
+    data = form_values(payload, DIRECT_FIELDS, default_phone, errors)
     for key in questions.KEYS:
         answer = getattr(payload.answers, key)
         if answer is not None:
@@ -112,13 +129,7 @@ def validate(payload, default_phone="", proxy=False):
     """
     data, errors = _form_data(payload, default_phone)
     form = DeclarationForm(data)
-    fields = {}
-    if not form.is_valid():
-        for name, messages in form.errors.items():
-            target = fields.setdefault(FORM_TO_API.get(name, name), [])
-            target.extend(m for m in messages if m not in target)
-    # "Not one of the available choices" says more than the form's "required".
-    fields.update(errors)
+    fields = form_fields(form, errors)
     relation = ""
     if proxy:
         try:

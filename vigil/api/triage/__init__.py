@@ -12,8 +12,10 @@ The operations are grouped by capability:
 - `rules`: the risk rules, their colour bands and the facts they use;
 - `jobs`: the progress of a re-evaluation started by a change;
 - `areas`: the epidemic areas;
-- `permissions`: who records medical results, who changes rules and areas;
 - `schemas`: the bodies, their examples and limits.
+
+Who may call each operation is its `api_requires` capability
+(vigil.core.permissions): TRIAGE, READ_RULES, EDIT_RULES.
 
 The operations name their `operation_id`: the default is made of the module's
 path, and it must not change when code moves between these modules.

@@ -14,13 +14,11 @@ from vigil.api.common import (
     examples,
     invalid,
     iso_date,
-    require,
     required_error,
     response_example,
     text,
 )
 from vigil.api.triage import router
-from vigil.api.triage.permissions import require_editor
 from vigil.api.triage.schemas import (
     AREA_NOTE_MAX,
     EXAMPLE_AREA,
@@ -30,7 +28,7 @@ from vigil.api.triage.schemas import (
     AreaOut,
 )
 from vigil.areas.models import AdminUnit, Level
-from vigil.core.modules import STAFF
+from vigil.core.permissions import EDIT_RULES, READ_RULES, api_requires
 from vigil.triage import rules as rule_writes
 from vigil.triage.models import EpidemicArea
 
@@ -62,8 +60,8 @@ def _area_out(area, today):
     url_name="triage_epidemic_areas",
     openapi_extra=response_example([EXAMPLE_AREA]),
 )
+@api_requires(READ_RULES)
 def epidemic_areas(request):
-    require(request.auth, STAFF)
     today = timezone.localdate()
     return [_area_out(a, today) for a in EpidemicArea.objects.select_related("unit")]
 
@@ -83,9 +81,9 @@ def epidemic_areas(request):
     url_name="triage_epidemic_area_create",
     openapi_extra=examples(EXAMPLE_AREA_IN, {"area": EXAMPLE_AREA, "job_id": 7}, 201),
 )
+@api_requires(EDIT_RULES)
 def epidemic_area_create(request, payload: AreaIn = OPTIONAL_BODY):
     user = request.auth
-    require_editor(user)
     payload = payload or AreaIn()
     errors = {}
     code = (payload.unit_code or "").strip()

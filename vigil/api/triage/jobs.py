@@ -5,11 +5,13 @@ open declaration in the background; the account that started it polls it here.
 from django.http import Http404
 from ninja import Path
 
-from vigil.api.common import ErrorOut, require, response_example
+from vigil.api.common import ErrorOut, response_example
 from vigil.api.triage import router
 from vigil.api.triage.schemas import JobOut
-from vigil.core.modules import STAFF
-from vigil.triage.models import Job
+from vigil.core.permissions import READ_RULES, api_requires
+from vigil.jobs import services as jobs
+from vigil.jobs.models import Job
+from vigil.triage.services import REEVALUATE
 
 
 @router.get(
@@ -37,12 +39,12 @@ from vigil.triage.models import Job
         }
     ),
 )
+@api_requires(READ_RULES)
 def job(request, job_id: int = Path(..., description="The job's `id`.", example=5)):
-    user = request.auth
-    require(user, STAFF)
-    found = Job.objects.filter(pk=job_id, created_by=user).first()
+    found = Job.objects.filter(pk=job_id, kind=REEVALUATE, created_by=request.auth).first()
     if found is None:
         raise Http404
+    found = jobs.fresh(found)
     return {
         "id": found.pk,
         "kind": found.kind,
@@ -50,7 +52,7 @@ def job(request, job_id: int = Path(..., description="The job's `id`.", example=
         "total": found.total,
         "done": found.done,
         "percent": found.percent,
-        "error": found.error,
+        "error": found.error_message,
         "created_at": found.created_at,
         "finished_at": found.finished_at,
     }

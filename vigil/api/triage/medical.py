@@ -6,20 +6,15 @@ from django.db.models import Count, Q
 from ninja import Query
 
 from vigil.api.common import (
-    COMMUNE_QUERY,
-    DATE_FROM_QUERY,
-    DATE_ON_QUERY,
-    DATE_TO_QUERY,
     DECLARATION_PATH,
-    DISTRICT_QUERY,
     EXAMPLE_STATE,
-    KEYWORD_QUERY,
-    LIMIT_QUERY,
-    OFFSET_QUERY,
+    FILTERS,
+    QUEUE_ERRORS,
     STATE_ERRORS,
     DeclarationStateOut,
-    ErrorOut,
+    QueueQuery,
     action_input,
+    arrival_item,
     choice,
     common_filters,
     examples,
@@ -27,16 +22,14 @@ from vigil.api.common import (
     list_queryset,
     one_of,
     page,
-    require,
     required_error,
     response_example,
     run_action,
     surveillance_values,
 )
 from vigil.api.triage import router
-from vigil.api.triage.permissions import MEDICAL_TASKS
 from vigil.api.triage.schemas import MedicalIn, TriageQueueOut
-from vigil.core.modules import STAFF
+from vigil.core.permissions import TRIAGE, api_requires
 from vigil.declarations import questions
 from vigil.declarations.models import RiskColour
 from vigil.triage import services
@@ -46,15 +39,8 @@ from vigil.triage import services
 
 def _triage_item(d):
     return {
-        "id": d.pk,
-        "code": d.code,
-        "full_name": d.person.full_name,
-        "birth_year": d.person.birth_year,
-        "area_code": d.area.code,
-        "area_name": d.area.name,
-        "arrival_date": d.arrival_date,
+        **arrival_item(d),
         "created_at": d.created_at,
-        "risk_colour": d.risk_colour,
         "risk_level": d.risk_level,
         "risk_score": d.risk_score,
         "risk_reasons": list(d.risk_reasons or []),
@@ -62,14 +48,13 @@ def _triage_item(d):
         "medical_state": d.medical_state,
         "amended_after_decision": d.amended_after_decision,
         "proposed_colour": d.proposed_colour,
-        "version": d.version,
     }
 
 
 @router.get(
     "/queue",
     operation_id="vigil_api_triage_queue",
-    response={200: TriageQueueOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: TriageQueueOut, **QUEUE_ERRORS},
     summary="Flagged arrivals waiting for medical verification",
     description=(
         '"Xác minh biểu hiện y tế" (R-M2): declarations of the caller\'s jurisdiction that '
@@ -113,32 +98,15 @@ def _triage_item(d):
         }
     ),
 )
+@api_requires(TRIAGE)
 def queue(
     request,
+    filters: QueueQuery = FILTERS,
     colour: str | None = Query(None, description=one_of(RiskColour.choices), example="red"),
-    district_code: str | None = DISTRICT_QUERY,
-    commune_code: str | None = COMMUNE_QUERY,
-    q: str | None = KEYWORD_QUERY,
-    date_on: str | None = DATE_ON_QUERY,
-    date_from: str | None = DATE_FROM_QUERY,
-    date_to: str | None = DATE_TO_QUERY,
-    limit: int = LIMIT_QUERY,
-    offset: int = OFFSET_QUERY,
 ):
-    require(request.auth, STAFF)
     errors = {}
     colour = choice(colour, RiskColour.choices, "colour", errors)
-    qs = list_queryset(request.auth).awaiting_medical()
-    qs = common_filters(
-        qs,
-        errors,
-        district_code=district_code,
-        commune_code=commune_code,
-        q=q,
-        date_on=date_on,
-        date_from=date_from,
-        date_to=date_to,
-    )
+    qs = common_filters(list_queryset(request.auth).awaiting_medical(), errors, filters)
     if errors:
         return invalid(request, errors)
     # One aggregate query for the four tabs.
@@ -149,7 +117,7 @@ def queue(
         qs = qs.filter(risk_colour=colour)
     total = counts[colour] if colour else sum(counts.values())
     qs = qs.order_by("-risk_level", "created_at", "id")
-    return {**page(qs, limit, offset, _triage_item, total=total), "counts": counts}
+    return {**page(qs, filters, _triage_item, total=total), "counts": counts}
 
 
 # Medical verification -----------------------------------------------------
@@ -191,8 +159,9 @@ def queue(
         schema=MedicalIn,
     ),
 )
+@api_requires(TRIAGE)
 def medical(request, declaration_id: int = DECLARATION_PATH):
-    declaration, payload, errors = action_input(request, declaration_id, MEDICAL_TASKS, MedicalIn)
+    declaration, payload, errors = action_input(request, declaration_id, MedicalIn)
     if payload.symptoms_confirmed is None:
         errors["symptoms_confirmed"] = [required_error()]
     values = surveillance_values(payload, errors)

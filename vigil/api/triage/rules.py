@@ -16,13 +16,11 @@ from vigil.api.common import (
     examples,
     invalid,
     read_body,
-    require,
     required_error,
     response_example,
     text,
 )
 from vigil.api.triage import router
-from vigil.api.triage.permissions import may_edit_rules, require_editor
 from vigil.api.triage.schemas import (
     EXAMPLE_RULE,
     EXAMPLE_RULE_IN,
@@ -33,7 +31,7 @@ from vigil.api.triage.schemas import (
     RuleIn,
     RulesOut,
 )
-from vigil.core.modules import STAFF
+from vigil.core.permissions import EDIT_RULES, READ_RULES, api_requires, may
 from vigil.declarations.models import RiskColour
 from vigil.triage import rules as rule_writes
 from vigil.triage.engine import FACTS
@@ -133,12 +131,12 @@ EDITOR_TEXT = (
         }
     ),
 )
+@api_requires(READ_RULES)
 def rules(request):
-    require(request.auth, STAFF)
     bands = list(RiskBand.objects.all())
     colours = {band.level: band.colour for band in bands}
     return {
-        "editable": may_edit_rules(request.auth),
+        "editable": may(request.auth, EDIT_RULES),
         "rules": [_rule_out(rule, colours) for rule in RiskRule.objects.all()],
         "bands": [{"level": b.level, "colour": b.colour, "min_score": b.min_score} for b in bands],
         "facts": [{"key": key, "label": str(label)} for key, label in FACTS.items()],
@@ -157,9 +155,9 @@ def rules(request):
     url_name="triage_rule_create",
     openapi_extra=examples(EXAMPLE_RULE_IN, {"rule": EXAMPLE_RULE, "job_id": 5}, 201),
 )
+@api_requires(EDIT_RULES)
 def rule_create(request, payload: RuleIn = OPTIONAL_BODY):
     user = request.auth
-    require_editor(user)
     values, errors = _rule_values(payload)
     if errors:
         return invalid(request, errors)
@@ -185,12 +183,11 @@ def rule_create(request, payload: RuleIn = OPTIONAL_BODY):
         schema=RuleIn,
     ),
 )
+@api_requires(EDIT_RULES)
 def rule_update(request, rule_id: int = Path(..., description="The rule's `id`.", example=17)):
-    user = request.auth
     # 404, not 403: the route names one record, and who may not edit rules
     # has no business probing which ids exist.
-    if not may_edit_rules(user):
-        raise Http404
+    user = request.auth
     rule = RiskRule.objects.filter(pk=rule_id).first()
     if rule is None:
         raise Http404

@@ -35,7 +35,6 @@ from .stays import (
     stay_extend,
     stay_list,
     stay_move,
-    test_figures,
 )
 from .worklist import to_take_in_list
 
@@ -56,6 +55,5 @@ __all__ = [
     "stay_extend",
     "stay_list",
     "stay_move",
-    "test_figures",
     "to_take_in_list",
 ]

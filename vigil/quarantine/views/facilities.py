@@ -11,28 +11,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from vigil.accounts.decorators import task_required
-from vigil.core.modules import STAFF
+from vigil.core.permissions import ADD_ROOMS, EDIT_FACILITIES, READ_QUARANTINE, may, requires
 from vigil.core.scope import get_for_user
 
+from .. import board as board_figures
 from .. import services
 from ..forms import (
-    CATALOGUE_TASKS,
-    ROOM_TASKS,
     FacilityFilterForm,
     FacilityForm,
     QuickRoomsForm,
 )
 from ..models import Bed, Building, Facility, Stay
 from ..services import StaleFacility, create_facility, update_facility
-from .board import _board_rows, _days
 from .shared import PAGE_SIZE, _add_errors, _stale
 
 # Facilities ----------------------------------------------------------------------
 
 
 @require_GET
-@task_required(*STAFF)
+@requires(READ_QUARANTINE)
 def facility_list(request):
     form = FacilityFilterForm(request.GET, user=request.user)
     beds = (
@@ -67,12 +64,12 @@ def facility_list(request):
             "form": form,
             "page": page,
             "total": page.paginator.count,
-            "may_edit": request.user.has_task(*CATALOGUE_TASKS),
+            "may_edit": may(request.user, EDIT_FACILITIES),
         },
     )
 
 
-@task_required(*CATALOGUE_TASKS)
+@requires(EDIT_FACILITIES)
 def facility_create(request):
     form = FacilityForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -82,7 +79,7 @@ def facility_create(request):
     return render(request, "quarantine/facility_form.html", {"form": form})
 
 
-@task_required(*CATALOGUE_TASKS)
+@requires(EDIT_FACILITIES)
 def facility_edit(request, facility_id):
     facility = get_for_user(Facility.objects, request.user, pk=facility_id)
     form = FacilityForm(request.POST or None, user=request.user, instance=facility)
@@ -106,7 +103,7 @@ def _facility_for(request, facility_id):
 
 
 @require_GET
-@task_required(*STAFF)
+@requires(READ_QUARANTINE)
 def facility_detail(request, facility_id):
     facility = _facility_for(request, facility_id)
     return _render_facility(request, facility, QuickRoomsForm(initial={"beds_per_room": 4}))
@@ -138,7 +135,7 @@ def _render_facility(request, facility, rooms_form):
         rooms = [
             (room, [(bed, occupants.get(bed.pk)) for bed in room.beds.all()]) for room in room_list
         ]
-    row = _board_rows(request.user, [facility])[0]
+    row = board_figures.board_rows(request.user, [facility])[0]
     return render(
         request,
         "quarantine/facility.html",
@@ -148,16 +145,16 @@ def _render_facility(request, facility, rooms_form):
             "building": building,
             "rooms": rooms,
             "row": row,
-            "days": _days(),
+            "days": board_figures.board_days(),
             "rooms_form": rooms_form,
-            "may_add_rooms": request.user.has_task(*ROOM_TASKS),
-            "may_edit": request.user.has_task(*CATALOGUE_TASKS),
+            "may_add_rooms": may(request.user, ADD_ROOMS),
+            "may_edit": may(request.user, EDIT_FACILITIES),
         },
     )
 
 
 @require_POST
-@task_required(*ROOM_TASKS)
+@requires(ADD_ROOMS)
 def facility_rooms(request, facility_id):
     facility = _facility_for(request, facility_id)
     form = QuickRoomsForm(request.POST)

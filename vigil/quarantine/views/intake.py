@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.decorators import task_required
 from vigil.audit.services import stale_message
-from vigil.core.modules import STAFF
+from vigil.core.permissions import TAKE_IN, requires
 from vigil.core.scope import facility_reach_path
 from vigil.declarations.forms import DeclarationForm
 from vigil.people.models import Person
@@ -21,7 +20,6 @@ from vigil.people.services import StalePerson, search_people
 
 from .. import services
 from ..forms import (
-    STAY_TASKS,
     IntakeForm,
     PersonCorrectionForm,
     answers_initial,
@@ -109,7 +107,7 @@ def _from_query(query):
     return {"full_name": " ".join(query.split())} if query else {}
 
 
-@task_required(*STAY_TASKS)
+@requires(TAKE_IN)
 def intake(request):
     """Search first (R-P2), then take the person in: one found by the search
     (`pick`), one CDC sent (`declaration`, from the "to take in" list, every
@@ -286,7 +284,7 @@ def _render_intake(
 
 
 @require_GET
-@task_required(*STAFF)
+@requires(TAKE_IN)
 def bed_options(request):
     """<option>s of the free beds of a facility in scope (htmx, when the facility changes)."""
     value = request.GET.get(request.GET.get("from", "facility"), "")
@@ -299,7 +297,7 @@ def bed_options(request):
 
 
 @require_GET
-@task_required(*STAFF)
+@requires(TAKE_IN)
 def room_occupants(request):
     """Who sleeps in the room of the chosen bed (htmx, when the bed changes)."""
     value = request.GET.get(request.GET.get("from", "bed"), "")

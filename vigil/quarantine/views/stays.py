@@ -6,22 +6,18 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from vigil.accounts.decorators import task_required
-from vigil.core.modules import STAFF
+from vigil.core.permissions import READ_QUARANTINE, TAKE_IN, may, requires
 from vigil.core.scope import get_for_user
 from vigil.people.models import Person
 from vigil.testing.models import TestOutcome, TestResult
 
 from .. import services
 from ..forms import (
-    STAY_TASKS,
     DeleteForm,
     EndForm,
     ExtendForm,
@@ -34,32 +30,17 @@ from .shared import PAGE_SIZE, _add_errors, _stale
 # The lists -------------------------------------------------------------------
 
 
-def test_figures(qs, user):
-    """'Số lần XN' and the latest result of the tests `user` may see, as
-    subqueries: one query for the page, and the paginator's COUNT stays a plain
-    count (an aggregate over a join would make it group every stay)."""
-    tests = TestResult.objects.visible_to(user).filter(person=OuterRef("person_id")).order_by()
-    return qs.annotate(
-        n_tests=Coalesce(
-            Subquery(
-                tests.values("person").annotate(n=Count("id")).values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        ),
-        latest_result=Subquery(tests.order_by("-sample_date", "-id").values("result")[:1]),
-    )
-
-
 @require_GET
-@task_required(*STAFF)
+@requires(READ_QUARANTINE)
 def stay_list(request, ended=False):
     form = StayFilterForm(request.GET, user=request.user)
     scoped = Stay.objects.visible_to(request.user)
     stays = form.filter_qs(scoped.ended() if ended else scoped.open())
-    stays = test_figures(
-        stays.select_related("person", "facility", "bed__room__building"), request.user
-    ).order_by("-end_date" if ended else "-start_date", "-id")
+    stays = (
+        stays.select_related("person", "facility", "bed__room__building")
+        .with_tests(request.user)
+        .order_by("-end_date" if ended else "-start_date", "-id")
+    )
     page = Paginator(stays, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(TestOutcome.choices)
     for stay in page:
@@ -79,7 +60,7 @@ def stay_list(request, ended=False):
             "total": page.paginator.count,
             "ended": ended,
             "suffix": suffix,
-            "may_take_in": request.user.has_task(*STAY_TASKS),
+            "may_take_in": may(request.user, TAKE_IN),
         },
     )
 
@@ -150,7 +131,7 @@ def _render_stay(request, stay, action="", **bound):
         .filter(pk=stay.person_id)
         .exists(),
         "action": action,
-        "may_act": request.user.has_task(*STAY_TASKS),
+        "may_act": may(request.user, TAKE_IN),
         **_stay_forms(request, stay, **bound),
     }
     return render(request, "quarantine/stay.html", context)
@@ -163,7 +144,7 @@ def _answer_labels():
 
 
 @require_GET
-@task_required(*STAFF)
+@requires(READ_QUARANTINE)
 def stay_detail(request, stay_id):
     return _render_stay(request, _stay_for(request, stay_id))
 
@@ -176,7 +157,7 @@ def _after(request, stay, message):
 
 
 @require_POST
-@task_required(*STAY_TASKS)
+@requires(TAKE_IN)
 def stay_move(request, stay_id):
     stay = _stay_for(request, stay_id)
     form = MoveForm(request.POST, prefix="move", user=request.user)
@@ -200,7 +181,7 @@ def stay_move(request, stay_id):
 
 
 @require_POST
-@task_required(*STAY_TASKS)
+@requires(TAKE_IN)
 def stay_extend(request, stay_id):
     stay = _stay_for(request, stay_id)
     form = ExtendForm(request.POST, prefix="extend")
@@ -224,7 +205,7 @@ def stay_extend(request, stay_id):
 
 
 @require_POST
-@task_required(*STAY_TASKS)
+@requires(TAKE_IN)
 def stay_end(request, stay_id):
     stay = _stay_for(request, stay_id)
     form = EndForm(request.POST, prefix="end")
@@ -251,7 +232,7 @@ def stay_end(request, stay_id):
 
 
 @require_POST
-@task_required(*STAY_TASKS)
+@requires(TAKE_IN)
 def stay_delete(request, stay_id):
     stay = _stay_for(request, stay_id)
     form = DeleteForm(request.POST, prefix="delete")

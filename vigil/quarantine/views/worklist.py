@@ -6,15 +6,15 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from vigil.accounts.decorators import task_required
+from vigil.core.permissions import FOLLOW_TAKE_IN, TAKE_IN, may, requires
 
-from ..forms import STAY_TASKS, ToTakeInFilterForm
-from ..worklists import TO_TAKE_IN_TASKS, to_take_in
+from ..forms import ToTakeInFilterForm
+from ..worklists import to_take_in
 from .shared import PAGE_SIZE
 
 
 @require_GET
-@task_required(*TO_TAKE_IN_TASKS)
+@requires(FOLLOW_TAKE_IN)
 def to_take_in_list(request):
     user = request.user
     form = ToTakeInFilterForm(request.GET, user=user)
@@ -32,6 +32,6 @@ def to_take_in_list(request):
             "page": page,
             "total": page.paginator.count,
             "suffix": f"?{query.urlencode()}" if query else "",
-            "may_take_in": user.has_task(*STAY_TASKS),
+            "may_take_in": may(user, TAKE_IN),
         },
     )

@@ -91,8 +91,6 @@ def build_dashboard(user, query):
     nine queries whatever the number of declarations. The counts come from the
     declaration tally (`vigil.reports.tally`) unless a filter needs the
     declarations themselves."""
-    from vigil.quarantine.models import Bed, Facility, Stay
-
     query = dashboard_query(query)
     form = StatsFilterForm(query, user=user)
     board = Dashboard(form=form)
@@ -102,10 +100,18 @@ def build_dashboard(user, query):
         return board
     scoped = stats.counting_base(user, form)
     period = form.filter_qs(scoped).order_by()
+    _add_period_counts(board, form, period, base)
+    board.queues = _queues(scoped, period, base)
+    board.quarantine = _quarantine(user)
+    board.paper = paper_ranking(user, query, limit=10, form=form)
+    return board
+
+
+def _add_period_counts(board, form, period, base):
+    """The total, the chart by day and the breakdowns by colour and by
+    verification state: one GROUP BY."""
     data = form.cleaned_data
     on = data.get("date_on") or DeclarationFilterForm.CREATED
-
-    # One GROUP BY for the chart by day and the two breakdowns.
     day_expr = F("arrival_date") if on == DeclarationFilterForm.ARRIVAL else TruncDate("created_at")
     by_day, by_colour, by_state = Counter(), Counter(), Counter()
     for item in period.values(
@@ -134,7 +140,9 @@ def build_dashboard(user, query):
         for value, label in VerificationState.choices
     ]  # fmt: skip
 
-    # Waiting now, whatever the period: an index on each state narrows the scan.
+
+def _queues(scoped, period, base):
+    """Waiting now, whatever the period: an index on each state narrows the scan."""
     pending_v = {"verification_state": VerificationState.PENDING}
     pending_m = {"medical_state": MedicalState.PENDING}
     waiting = (
@@ -143,7 +151,7 @@ def build_dashboard(user, query):
         .aggregate(verification=counted(scoped, **pending_v), medical=counted(scoped, **pending_m))
     )
     untested = _filter_tested(period, tested=False).aggregate(n=counted(period))["n"]
-    board.queues = {
+    return {
         "verification": Cell(
             waiting["verification"],
             list_url({"verification": VerificationState.PENDING}),
@@ -152,15 +160,18 @@ def build_dashboard(user, query):
         "untested": Cell(untested, list_url(merge(base, {"tested": NO}))),
     }
 
+
+def _quarantine(user):
+    """People staying in quarantine now, and the beds of the user's facilities."""
+    from vigil.quarantine.models import Bed, Facility, Stay
+
     facilities = Facility.objects.visible_to(user).filter(active=True)
     open_bed = Stay.objects.filter(bed=OuterRef("pk"), end_date__isnull=True)
     beds = Bed.objects.filter(active=True, room__building__facility__in=facilities).aggregate(
         total=Count("pk"), occupied=Count("pk", filter=Exists(open_bed))
     )
-    board.quarantine = {
+    return {
         "staying": Cell(Stay.objects.visible_to(user).open().count(), None),
         "beds": Cell(beds["total"], None),
         "free": Cell(beds["total"] - beds["occupied"], None),
     }
-    board.paper = paper_ranking(user, query, limit=10, form=form)
-    return board

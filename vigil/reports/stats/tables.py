@@ -112,40 +112,60 @@ def build_table(user, query, rows="area", cols=""):
     table.crumbs = _crumbs(user, ctx.unit, ctx.base, rows, cols)
     row = ROW_DIMENSIONS[rows](ctx, "r")
     column = COLUMN_DIMENSIONS[cols](ctx, "c") if cols else None
-    for dimension in (row, column):
-        if dimension is not None:
-            dimension.prepare()
+    dimensions = [d for d in (row, column) if d is not None]
+    for dimension in dimensions:
+        dimension.prepare()
+    items = _grouped_counts(user, form, row, column)
+    for dimension in dimensions:
+        dimension.resolve(items)
+    counts = _cross_tabulate(items, row, column)
+    if column is not None:
+        seen_columns = {ck for c in counts.values() for ck in c}
+        table.columns = [
+            (key, label, column.colour(key)) for key, label in column.entries({}, seen_columns)
+        ]
+    drill_extra = {"rows": rows if rows != "area" else None, "cols": cols or None}
+    _add_rows(table, ctx, row, column, counts, drill_extra)
+    table.truncated = getattr(row, "truncated", False)
+    whole = _column_totals(user, form, column, counts, table.truncated)
+    table.totals = [
+        Cell(whole.get(ck, 0), list_url(merge(ctx.base, column.params(ck))))
+        for ck, _label, _colour in table.columns
+    ]
+    table.total = Cell(sum(whole.values()), list_url(ctx.base))
+    return table
 
+
+def _grouped_counts(user, form, row, column):
+    """[{group values..., "n": count}, ...]: the one GROUP BY of the table."""
     group = {**row.group(), **(column.group() if column else {})}
     base = stats.counting_base(user, form)
     if base.model is DeclarationTally and not _tally_groups(row, group):
         base = Declaration.objects.visible_to(user)
     qs = form.filter_qs(base).order_by()
     qs, items = row.restrict(qs, column)
-    if items is None:
+    if items is not None:
+        return items
+    if not group:
         # No grouping at all: a unit without units below it is a single row.
-        items = (
-            list(qs.values(**group).annotate(n=counted(qs)))
-            if group
-            else [qs.aggregate(n=counted(qs))]
-        )
-    for dimension in (row, column):
-        if dimension is not None:
-            dimension.resolve(items)
+        return [qs.aggregate(n=counted(qs))]
+    return list(qs.values(**group).annotate(n=counted(qs)))
 
+
+def _cross_tabulate(items, row, column):
+    """{row key: Counter({column key (None without columns): count})}."""
     counts = defaultdict(Counter)
     for item in items:
         key = row.key_of(item)
         if key is not None:
             counts[key][column.key_of(item) if column else None] += item["n"]
-    row_totals = {key: sum(c.values()) for key, c in counts.items()}
-    seen_columns = {ck for c in counts.values() for ck in c}
-    if column is not None:
-        table.columns = [
-            (key, label, column.colour(key)) for key, label in column.entries({}, seen_columns)
-        ]
+    return counts
 
-    drill_extra = {"rows": rows if rows != "area" else None, "cols": cols or None}
+
+def _add_rows(table, ctx, row, column, counts, drill_extra):
+    """table.rows: each row's total and cells, linked to the declarations behind
+    them (or, for a row that drills down, to the table of the units below)."""
+    row_totals = {key: sum(c.values()) for key, c in counts.items()}
     for key, label in row.entries(row_totals, set(counts)):
         change = row.params(key)
         by_column = counts.get(key, Counter())
@@ -174,27 +194,23 @@ def build_table(user, query, rows="area", cols=""):
             )
         )
 
-    table.truncated = getattr(row, "truncated", False)
-    if table.truncated:
-        # The shown rows are not all: the totals come from the whole selection.
-        whole = Counter()
-        group = column.group() if column else {}
-        full = form.filter_qs(Declaration.objects.visible_to(user)).order_by()
-        if group:
-            for item in full.values(**group).annotate(n=Count("*")):
-                whole[column.key_of(item)] += item["n"]
-        else:
-            whole[None] = full.count()
-    else:
-        whole = Counter()
+
+def _column_totals(user, form, column, counts, truncated):
+    """Counter({column key: total}) of the whole selection."""
+    whole = Counter()
+    if not truncated:
         for c in counts.values():
             whole.update(c)
-    table.totals = [
-        Cell(whole.get(ck, 0), list_url(merge(ctx.base, column.params(ck))))
-        for ck, _label, _colour in table.columns
-    ]
-    table.total = Cell(sum(whole.values()), list_url(ctx.base))
-    return table
+        return whole
+    # The shown rows are not all: the totals come from the whole selection.
+    group = column.group() if column else {}
+    full = form.filter_qs(Declaration.objects.visible_to(user)).order_by()
+    if group:
+        for item in full.values(**group).annotate(n=Count("*")):
+            whole[column.key_of(item)] += item["n"]
+    else:
+        whole[None] = full.count()
+    return whole
 
 
 def _crumbs(user, unit, base, rows, cols):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from vigil.accounts.models import Task
+from vigil.core.tasks import Task
 from vigil.demo.accounts import DEMO_PASSWORD, demo_accounts
 
 

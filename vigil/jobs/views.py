@@ -1,0 +1,51 @@
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from vigil.core.permissions import READ_RULES, requires
+
+from . import services
+from .models import Job
+
+# What each kind of job is called on its page, and what it does.
+KINDS = {
+    "reevaluate_risk": (
+        _("Re-evaluating the risk"),
+        _(
+            "Every declaration not yet medically verified gets its colour again from the "
+            "current rules and epidemic areas."
+        ),
+    ),
+    "export": (_("Export to Excel"), ""),
+}
+# Where "Back" leads (`?back=`), by name; each kind has its default.
+BACK_PAGES = {"rules": "triage:rules", "areas": "triage:areas", "exports": "reports:exports"}
+DEFAULT_BACK = {"reevaluate_risk": "rules", "export": "exports"}
+
+
+@require_GET
+@requires(READ_RULES)
+def job(request, job_id):
+    """A job's progress; the fragment polls itself every second until it ends.
+    Only the account that started the job sees it (404 for everyone else)."""
+    found = Job.objects.filter(pk=job_id, created_by=request.user).first()
+    if found is None:
+        raise Http404
+    found = services.fresh(found)
+    title, description = KINDS.get(found.kind, (found.title or found.kind, ""))
+    back = request.GET.get("back", "")
+    back = back if back in BACK_PAGES else DEFAULT_BACK.get(found.kind, "rules")
+    context = {
+        "job": found,
+        "title": title,
+        "description": description,
+        # Job.percent says 100 for a job that has not counted its work yet.
+        "percent": 0 if found.state == Job.State.QUEUED else found.percent,
+        "back_url": reverse(BACK_PAGES[back]),
+        "poll_url": request.get_full_path(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "jobs/_job.html", context)
+    return render(request, "jobs/job.html", context)
