@@ -265,6 +265,7 @@ def test_the_openapi_document_describes_every_operation_with_examples(client):
     }
     assert set(operations) == {
         ("GET", f"{V}/queue"),
+        ("GET", f"{V}/students"),
         ("POST", f"{V}/{{declaration_id}}/returned"),
         ("POST", f"{V}/{{declaration_id}}/failed"),
         ("POST", f"{V}/{{declaration_id}}/transfer"),

@@ -73,3 +73,64 @@ def test_only_the_registry_decides_by_task_group():
     assert callers - HAS_TASK_ALLOWED == set(), (
         "ask vigil.core.permissions.may(user, CAPABILITY) instead of user.has_task(...)"
     )
+
+
+# Writes live in services ---------------------------------------------------------
+
+WRITES = {"save", "create", "delete", "update", "bulk_create", "bulk_update"}
+WRITES |= {"get_or_create", "update_or_create"}
+# Receivers whose `.update(` / `.delete(` are a dict's or a router's, not a model's.
+NOT_MODELS = {"router", "api"}
+
+
+def model_writes(relative, source=None):
+    """Model writes called in a module, as "path:line: .name(" strings: `.save(`,
+    `.create(`, `.delete(` and their kin on anything, `.update(` on a queryset
+    (a call's result or a manager) rather than on a dict held in a name."""
+    source = (ROOT / relative).read_text() if source is None else source
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        name, receiver = node.func.attr, node.func.value
+        receiver_name = getattr(receiver, "attr", getattr(receiver, "id", ""))
+        if name not in WRITES or receiver_name in NOT_MODELS:
+            continue
+        dict_update = name == "update" and not (
+            isinstance(receiver, ast.Call) or receiver_name == "objects"
+        )
+        if not dict_update:
+            found.append(f"{relative}:{node.lineno}: .{name}(")
+    return found
+
+
+def page_and_api_modules():
+    """Every module of the pages (views, urls, forms, filters) and of the API."""
+    for path in production_files():
+        parts = path.relative_to(VIGIL).parts
+        page = path.stem.startswith("views") or "views" in parts
+        if page or parts[0] == "api" or path.name in ("forms.py", "filters.py", "urls.py"):
+            yield str(path.relative_to(ROOT))
+
+
+def test_the_write_finder_finds_the_writes_it_is_meant_to_find():
+    source = (
+        "rule.save(update_fields=['active'])\n"
+        "RiskRule.objects.create(label='x')\n"
+        "area.delete()\n"
+        "Job.objects.filter(pk=1).update(done=2)\n"
+        "Job.objects.update(done=2)\n"
+        "field.widget.attrs.update({'a': 1})\n"
+        "initial.update(x)\n"
+        "router.delete('/x')\n"
+    )
+    assert [hit.split(": ")[1] for hit in model_writes("x.py", source)] == [
+        ".save(", ".create(", ".delete(", ".update(", ".update(",
+    ]  # fmt: skip
+    modules = list(page_and_api_modules())
+    assert "vigil/api/instance.py" in modules and "vigil/quarantine/views/stays.py" in modules
+
+
+def test_pages_and_the_api_write_only_through_services():
+    found = [hit for path in page_and_api_modules() for hit in model_writes(path)]
+    assert found == [], "write through the app's services instead:\n" + "\n".join(found)

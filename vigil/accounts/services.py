@@ -250,6 +250,24 @@ def create_token(user, name):
     return token, secret
 
 
+def authenticate_token(secret):
+    """The live token whose secret is `secret`, of an active account, or None.
+    Records when it was last used: one write a minute at most, so that a busy
+    mobile client does not turn every read into a write."""
+    try:
+        row = ApiToken.objects.select_related("user").get(
+            key_hash=ApiToken.hash(secret), revoked_at__isnull=True
+        )
+    except ApiToken.DoesNotExist:
+        return None
+    if not row.user.is_active:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row
+
+
 @transaction.atomic
 def revoke_token(user, token):
     if token.revoked_at is None:

@@ -8,12 +8,12 @@ Errors always have the same shape, whatever raised them:
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
+from vigil.accounts import services as token_services
 from vigil.accounts.models import ApiToken
 
 
@@ -26,19 +26,9 @@ class TokenAuth(HttpBearer):
         known = getattr(request, "api_token", None)
         if known is not None and known.key_hash == ApiToken.hash(token):
             return known.user
-        try:
-            row = ApiToken.objects.select_related("user").get(
-                key_hash=ApiToken.hash(token), revoked_at__isnull=True
-            )
-        except ApiToken.DoesNotExist:
+        row = token_services.authenticate_token(token)
+        if row is None:
             return None
-        if not row.user.is_active:
-            return None
-        now = timezone.now()
-        # One write a minute at most: a busy mobile client must not turn every
-        # read into a write.
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         request.api_token = row
         return row.user

@@ -184,6 +184,26 @@ QUEUE_STATES = (
 ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
 
 
+QUEUE_EXAMPLE = {
+    **EXAMPLE_ARRIVAL,
+    "registration_kind": "return_home",
+    "student_code": "",
+    "school": "",
+    "channel": "app",
+    "area_code": "19789",
+    "area_name": "Phường Phú Nhuận",
+    "address": "12 Nguyễn Huệ",
+    "departure": "Phường Phúc Xá",
+    "arrival_date": "2021-08-20",
+    "created_at": "2021-08-20T08:15:00+07:00",
+    "verification_state": "pending",
+    "approval_state": "",
+    "risk_colour": "yellow",
+    "risk_level": 1,
+    "version": 1,
+}
+
+
 @router.get(
     "/queue",
     response={200: QueueOut, **QUEUE_ERRORS},
@@ -200,26 +220,7 @@ ONLINE = [(c.value, c.label) for c in ONLINE_CHANNELS]
         "task groups read it; school accounts read /verification/students."
     ),
     url_name="verification_queue",
-    openapi_extra=page_example(
-        {
-            **EXAMPLE_ARRIVAL,
-            "registration_kind": "return_home",
-            "student_code": "",
-            "school": "",
-            "channel": "app",
-            "area_code": "19789",
-            "area_name": "Phường Phú Nhuận",
-            "address": "12 Nguyễn Huệ",
-            "departure": "Phường Phúc Xá",
-            "arrival_date": "2021-08-20",
-            "created_at": "2021-08-20T08:15:00+07:00",
-            "verification_state": "pending",
-            "approval_state": "",
-            "risk_colour": "yellow",
-            "risk_level": 1,
-            "version": 1,
-        }
-    ),
+    openapi_extra=page_example(QUEUE_EXAMPLE),
 )
 @api_requires(VERIFY)
 def queue(
@@ -251,6 +252,7 @@ def queue(
         "their own students: those whose school is the account's work unit. Same filters."
     ),
     url_name="verification_students",
+    openapi_extra=page_example(QUEUE_EXAMPLE),
 )
 @api_requires(VERIFY_STUDENTS)
 def students(

@@ -27,7 +27,45 @@ from .models import Channel, RegistrationKind
 # The list ------------------------------------------------------------------
 
 
-class DeclarationFilterForm(forms.Form):
+def scoped_units(user):
+    """(districts, communes) inside the user's jurisdiction."""
+    path = scope_path(user)
+    units = AdminUnit.objects.none()
+    if path is not None:
+        units = AdminUnit.objects.active_tree().filter(path__startswith=path)
+    return (
+        units.filter(level=Level.DISTRICT).order_by("path"),
+        units.filter(level=Level.COMMUNE).order_by("path"),
+    )
+
+
+class AreaFilterMixin:
+    """District and commune choices limited to the jurisdiction. A unit from
+    outside it makes the form invalid, and the view then shows nothing."""
+
+    def setup_areas(self, user):
+        districts, communes = scoped_units(user)
+        self.fields["district"].queryset = districts
+        self.fields["commune"].queryset = communes
+        if settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025:
+            choices = unit_choices(communes, group_by_parent=True)
+            choices[0] = ("", _("All"))
+            self.fields["commune"].choices = choices
+        if not districts.exists():
+            # A commune account has no district to choose; the field stays
+            # (hidden) so that one in the URL still empties the list.
+            self.fields["district"].widget = forms.HiddenInput()
+
+    def area_q(self, prefix=""):
+        data = self.cleaned_data
+        q = Q()
+        for name in ("district", "commune"):
+            if data.get(name):
+                q &= Q(**{f"{prefix}area_path__startswith": data[name].path})
+        return q
+
+
+class DeclarationFilterForm(AreaFilterMixin, forms.Form):
     """Filters of the declaration list (R-V1 style). Every choice is inside the
     viewer's jurisdiction; a value from outside it makes the form invalid, and
     the view then shows nothing rather than ignoring the filter."""
@@ -63,22 +101,7 @@ class DeclarationFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        path = scope_path(user)
-        units = AdminUnit.objects.none()
-        if path is not None:
-            units = AdminUnit.objects.active_tree().filter(path__startswith=path)
-        districts = units.filter(level=Level.DISTRICT).order_by("path")
-        communes = units.filter(level=Level.COMMUNE).order_by("path")
-        self.fields["district"].queryset = districts
-        self.fields["commune"].queryset = communes
-        if settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025:
-            choices = unit_choices(communes, group_by_parent=True)
-            choices[0] = ("", _("All"))
-            self.fields["commune"].choices = choices
-        if not districts.exists():
-            # A commune account has no district to choose; the field stays
-            # (hidden) so that one in the URL still empties the list.
-            self.fields["district"].widget = forms.HiddenInput()
+        self.setup_areas(user)
 
     def filter_qs(self, qs, skip=()):
         """Narrow an already scoped queryset. An invalid form (a commune outside

@@ -12,21 +12,19 @@ import operator
 import re
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.areas.models import AdminUnit, Level
+from vigil.areas.models import AdminUnit
 from vigil.core.forms import DateOrderMixin, record_filter, search_filter
 from vigil.core.phones import normalize_phone
-from vigil.core.scope import scope_path
 from vigil.core.tasks import Task
 from vigil.core.text import fold
 from vigil.core.xlsx import XlsxUploadForm
 from vigil.declarations import questions
-from vigil.declarations.forms import unit_choices
+from vigil.declarations.filters import AreaFilterMixin
 from vigil.declarations.models import Surveillance
 
 from . import services
@@ -38,44 +36,6 @@ MAX_BATCH = 500
 
 def date_input():
     return forms.DateInput(DATE_ATTRS)
-
-
-def scoped_units(user):
-    """(districts, communes) inside the user's jurisdiction."""
-    path = scope_path(user)
-    units = AdminUnit.objects.none()
-    if path is not None:
-        units = AdminUnit.objects.active_tree().filter(path__startswith=path)
-    return (
-        units.filter(level=Level.DISTRICT).order_by("path"),
-        units.filter(level=Level.COMMUNE).order_by("path"),
-    )
-
-
-class AreaFilterMixin:
-    """District and commune choices limited to the jurisdiction. A unit from
-    outside it makes the form invalid, and the view then shows nothing."""
-
-    def setup_areas(self, user):
-        districts, communes = scoped_units(user)
-        self.fields["district"].queryset = districts
-        self.fields["commune"].queryset = communes
-        if settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025:
-            choices = unit_choices(communes, group_by_parent=True)
-            choices[0] = ("", _("All"))
-            self.fields["commune"].choices = choices
-        if not districts.exists():
-            # A commune account has no district to choose; the field stays
-            # (hidden) so that one in the URL still empties the list.
-            self.fields["district"].widget = forms.HiddenInput()
-
-    def area_q(self, prefix=""):
-        data = self.cleaned_data
-        q = Q()
-        for name in ("district", "commune"):
-            if data.get(name):
-                q &= Q(**{f"{prefix}area_path__startswith": data[name].path})
-        return q
 
 
 class PeopleFilterForm(DateOrderMixin, AreaFilterMixin, forms.Form):

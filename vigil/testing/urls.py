@@ -2,20 +2,20 @@
 
 from django.urls import path
 
-from . import views, views_positive
+from .views import positive, results
 
 app_name = "testing"
 urlpatterns = [
-    path("", views.people_list, name="list"),
-    path("person/<int:person_id>/", views.person_tests, name="person"),
-    path("batch/", views.batch, name="batch"),
-    path("import/", views.lab_import, name="import"),
-    path("import/template.xlsx", views.import_template, name="import-template"),
-    path("stats/", views.stats, name="stats"),
-    path("positive/", views_positive.positive_list, name="positive"),
+    path("", results.people_list, name="list"),
+    path("person/<int:person_id>/", results.person_tests, name="person"),
+    path("batch/", results.batch, name="batch"),
+    path("import/", results.lab_import, name="import"),
+    path("import/template.xlsx", results.import_template, name="import-template"),
+    path("stats/", results.stats, name="stats"),
+    path("positive/", positive.positive_list, name="positive"),
     path(
         "positive/<int:person_id>/handle/",
-        views_positive.positive_handle,
+        positive.positive_handle,
         name="positive-handle",
     ),
 ]

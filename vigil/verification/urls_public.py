@@ -5,7 +5,7 @@ from django.urls import path
 
 from vigil.core.permissions import citizen
 
-from . import views_registration as registration
+from .views import citizen as registration
 
 urlpatterns = [
     path("registrations/", registration.mine, name="registrations"),

@@ -156,79 +156,92 @@ def _after(request, stay, message):
     return redirect("quarantine:list")
 
 
-@require_POST
-@requires(TAKE_IN)
-def stay_move(request, stay_id):
+def _stay_action(request, stay_id, *, action, form_class, save, done, **form_kwargs):
+    """A stay's action posted from its page: the form, then the service, then
+    back to the stay; on an error the page again, with the form and its errors
+    (a stale version says who changed the stay meanwhile)."""
     stay = _stay_for(request, stay_id)
-    form = MoveForm(request.POST, prefix="move", user=request.user)
+    form = form_class(request.POST, prefix=action, **form_kwargs)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.move(
-                request.user,
-                stay,
-                version=data["version"],
-                facility=data["facility"],
-                bed=data.get("bed"),
-            )
+            save(stay, form.cleaned_data)
         except services.StaleStay as exc:
             _stale(form, stay, exc.current)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            return _after(request, stay, _("The stay was moved."))
-    return _render_stay(request, stay, action="move", move_form=form)
+            return _after(request, stay, done)
+    return _render_stay(request, stay, action=action, **{f"{action}_form": form})
+
+
+@require_POST
+@requires(TAKE_IN)
+def stay_move(request, stay_id):
+    def save(stay, data):
+        services.move(
+            request.user,
+            stay,
+            version=data["version"],
+            facility=data["facility"],
+            bed=data.get("bed"),
+        )
+
+    return _stay_action(
+        request,
+        stay_id,
+        action="move",
+        form_class=MoveForm,
+        save=save,
+        done=_("The stay was moved."),
+        user=request.user,
+    )
 
 
 @require_POST
 @requires(TAKE_IN)
 def stay_extend(request, stay_id):
-    stay = _stay_for(request, stay_id)
-    form = ExtendForm(request.POST, prefix="extend")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.extend(
-                request.user,
-                stay,
-                version=data["version"],
-                planned_end=data["planned_end"],
-                reason=data["reason"],
-            )
-        except services.StaleStay as exc:
-            _stale(form, stay, exc.current)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            return _after(request, stay, _("The stay was extended."))
-    return _render_stay(request, stay, action="extend", extend_form=form)
+    def save(stay, data):
+        services.extend(
+            request.user,
+            stay,
+            version=data["version"],
+            planned_end=data["planned_end"],
+            reason=data["reason"],
+        )
+
+    return _stay_action(
+        request,
+        stay_id,
+        action="extend",
+        form_class=ExtendForm,
+        save=save,
+        done=_("The stay was extended."),
+    )
 
 
 @require_POST
 @requires(TAKE_IN)
 def stay_end(request, stay_id):
-    stay = _stay_for(request, stay_id)
-    form = EndForm(request.POST, prefix="end")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.end_stay(
-                request.user,
-                stay,
-                version=data["version"],
-                end_date=data["end_date"],
-                outcome=data["outcome"],
-                note=data["note"],
-                reason=data["reason"],
-                confirmed=data["confirm"],
-            )
-        except services.StaleStay as exc:
-            _stale(form, stay, exc.current)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            return _after(request, stay, _("The stay has ended; the bed is free."))
-    return _render_stay(request, stay, action="end", end_form=form)
+    def save(stay, data):
+        services.end_stay(
+            request.user,
+            stay,
+            version=data["version"],
+            end_date=data["end_date"],
+            outcome=data["outcome"],
+            note=data["note"],
+            reason=data["reason"],
+            confirmed=data["confirm"],
+        )
+
+    return _stay_action(
+        request,
+        stay_id,
+        action="end",
+        form_class=EndForm,
+        save=save,
+        done=_("The stay has ended; the bed is free."),
+    )
 
 
 @require_POST

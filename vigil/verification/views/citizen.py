@@ -32,9 +32,9 @@ from vigil.declarations.views.citizen import (
     web_idempotency_key,
 )
 
-from . import registrations
-from .forms import RegistrationForm, declaration_initial
-from .models import Registration, RegistrationChannel
+from .. import registrations
+from ..forms import RegistrationForm, declaration_initial
+from ..models import Registration, RegistrationChannel
 
 MINE_LIMIT = 200
 

@@ -22,8 +22,8 @@ from vigil.declarations.models import Declaration, VerificationState
 from vigil.declarations.services import StaleDeclaration
 from vigil.declarations.transitions import TransitionRefused
 
-from . import military
-from .forms import MilitaryOutcomeForm, military_queue
+from .. import military
+from ..forms import MilitaryOutcomeForm, military_queue
 
 PAGE_SIZE = 50
 TITLE = gettext_lazy("Verify people taken into concentrated quarantine")

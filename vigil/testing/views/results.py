@@ -26,9 +26,9 @@ from vigil.core.scope import get_for_user
 from vigil.declarations.models import Declaration
 from vigil.people.models import Person
 
-from . import imports, services
-from . import stats as test_stats
-from .forms import (
+from .. import imports, services
+from .. import stats as test_stats
+from ..forms import (
     MAX_BATCH,
     BatchForm,
     LabSheetForm,
@@ -37,8 +37,8 @@ from .forms import (
     StatsFilterForm,
     row_initial,
 )
-from .models import TestOutcome, TestResult, TestType
-from .queries import (
+from ..models import TestOutcome, TestResult, TestType
+from ..queries import (
     TABS,
     TESTED,
     UNTESTED,

@@ -16,9 +16,9 @@ from vigil.core.permissions import HANDLE_POSITIVES, requires
 from vigil.core.scope import get_for_user
 from vigil.people.models import Person
 
-from . import services, worklist
-from .forms import HandledForm, PositiveFilterForm
-from .models import TestResult, TestType
+from .. import services, worklist
+from ..forms import HandledForm, PositiveFilterForm
+from ..models import TestResult, TestType
 
 PAGE_SIZE = 50
 # The export of this list is declared in vigil.reports.registry.

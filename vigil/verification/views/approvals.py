@@ -24,9 +24,9 @@ from vigil.core.scope import get_for_user
 from vigil.declarations.filters import DeclarationFilterForm
 from vigil.declarations.transitions import TransitionRefused
 
-from . import registrations
-from .forms import ApprovalForm
-from .models import Registration
+from .. import registrations
+from ..forms import ApprovalForm
+from ..models import Registration
 
 PAGE_SIZE = 50
 

@@ -7,7 +7,7 @@
   it, then one outcome: returned (with a surveillance type), could not verify
   (with a reason) or transfer to another commune.
 - Approvals of registrations to return ("Duyệt đăng ký về địa phương") are
-  in views_approvals: they decide on a Registration, not a declaration.
+  in views/approvals.py: they decide on a Registration, not a declaration.
 
 Declarations are read only through `Declaration.objects.visible_to` /
 `get_for_user`, and changed only through vigil.declarations.services and
@@ -39,9 +39,9 @@ from vigil.declarations.models import (
 from vigil.declarations.services import StaleDeclaration
 from vigil.declarations.transitions import ALREADY_DONE, TransitionRefused
 
-from . import registrations, services
-from .forms import Outcome, OutcomeForm, QueueFilterForm
-from .queues import QUEUES, for_user
+from .. import registrations, services
+from ..forms import Outcome, OutcomeForm, QueueFilterForm
+from ..queues import QUEUES, for_user
 
 PAGE_SIZE = 50
 
