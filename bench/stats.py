@@ -446,7 +446,7 @@ def export_child(args):
     spec = exports.ExportSpec(
         key="bench_stats",
         title="Danh sách người khai báo về địa phương",
-        tasks=("leader",),
+        capability="statistics.read",
         build=build,
         columns=registry.declaration_columns(),
     )

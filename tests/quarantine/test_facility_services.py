@@ -7,7 +7,7 @@ from vigil.audit.models import AuditEvent
 from vigil.quarantine import services
 from vigil.quarantine.models import Facility
 
-from ..triage.test_rule_services import model_writes
+from ..core.test_code_shape import model_writes
 
 
 def test_creating_a_facility_writes_its_audit_row(cdc_hue, places):

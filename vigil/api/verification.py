@@ -274,11 +274,8 @@ def _queue(request, filters, state, registration_kind, channel, risk_colour):
         "channel": choice(channel, ONLINE, "channel", errors),
         "risk_colour": choice(risk_colour, RiskColour.choices, "risk_colour", errors),
     }
-    qs = for_user(list_queryset(request.auth), request.auth)
-    if state == AMENDED:
-        qs = qs.amended()
-    else:
-        qs = qs.filter(verification_state=state, channel__in=[c.value for c in ONLINE_CHANNELS])
+    # The pages' queues, named once on the queryset (pending, failed, amended).
+    qs = for_user(list_queryset(request.auth), request.auth).verification_queue(state)
     qs = common_filters(qs, errors, filters).filter(**{k: v for k, v in where.items() if v})
     return queue_page(request, qs, filters, _queue_item, errors)
 

@@ -121,6 +121,14 @@ def public_form(request, form_class, *, proxy, initial):
     return form_class(initial=initial, proxy=proxy, idempotent=True)
 
 
+def new_record_form(request, form_class, phone):
+    """(form, proxy) of a new declaration or registration of this phone: for
+    oneself (the phone filled in) or, with ?proxy=1, for someone else."""
+    proxy = request.GET.get("proxy") == "1"
+    initial = {} if proxy else {"phone": phone}
+    return public_form(request, form_class, proxy=proxy, initial=initial), proxy
+
+
 def web_idempotency_key(phone, form):
     # Tied to the phone: another session cannot replay someone's key.
     return f"web:{phone}:{form.cleaned_data['idempotency_key']}"
@@ -228,10 +236,7 @@ def new(request):
     phone = citizen_phone(request)
     if not phone:
         return _to_start(request)
-    proxy = request.GET.get("proxy") == "1"
-    form = public_form(
-        request, PublicDeclarationForm, proxy=proxy, initial={} if proxy else {"phone": phone}
-    )
+    form, proxy = new_record_form(request, PublicDeclarationForm, phone)
     if request.method == "POST" and form.is_valid():
         submission = submit_web_declaration(request, form, phone=phone, proxy=proxy)
         return redirect("public:result", code=submission.declaration.code)

@@ -26,6 +26,7 @@ from vigil.declarations.views.citizen import (
     _context,
     _to_start,
     citizen_phone,
+    new_record_form,
     public_form,
     submit_web_declaration,
     visitor_record,
@@ -76,10 +77,7 @@ def new(request):
     phone = citizen_phone(request)
     if not phone:
         return _to_start(request)
-    proxy = request.GET.get("proxy") == "1"
-    form = public_form(
-        request, RegistrationForm, proxy=proxy, initial={} if proxy else {"phone": phone}
-    )
+    form, proxy = new_record_form(request, RegistrationForm, phone)
     if request.method == "POST" and form.is_valid():
         try:
             registration, _created = registrations.submit_registration(
