@@ -73,6 +73,7 @@ def bench_environment(url, sms_file):
         "VIGIL_SECRET_KEY": secrets.token_urlsafe(50),
         "VIGIL_ALLOWED_HOSTS": HOST,
         "VIGIL_SECURE_COOKIES": "false",
+        "VIGIL_SSL_REDIRECT": "false",
         "VIGIL_SMS_BACKEND": "file",
         "VIGIL_SMS_FILE": str(sms_file),
         "VIGIL_OTP_PER_PHONE_PER_HOUR": "1000",
@@ -88,6 +89,8 @@ def prepare_database():
     from django.core.management import call_command
     from django.db import connection
 
+    # Production mode refuses to start without the static manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_areas", verbosity=0)
     with connection.cursor() as cur:

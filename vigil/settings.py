@@ -4,6 +4,7 @@ Every variable has a harmless development default, except that production
 (VIGIL_DEBUG unset or false) refuses to start without a real secret key.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "vigil.accounts.twofactor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vigil.core.middleware.SecurityHeadersMiddleware",
@@ -120,24 +122,35 @@ TEMPLATES = [
 # Database: SQLite (WAL) by default, PostgreSQL through DATABASE_URL.
 VAR_DIR = Path(envstr("VIGIL_VAR_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = envstr("DATABASE_URL", "")
-if DATABASE_URL:
+# Every SQLite database Vigil opens, the embedded default or one named by a
+# `sqlite:///…` DATABASE_URL, gets these settings.
+SQLITE_OPTIONS = {
+    # WAL lets readers go on while one writer writes; IMMEDIATE takes the write
+    # lock at BEGIN so that concurrent writers queue instead of failing with
+    # "database is locked" half-way through.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+def sqlite_database(name, options=None):
+    """Vigil's SQLite settings for the file `name` (`options` from the URL win)."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {**SQLITE_OPTIONS, **(options or {})},
+    }
+
+
+if DATABASE_URL.startswith("sqlite:"):
+    _parsed = dj_database_url.parse(DATABASE_URL)
+    DATABASES = {"default": sqlite_database(_parsed["NAME"], _parsed.get("OPTIONS"))}
+elif DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "vigil.sqlite3",
-            "OPTIONS": {
-                # WAL lets readers go on while one writer writes; IMMEDIATE takes
-                # the write lock at BEGIN so that concurrent writers queue instead
-                # of failing with "database is locked" half-way through.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
-    }
+    DATABASES = {"default": sqlite_database(VAR_DIR / "vigil.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -165,6 +178,56 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_WINDOW_MINUTES = envint("VIGIL_LOGIN_FAILURE_WINDOW_MINUTES", 15)
 LOGIN_FAILURES_PER_ACCOUNT = envint("VIGIL_LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = envint("VIGIL_LOGIN_FAILURES_PER_ADDRESS", 20)
+
+# Two-step verification (TOTP, vigil.accounts.twofactor): required of the
+# accounts of these task groups (comma-separated; optional for the others).
+# Off by default in development (the demo) and tests, which turn it on where
+# they test it.
+VIGIL_REQUIRE_2FA_TASKS = [
+    t.strip()
+    for t in envstr("VIGIL_REQUIRE_2FA_TASKS", "" if (DEBUG or TESTING) else "admin").split(",")
+    if t.strip()
+]
+# True when the single sign-on provider already asked for a second factor:
+# an SSO login then needs no code here.
+VIGIL_SSO_TRUSTED_MFA = envbool("VIGIL_SSO_TRUSTED_MFA", False)
+# Wrong codes in a row before an account must wait, and how long.
+VIGIL_2FA_MAX_ATTEMPTS = envint("VIGIL_2FA_MAX_ATTEMPTS", 5)
+VIGIL_2FA_LOCK_MINUTES = envint("VIGIL_2FA_LOCK_MINUTES", 15)
+
+# SSO: the province's government SSO (OpenID Connect, vigil.accounts.sso). On
+# when a client id and the issuer (whose discovery document gives the
+# endpoints) or the four endpoint URLs are set. It logs in only accounts that
+# exist, matched by one claim to the user name or the e-mail; it creates none.
+AUTHENTICATION_BACKENDS = [
+    "vigil.accounts.sso.PasswordBackend",  # Django's ModelBackend + VIGIL_LOCAL_LOGIN
+    "vigil.accounts.sso.SSOBackend",
+]
+VIGIL_OIDC_ISSUER = envstr("VIGIL_OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = envstr("VIGIL_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = envstr("VIGIL_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("VIGIL_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = envstr("VIGIL_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = envstr("VIGIL_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = envstr("VIGIL_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = envstr("VIGIL_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = envstr("VIGIL_OIDC_SCOPES", "openid profile email")
+OIDC_USE_PKCE = envbool("VIGIL_OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = envint("VIGIL_OIDC_TIMEOUT_SECONDS", 10)
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso-callback"
+VIGIL_OIDC_CLAIM = envstr("VIGIL_OIDC_CLAIM", "preferred_username")
+VIGIL_OIDC_MATCH = envstr("VIGIL_OIDC_MATCH", "username")
+if VIGIL_OIDC_MATCH not in ("username", "email"):
+    raise ImproperlyConfigured("VIGIL_OIDC_MATCH must be 'username' or 'email'")
+# VIGIL_LOCAL_LOGIN=false hides the password form and refuses passwords, except
+# for the break-glass accounts named here (for when the SSO itself is down).
+VIGIL_LOCAL_LOGIN = envbool("VIGIL_LOCAL_LOGIN", True)
+VIGIL_LOCAL_LOGIN_ACCOUNTS = [
+    a.strip() for a in envstr("VIGIL_LOCAL_LOGIN_ACCOUNTS", "").split(",") if a.strip()
+]
+if not VIGIL_LOCAL_LOGIN and not OIDC_RP_CLIENT_ID:
+    raise ImproperlyConfigured("VIGIL_LOCAL_LOGIN=false needs the SSO (VIGIL_OIDC_CLIENT_ID)")
 
 # Internationalisation: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
@@ -196,16 +259,48 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Security defaults; cookies are secure whenever the site is not in debug.
+# Security defaults. In production (neither debug nor tests) the site is
+# HTTPS only: secure cookies, HSTS, and plain HTTP redirected to HTTPS.
+_PRODUCTION = not DEBUG and not TESTING
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG and not TESTING and envbool("VIGIL_SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = _PRODUCTION and envbool("VIGIL_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = envint("VIGIL_SESSION_HOURS", 12) * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if envbool("VIGIL_BEHIND_TLS_PROXY", False):
+# A CSRF refusal under /api/ answers in the API's JSON error shape.
+CSRF_FAILURE_VIEW = "vigil.urls.csrf_failure"
+SECURE_HSTS_SECONDS = envint("VIGIL_HSTS_SECONDS", 365 * 24 * 3600) if _PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("VIGIL_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("VIGIL_HSTS_PRELOAD", True)
+# Off only where TLS is terminated by something that already refuses plain
+# HTTP and does not tell the app (VIGIL_SSL_REDIRECT=false).
+SECURE_SSL_REDIRECT = _PRODUCTION and envbool("VIGIL_SSL_REDIRECT", True)
+# A load balancer's health check may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The reverse proxies in front of the app servers (addresses or CIDRs,
+# comma-separated). Only a request arriving from one of them has its client
+# address taken from X-Forwarded-For (vigil.audit.services.client_ip), and
+# only then is X-Forwarded-Proto believed. Empty: the peer is the client.
+VIGIL_TRUSTED_PROXIES = [
+    p.strip() for p in envstr("VIGIL_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+for _proxy in VIGIL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"VIGIL_TRUSTED_PROXIES: bad address {_proxy!r}") from None
+if envbool("VIGIL_BEHIND_TLS_PROXY", bool(VIGIL_TRUSTED_PROXIES)):
+    if not VIGIL_TRUSTED_PROXIES:
+        raise ImproperlyConfigured(
+            "VIGIL_BEHIND_TLS_PROXY needs VIGIL_TRUSTED_PROXIES: the proxies whose "
+            "X-Forwarded-Proto may be believed"
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Intake look-ups by facility managers (people outside their district, by
+# exact ID number or phone), per account and hour.
+VIGIL_INTAKE_LOOKUPS_PER_HOUR = envint("VIGIL_INTAKE_LOOKUPS_PER_HOUR", 120)
 
 # The deployment's place in the world.
 VIGIL_AREA_TREE = envstr("VIGIL_AREA_TREE", "pre2025")
@@ -242,6 +337,24 @@ for _item in envstr("VIGIL_QUARANTINE_DAYS_BY_KIND", "").split(","):
 # larger lists are written in the background.
 VIGIL_EXPORT_DIR = envstr("VIGIL_EXPORT_DIR", str(VAR_DIR / "exports"))
 VIGIL_EXPORT_SYNC_ROWS = envint("VIGIL_EXPORT_SYNC_ROWS", 20000)
+# Excel imports (paper forms, lab sheets): no uploaded file may pass this size
+# (a file over it is dropped while it streams in, by the first upload handler);
+# a sheet is read for at most this long, at most this many columns of its
+# header, and ends at this many blank rows in a row; its zip may hold at most
+# this many members. Files of more rows than VIGIL_IMPORT_SYNC_ROWS are checked
+# and saved by the worker (kept in VIGIL_IMPORT_DIR meanwhile).
+VIGIL_UPLOAD_MAX_BYTES = envint("VIGIL_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+VIGIL_IMPORT_MAX_SECONDS = envint("VIGIL_IMPORT_MAX_SECONDS", 10)
+VIGIL_IMPORT_MAX_COLUMNS = envint("VIGIL_IMPORT_MAX_COLUMNS", 200)
+VIGIL_IMPORT_BLANK_RUN = envint("VIGIL_IMPORT_BLANK_RUN", 1000)
+VIGIL_IMPORT_MAX_MEMBERS = envint("VIGIL_IMPORT_MAX_MEMBERS", 200)
+VIGIL_IMPORT_SYNC_ROWS = envint("VIGIL_IMPORT_SYNC_ROWS", 500)
+VIGIL_IMPORT_DIR = envstr("VIGIL_IMPORT_DIR", str(VAR_DIR / "imports"))
+FILE_UPLOAD_HANDLERS = [
+    "vigil.core.xlsx.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Background jobs (vigil.jobs) are django-tasks tasks queued in the database
 # and run by `manage.py jobs_worker`. VIGIL_JOBS_EAGER runs them inline instead
 # (tests, or a single-process set-up without a worker).

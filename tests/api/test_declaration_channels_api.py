@@ -78,3 +78,30 @@ def test_an_external_qr_is_read_then_completed(call, make_user, places):
     assert (saved.channel, saved.external_payload) == (Channel.EXTERNAL_QR, QR)
     leader = make_user("leader.pn", places.commune, tasks=[Task.LEADER])
     assert call(leader, "post", "/declarations/external/read", {"payload": QR}).status_code == 403
+
+
+def test_a_large_paper_sheet_answers_202_and_its_job_tells_the_outcome(
+    client, make_user, places, settings, tmp_path
+):
+    settings.VIGIL_IMPORT_SYNC_ROWS = 1
+    settings.VIGIL_IMPORT_DIR = str(tmp_path)
+    clerk = make_user("tyt.pn", places.commune, tasks=[Task.HEALTH_STATION])
+    response = upload(client, clerk, xlsx([row(places.commune, 0), row(places.commune, 1)]))
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["state"], body["total"], body["done"]) == ("done", 2, 2)
+    assert body["result"] == {"rows": 2, "created": 2, "already": 0}
+    assert Declaration.objects.filter(channel=Channel.PAPER).count() == 2
+
+    token = ApiToken.issue(clerk, "poll")[1]
+    url = f"/api/v1/declarations/paper-import/{body['job_id']}"
+    polled = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert polled.status_code == 200 and polled.json() == body
+    other = make_user("tyt.other", places.commune, tasks=[Task.HEALTH_STATION])
+    other_token = ApiToken.issue(other, "poll")[1]
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other_token}").status_code == 404
+
+    bad = [row(places.commune, 2), row(places.commune, 3, full_name="")]
+    failed = upload(client, clerk, xlsx(bad)).json()
+    assert failed["state"] == "failed" and len(failed["result"]["errors"]) == 1
+    assert Declaration.objects.count() == 2

@@ -518,6 +518,7 @@ def test_the_openapi_document_describes_every_declarations_operation(client):
         ("POST", f"{BASE}/staff"),
         ("GET", f"{BASE}/{{declaration_id}}"),
         ("POST", f"{BASE}/paper-import"),
+        ("GET", f"{BASE}/paper-import/{{job_id}}"),
         ("POST", f"{BASE}/external/read"),
         ("POST", f"{BASE}/external"),
     }

@@ -120,3 +120,37 @@ def test_the_lab_sheet_is_for_cdc_and_wants_a_file(client, make_user, cdc, place
     response = upload(client, cdc, io.BytesIO(b"not a spreadsheet"))
     assert response.status_code == 422
     assert "file" in response.json()["error"]["fields"]
+
+
+def test_a_large_lab_sheet_answers_202_and_its_job_tells_the_outcome(
+    client, cdc, make_user, make_person, places, settings, tmp_path
+):
+    settings.VIGIL_IMPORT_SYNC_ROWS = 1
+    settings.VIGIL_IMPORT_DIR = str(tmp_path)
+    person = make_person(places.commune)
+    services.add_results(None, person, [
+        {"sample_date": TODAY, "test_type": "pcr", "result": "pending", "test_id": "XN-1"},
+    ])  # fmt: skip
+    day = TODAY.strftime("%d/%m/%Y")
+    response = upload(client, cdc, sheet(("XN-1", "Dương tính", day), ("XN-9", "Âm tính", day)))
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["state"], body["total"]) == ("done", 2)  # tests run the queue inline
+    assert body["result"] == {"rows": 2, "updated": 1, "unknown": ["XN-9"]}
+    assert TestResult.objects.get(test_id="XN-1").result == "positive"
+
+    from vigil.accounts.models import ApiToken
+
+    url = f"/api/v1/testing/lab-sheet/{body['job_id']}"
+    token = ApiToken.issue(cdc, "poll")[1]
+    polled = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert polled.status_code == 200 and polled.json() == body
+    other = make_user("cdc.other", places.district, tasks=[Task.CDC])
+    other_token = ApiToken.issue(other, "other")[1]  # another account does not see it
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other_token}").status_code == 404
+
+    bad = upload(client, cdc, sheet(("XN-1", "Tím", day), ("XN-2", "Âm tính", day)))
+    assert bad.status_code == 202
+    failed = bad.json()
+    assert failed["state"] == "failed" and len(failed["result"]["errors"]) == 1
+    assert TestResult.objects.get(test_id="XN-1").result == "positive"  # unchanged

@@ -13,7 +13,10 @@ from vigil.accounts.models import Task
 from vigil.declarations import imports
 from vigil.declarations.imports import COLUMNS, HEADER_OF, import_paper_forms
 from vigil.declarations.models import Channel, Declaration
+from vigil.jobs.models import NOTHING_SAVED, Job
 from vigil.people.models import Person
+
+from ..jobs.conftest import db_queue, run_worker  # noqa: F401  (fixtures)
 
 NAMES = ["Trần Văn Giấy", "Lê Thị Tờ", "Phạm Văn Khai", "Hoàng Thị Báo", "Võ Văn Nhập"]
 
@@ -228,3 +231,73 @@ def test_rows_sharing_a_form_are_still_checked_one_by_one(clerk, places):
         "departure_unit__code", flat=True
     )
     assert list(units) == ["001", "760", "001", "760"]
+
+
+# Large files: checked and saved by the worker ----------------------------------------
+
+
+@pytest.fixture
+def large(settings, tmp_path):
+    """Files of more than two rows go to the worker; its files are kept in tmp_path."""
+    settings.VIGIL_IMPORT_SYNC_ROWS = 2
+    settings.VIGIL_IMPORT_DIR = str(tmp_path)
+    return tmp_path
+
+
+def test_a_large_file_is_saved_by_the_worker_while_the_page_shows_progress(
+    client, clerk, places, large
+):
+    client.force_login(clerk)
+    rows = [row(places.commune, n) for n in range(3)]
+    response = client.post("/declarations/import/", {"file": xlsx(rows)})
+    job = Job.objects.get(kind=imports.JOB_KIND, created_by=clerk)
+    assert response.status_code == 302
+    assert response["Location"] == f"/jobs/{job.pk}/?back=paper_import"
+    # Tests run the queue inline: the job is over by now.
+    assert (job.state, job.total, job.done) == (Job.State.DONE, 3, 3)
+    assert job.result == {"rows": 3, "created": 3, "already": 0}
+    assert Declaration.objects.filter(channel=Channel.PAPER, created_by=clerk).count() == 3
+    assert list(large.iterdir()) == []  # the stored file is gone
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="import-done"' in page and 'href="/declarations/import/"' in page
+
+
+def test_a_large_file_with_a_bad_row_saves_nothing_and_its_job_lists_the_rows(
+    client, clerk, places, large
+):
+    client.force_login(clerk)
+    rows = [row(places.commune, 0), row(places.commune, 1, phone="12345"), row(places.commune, 2)]
+    response = client.post("/declarations/import/", {"file": xlsx(rows)})
+    job = Job.objects.get(kind=imports.JOB_KIND)
+    assert job.state == Job.State.FAILED
+    assert job.error == NOTHING_SAVED and job.result["rows"] == 3
+    [error] = job.result["errors"]
+    assert HEADER_OF["phone"] in error
+    assert not Declaration.objects.exists() and not Person.objects.exists()
+    assert list(large.iterdir()) == []
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="import-error-list"' in page and HEADER_OF["phone"] in page
+
+
+def test_a_large_file_waits_for_the_worker_and_nothing_is_saved_before(
+    clerk,
+    places,
+    large,
+    db_queue,  # noqa: F811  (fixtures)
+    run_worker,  # noqa: F811
+):
+    result = import_paper_forms(xlsx([row(places.commune, n) for n in range(3)]), clerk)
+    job = result.job
+    assert (job.state, job.total, job.path) == (Job.State.QUEUED, 3, job.path)
+    assert not Declaration.objects.exists()
+    assert [p.name for p in large.iterdir()] == [job.path.rsplit("/", 1)[-1]]
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.done) == (Job.State.DONE, 3)
+    assert Declaration.objects.count() == 3
+
+
+def test_a_small_file_is_still_saved_in_the_request(clerk, places, large):
+    result = import_paper_forms(xlsx([row(places.commune, n) for n in range(2)]), clerk)
+    assert result.job is None and result.created == 2
+    assert not Job.objects.exists()

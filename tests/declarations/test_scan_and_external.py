@@ -61,13 +61,15 @@ def test_an_altered_or_forged_qr_shows_nothing(client, staff, places, mutate):
     assert "Nguyễn Văn Đức" not in body
 
 
-def test_a_valid_code_of_another_area_names_the_area_and_nobody(client, staff, places):
+def test_a_valid_code_of_another_area_answers_as_an_unknown_one(client, staff, places):
+    """As the API: 404, "Not found.", no area named (tests/declarations/test_scan_scope.py)."""
     declaration = declare(places.far)
     client.force_login(staff)
     response = client.get("/declarations/scan/", {"payload": services.qr_payload(declaration)})
     body = response.content.decode()
-    assert 'id="scan-elsewhere"' in body
-    assert places.far.name in body
+    assert response.status_code == 404
+    assert 'id="scan-elsewhere"' not in body
+    assert places.far.name not in body
     assert "Nguyễn Văn Đức" not in body and "12 Lê Lợi" not in body
 
 

@@ -214,3 +214,28 @@ def test_a_verified_declaration_keeps_its_verification(cdc_hue, kcl, make_person
                      declaration=declaration)  # fmt: skip
     declaration.refresh_from_db()
     assert declaration.verification_state == "returned"
+
+
+def test_a_person_already_inside_is_refused_with_the_facility_named(
+    cdc_hue, coughing, kcl, kcl_beds, places
+):
+    """Finding 4 of issue #12: the second intake gets a clear refusal naming
+    where the person is (two facilities at once race on PostgreSQL in
+    tests/people/test_identity_race.py)."""
+    from vigil.quarantine.models import Facility
+
+    person, _declaration = coughing
+    other = Facility.objects.create(
+        kind="concentrated", name="KCL Vĩnh Ninh", area=places.neighbour
+    )
+    services.admit(cdc_hue, person=person, facility=kcl, start_date=TODAY, answers=all_no())
+    with pytest.raises(services.ValidationError) as refused:
+        services.admit(cdc_hue, person=person, facility=other, start_date=TODAY, answers=all_no())
+    messages = refused.value.message_dict["person"]
+    assert str(services.ALREADY_IN) in messages
+    assert any(kcl.name in message for message in messages)
+    assert Stay.objects.filter(person=person).count() == 1
+
+
+def all_no():
+    return dict.fromkeys(ANSWER_KEYS, False)

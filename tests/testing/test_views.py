@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from vigil.accounts.models import Task
 from vigil.declarations import questions
 from vigil.declarations.models import Declaration
+from vigil.jobs.models import Job
 from vigil.quarantine.models import Facility, Stay
 from vigil.testing import imports, services, summary
 from vigil.testing.models import TestResult
@@ -521,6 +522,40 @@ def test_files_that_are_not_the_sheet_are_refused(client, cdc):
     assert response.context["result"].file_error == gettext(
         "This is not an Excel .xlsx file. Save it as .xlsx (Excel Workbook) and try again."
     )
+
+
+def test_a_refused_sheet_is_said_next_to_the_file_field(client, cdc, settings):
+    settings.VIGIL_IMPORT_BLANK_RUN = 3
+    client.force_login(cdc)
+    rows = [("L-1", "Âm tính", ddmm(TODAY)), *[(None, None, None)] * 3, ("L-2", "x", "y")]
+    response = upload(client, rows)
+    # Three blank rows end the sheet: row 6 is never read.
+    outcome = response.context["result"]
+    assert outcome.rows == 1 and not outcome.errors
+    response = upload(client, [], headers=("Mã", "KQ", "Ngày"))
+    assert response.context["form"].errors["file"] == [response.context["result"].file_error]
+    assert 'id="import-file-error"' not in response.content.decode()
+
+
+def test_a_large_sheet_is_applied_by_the_worker(client, cdc, places, make_person, settings,
+                                                tmp_path):  # fmt: skip
+    settings.VIGIL_IMPORT_SYNC_ROWS = 1
+    settings.VIGIL_IMPORT_DIR = str(tmp_path)
+    person = make_person(places.commune)
+    pending(person, "L-1")
+    client.force_login(cdc)
+    response = upload(client, [("L-1", "Dương tính", ddmm(TODAY)), ("L-9", "Âm tính", ddmm(TODAY))])
+    job = Job.objects.get(kind=imports.JOB_KIND, created_by=cdc)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:job", args=[job.pk]) + "?back=lab_import"
+    assert (job.state, job.result) == (
+        Job.State.DONE, {"rows": 2, "updated": 1, "unknown": ["L-9"]}
+    )  # fmt: skip
+    assert TestResult.objects.get(test_id="L-1").result == "positive"
+    assert list(tmp_path.iterdir()) == []
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="import-done"' in page and "L-9" in page
+    assert f'href="{reverse("testing:import")}"' in page
 
 
 def test_the_template_downloads_and_opens(client, cdc):

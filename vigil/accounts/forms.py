@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
+from vigil.audit.services import client_ip
 from vigil.core.phones import PhoneField
 from vigil.core.scope import scope_path
 
@@ -19,21 +20,23 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username", "")
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
-        if services.login_blocked(username, ip):
-            from django.conf import settings
-
+        """Throttled per (account, address) and per address, through
+        `services.begin_login_attempt`, before the password is checked."""
+        username = self.cleaned_data.get("username")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()
+        ip = client_ip(self.request)
+        try:
+            services.begin_login_attempt(username, ip)
+        except services.LoginThrottled as exc:
             raise forms.ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
-                params={"minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES},
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            services.record_login_failure(username, ip)
-            raise
+                params={"minutes": exc.minutes},
+            ) from None
+        data = super().clean()
+        services.login_succeeded(username, ip)
+        return data
 
 
 def jurisdiction_choices(user):

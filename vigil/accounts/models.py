@@ -169,3 +169,6 @@ class LoginFailure(models.Model):
 
     def __str__(self):
         return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"
+
+
+from .models_2fa import RecoveryCode, TwoFactorDevice  # noqa: E402, F401  (second factor)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.audit.services import Action, log
+from vigil.audit.services import Action, log, serialized
 from vigil.core.permissions import MANAGE_ACCOUNTS, REVIEW_ACCOUNT_REQUESTS, may
 from vigil.core.scope import in_scope
 
@@ -119,30 +119,34 @@ def _plain(value):
 
 @transaction.atomic
 def set_active(actor, user, active, reason=""):
-    """Enable or disable an account. Disabling also revokes nothing: tokens of a
-    disabled account stop working because authentication checks is_active."""
+    """Enable or disable an account. Disabling revokes its API tokens and ends
+    its sessions: enabling it again revives neither."""
     _require_admin(actor)
     if user.pk == actor.pk and not active:
         raise PermissionDenied(_("You cannot disable your own account."))
     User.objects.filter(pk=user.pk).update(is_active=active, version=user.version + 1)
     user.refresh_from_db()
-    log(
-        actor,
-        Action.CHANGE,
-        user,
-        area_path=user.jurisdiction_path,
-        detail={"is_active": active, "reason": reason},
-    )
+    detail = {"is_active": active, "reason": reason}
+    if not active:
+        detail.update(tokens_revoked=revoke_all_tokens(user), sessions_ended=end_sessions(user))
+    log(actor, Action.CHANGE, user, area_path=user.jurisdiction_path, detail=detail)
     return user
 
 
 @transaction.atomic
 def reset_password(actor, user):
+    """A new password for `user`, shown once; their API tokens are revoked and
+    their sessions end."""
     _require_admin(actor)
     password = generate_password()
     user.set_password(password)
     user.save(update_fields=["password"])
-    log(actor, Action.CHANGE, user, area_path=user.jurisdiction_path, detail={"password": "reset"})
+    detail = {
+        "password": "reset",
+        "tokens_revoked": revoke_all_tokens(user),
+        "sessions_ended": end_sessions(user),
+    }
+    log(actor, Action.CHANGE, user, area_path=user.jurisdiction_path, detail=detail)
     return password
 
 
@@ -214,30 +218,92 @@ def reject_request(actor, req, note):
 
 
 # Login throttling ---------------------------------------------------------
+#
+# Failures are counted per (account, address), LOGIN_FAILURES_PER_ACCOUNT of
+# them refusing that pair only, and per address across accounts,
+# LOGIN_FAILURES_PER_ADDRESS refusing that address: nobody can lock an account
+# out from somewhere else by guessing its username. An attempt is counted
+# before its password is checked, under a lock, and stays counted unless it
+# succeeds, so a burst of simultaneous attempts has exactly the limit checked.
+# Pages, the API and other ways of logging in (second factor, SSO) call
+# `begin_login_attempt` before checking a secret and `login_succeeded` after.
+
+
+class LoginThrottled(Exception):
+    """Too many failures for this account from this address, or from this address."""
+
+    def __init__(self):
+        super().__init__("throttled")
+        self.minutes = settings.LOGIN_FAILURE_WINDOW_MINUTES
 
 
 def _window_start():
     return timezone.now() - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
 
 
-def login_blocked(username, ip):
-    """True when this account or this address failed too often recently."""
-    recent = LoginFailure.objects.filter(at__gte=_window_start())
-    if username and recent.filter(username=username.lower()).count() >= (
-        settings.LOGIN_FAILURES_PER_ACCOUNT
-    ):
-        return True
-    return bool(ip) and recent.filter(ip=ip).count() >= settings.LOGIN_FAILURES_PER_ADDRESS
+def _login_key(username):
+    return (username or "").lower()[:150]
 
 
-def record_login_failure(username, ip):
-    LoginFailure.objects.create(username=(username or "").lower()[:150], ip=ip or None)
+def begin_login_attempt(username, ip):
+    """Count an attempt at `username` from `ip` (the client's address, see
+    vigil.audit.services.client_ip) as a failure; LoginThrottled, counting
+    nothing, when the pair or the address has no tries left."""
+    username, ip = _login_key(username), ip or None
     # Old rows serve no purpose; pruning here keeps the table tiny without a cron job.
     LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+    with serialized(f"login:{ip}:{username}", f"login:{ip}"):
+        recent = LoginFailure.objects.filter(at__gte=_window_start(), ip=ip)
+        if recent.filter(username=username).count() >= settings.LOGIN_FAILURES_PER_ACCOUNT:
+            raise LoginThrottled
+        if ip and recent.count() >= settings.LOGIN_FAILURES_PER_ADDRESS:
+            raise LoginThrottled
+        LoginFailure.objects.create(username=username, ip=ip)
 
 
-def clear_login_failures(username):
-    LoginFailure.objects.filter(username=username.lower()).delete()
+def login_succeeded(username, ip):
+    """The secret was right: forget this pair's failures (which also gives
+    the address back the tries they used)."""
+    LoginFailure.objects.filter(username=_login_key(username), ip=ip or None).delete()
+
+
+# Ending what an account left open -------------------------------------------
+
+
+def end_sessions(user, keep=None):
+    """Delete every session of `user` but the one whose key is `keep`."""
+    from django.contrib.sessions.models import Session
+
+    keys = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.session_key != keep
+        and session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+def revoke_all_tokens(user):
+    """Revoke every live API token of `user`; the number revoked."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def password_changed(user, keep_session=None):
+    """The owner changed their password: their API tokens are revoked and
+    their other sessions end (the current one, `keep_session`, stays)."""
+    tokens = revoke_all_tokens(user)
+    sessions = end_sessions(user, keep=keep_session)
+    log(
+        user,
+        Action.CHANGE,
+        user,
+        area_path=user.jurisdiction_path,
+        detail={"password": "changed", "tokens_revoked": tokens, "sessions_ended": sessions},
+    )
 
 
 # API tokens -----------------------------------------------------------------

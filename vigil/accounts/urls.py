@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from vigil.core.permissions import OWN_ACCOUNT, public, requires
 
@@ -8,6 +8,8 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", public(views.LoginView.as_view()), name="login"),
     path("logout/", public(views.LogoutView.as_view()), name="logout"),
+    path("sso/", include("vigil.accounts.urls_sso")),
+    path("", include("vigil.accounts.urls_2fa")),
     path("password/", requires(OWN_ACCOUNT)(views.PasswordChangeView.as_view()), name="password"),
     path("", views.account_list, name="list"),
     path("new/", views.account_create, name="create"),

@@ -33,7 +33,6 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.clear_login_failures(form.get_user().username)
         log(self.request, Action.LOGIN, form.get_user())
         return response
 
@@ -44,6 +43,12 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+
+    def form_valid(self, form):
+        # Saves, and keeps this session signed in under the new password.
+        response = super().form_valid(form)
+        services.password_changed(self.request.user, keep_session=self.request.session.session_key)
+        return response
 
     def get_success_url(self):
         messages.success(self.request, _("Your password was changed."))

@@ -3,11 +3,17 @@ the routers are added in `vigil.api.api`, which the URLs mount. Modules of
 the API import what they need from here, never from `vigil.api.api`.
 
 Errors always have the same shape, whatever raised them:
-``{"error": {"code": "not_found", "message": "...", "fields": {...}}}``.
+``{"error": {"code": "not_found", "message": "...", "fields": {...}}}``,
+including what Django itself would answer with an HTML page under /api/ (an
+unknown path, a method an operation does not take, a body too large, a
+CSRF failure, a server error): the project's error handlers (vigil.urls, its
+CSRF_FAILURE_VIEW) answer those paths with the functions at the end.
 """
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -34,7 +40,28 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
-api = NinjaAPI(
+class VigilAPI(NinjaAPI):
+    """NinjaAPI whose "method not allowed" answers are in the error shape."""
+
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            # Each path's view closes over its PathView (one operation per method).
+            for cell in getattr(pattern.callback, "__closure__", None) or ():
+                view = cell.cell_contents
+                if hasattr(view, "operations") and hasattr(view, "_not_allowed"):
+                    view._not_allowed = partial(_method_not_allowed, view)
+        return urls
+
+
+def _method_not_allowed(path_view):
+    allowed = sorted({m for op in path_view.operations for m in op.methods})
+    response = _json(405, "method_not_allowed", _("This method is not allowed here."))
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
+api = VigilAPI(
     title="Vigil API",
     version="1",
     description=(
@@ -80,6 +107,55 @@ def on_forbidden(request, exc):
     return error(request, 403, "forbidden", str(exc) or _("Your task groups do not allow this."))
 
 
+# django-ninja's own refusal of a session-authenticated write without its token.
+NINJA_CSRF_MESSAGE = "CSRF check Failed"
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if exc.status_code == 403 and exc.message == NINJA_CSRF_MESSAGE:
+        return error(request, 403, "csrf_failed", _csrf_message())
     return error(request, exc.status_code, getattr(exc, "code", "error"), exc.message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    return error(request, 413, "too_large", _("The request is too large."))
+
+
+# Django's own error pages, in the API's shape under /api/ -----------------
+# (vigil.urls' handlers and its CSRF failure view answer these for /api/ paths)
+
+
+def _json(status, code, message):
+    body = {"error": {"code": code, "message": str(message)}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def is_api(request):
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE read outside an operation, or
+    another request Django refused."""
+    if isinstance(exception, RequestDataTooBig):
+        return _json(413, "too_large", _("The request is too large."))
+    return _json(400, "bad_request", _("The request is not valid."))
+
+
+def page_not_found(request, exception=None):
+    """An unknown path (an operation's own 404 is `on_not_found`)."""
+    return _json(404, "not_found", _("Not found."))
+
+
+def server_error(request):
+    return _json(500, "server_error", _("Something went wrong on the server. Try again later."))
+
+
+def csrf_failure(request, reason=""):
+    return _json(403, "csrf_failed", _csrf_message())
+
+
+def _csrf_message():
+    return _("The security check of this form failed: reload the page and try again.")

@@ -5,20 +5,27 @@ the template's column headers (in any order, "*" marks ignored), every later
 non-blank row is data. The file as a whole can be refused (too large, not an
 .xlsx, not the template, too many rows, no rows): `ImportResult.file_error`
 says why. Otherwise each app checks its rows and lists the bad ones as
-`RowError`s; an import saves all the rows or none.
+`RowError`s; an import saves all the rows or none. Every bound (size, zip,
+rows, columns, time) is checked before the work it protects: see
+vigil.core.xlsx and `SheetReader`. A file of many rows is checked here, kept
+(`store_upload`) and read again by the worker (`read_stored`).
 
 What differs between imports (sheet name, headers, limits, messages) is passed
 in: this module knows no app.
 """
 
 import io
+import time
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import xlsxwriter
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .text import fold
-from .xlsx import FileProblem, open_workbook
+from .xlsx import FileProblem, not_xlsx_message, open_workbook, too_large_message, upload_limit
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,6 +39,11 @@ class SheetFormat:
     max_rows: int
     max_bytes: int
     max_unpacked: int  # bytes the .xlsx (a zip) may unpack to
+
+    @property
+    def limit(self):
+        """The largest file taken: `max_bytes`, or the upload limit when smaller."""
+        return min(self.max_bytes, upload_limit())
 
 
 @dataclass
@@ -48,6 +60,7 @@ class ImportResult:
     rows: int = 0
     file_error: str = ""
     errors: list = field(default_factory=list)  # [RowError, ...]
+    job: object = None  # the Job checking and saving a large file in the background
 
     @property
     def ok(self):
@@ -58,15 +71,24 @@ def read_upload(file, sheet_format, result, empty_message):
     """[(row number, {field: cell value}), ...] of an uploaded file.
 
     None when the file as a whole is refused: result.file_error says why
-    (`empty_message` when it has no data rows). Sets result.rows.
+    (`empty_message` when it has no data rows). Sets result.rows. The file is
+    left at its start, to be stored (`store_upload`) when it goes to the worker.
     """
-    if file.size > sheet_format.max_bytes:
-        result.file_error = _("The file is larger than %(mb)d MB: split it into smaller files.") % {
-            "mb": sheet_format.max_bytes // (1024 * 1024)
-        }
+    if file.size > sheet_format.limit:
+        result.file_error = too_large_message(sheet_format.limit)
+        return None
+    content = file.read(sheet_format.limit + 1)
+    file.seek(0)
+    return read_content(content, sheet_format, result, empty_message)
+
+
+def read_content(content, sheet_format, result, empty_message):
+    """`read_upload` of the file's bytes (also of a stored file, in the worker)."""
+    if len(content) > sheet_format.limit:
+        result.file_error = too_large_message(sheet_format.limit)
         return None
     try:
-        rows = read_rows(file.read(), sheet_format)
+        rows = read_rows(content, sheet_format)
     except FileProblem as exc:
         result.file_error = str(exc)
         return None
@@ -79,27 +101,104 @@ def read_upload(file, sheet_format, result, empty_message):
 
 def read_rows(content, sheet_format):
     """[(row number, {field: cell value}), ...] of the non-blank data rows, or FileProblem."""
-    workbook = open_workbook(content, sheet_format.max_unpacked)
-    try:
-        name = sheet_format.sheet
-        sheet = workbook[name] if name in workbook.sheetnames else workbook.worksheets[0]
-        cells = sheet.iter_rows(values_only=True)
-        index = header_index(next(cells, None) or (), sheet_format.headers)
-        rows = []
+    return SheetReader(sheet_format).read(content)
+
+
+class SheetReader:
+    """Reads the data rows of one sheet within the import's bounds.
+
+    The sheet's declared dimension is ignored (a file can declare a million
+    rows and 16,384 columns it does not hold, and openpyxl would pad every row
+    to them): only the header's columns are read, up to VIGIL_IMPORT_MAX_COLUMNS.
+    Every row read counts, blank ones too: at most `max_rows` data rows and
+    `max_rows` + VIGIL_IMPORT_BLANK_RUN rows in all; VIGIL_IMPORT_BLANK_RUN
+    blank rows in a row end the sheet; reading stops after
+    VIGIL_IMPORT_MAX_SECONDS. `rows_read` says how far it went.
+    """
+
+    def __init__(self, sheet_format, clock=time.monotonic):
+        self.format = sheet_format
+        self.clock = clock
+        self.rows_read = 0
+        self.deadline = None
+
+    def read(self, content):
+        self.deadline = self.clock() + settings.VIGIL_IMPORT_MAX_SECONDS
+        workbook = open_workbook(content, self.format.max_unpacked)
+        try:
+            return self._read(workbook)
+        except FileProblem:
+            raise
+        except Exception:  # a sheet that is not what it says (bad XML, no worksheet)
+            raise FileProblem(not_xlsx_message()) from None
+        finally:
+            workbook.close()
+
+    def _read(self, workbook):
+        sheets = {sheet.title: sheet for sheet in workbook.worksheets}  # no chart sheets
+        sheet = sheets.get(self.format.sheet) or workbook.worksheets[0]
+        sheet.reset_dimensions()  # read what the file holds, not what it declares
+        first = sheet.iter_rows(
+            min_row=1, max_row=1, max_col=settings.VIGIL_IMPORT_MAX_COLUMNS, values_only=True
+        )
+        index = header_index(next(first, None) or (), self.format.headers)
+        width = max(index.values()) + 1
+        return self._rows(sheet.iter_rows(min_row=2, max_col=width, values_only=True), index)
+
+    def _rows(self, cells, index):
+        max_rows = self.format.max_rows
+        most = max_rows + settings.VIGIL_IMPORT_BLANK_RUN
+        rows, blanks = [], 0
         for number, values in enumerate(cells, start=2):
-            if all(blank(v) for v in values):
-                continue
-            if len(rows) >= sheet_format.max_rows:
+            self.rows_read += 1
+            if self.clock() > self.deadline:
+                raise FileProblem(
+                    _(
+                        "Reading the file took more than %(seconds)d seconds: "
+                        "split it into smaller files."
+                    )
+                    % {"seconds": settings.VIGIL_IMPORT_MAX_SECONDS}
+                )
+            empty = all(blank(v) for v in values)
+            blanks = blanks + 1 if empty else 0
+            if blanks >= settings.VIGIL_IMPORT_BLANK_RUN:
+                break  # the sheet ends here
+            if self.rows_read > most or (not empty and len(rows) >= max_rows):
                 raise FileProblem(
                     _("The file has more than %(max)s rows: split it into smaller files.")
-                    % {"max": f"{sheet_format.max_rows:,}"}
+                    % {"max": f"{max_rows:,}"}
                 )
-            rows.append(
-                (number, {f: values[i] if i < len(values) else None for f, i in index.items()})
-            )
+            if not empty:
+                rows.append((number, {f: values[i] for f, i in index.items()}))
         return rows
+
+
+# Files checked in the request and read again by the worker ----------------------
+
+
+def store_upload(file):
+    """Keep an uploaded file for the worker: its path under VIGIL_IMPORT_DIR."""
+    folder = Path(settings.VIGIL_IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.xlsx"
+    file.seek(0)
+    with open(path, "wb") as out:
+        for chunk in file.chunks():
+            out.write(chunk)
+    return path
+
+
+def read_stored(path, sheet_format, result, empty_message):
+    """`read_upload` of a file kept by `store_upload`; the file is then removed."""
+    path = Path(path)
+    try:
+        content = path.read_bytes()
+    except OSError:
+        result.file_error = _("The uploaded file is gone: upload it again.")
+        return None
     finally:
-        workbook.close()
+        path.unlink(missing_ok=True)
+    return read_content(content, sheet_format, result, empty_message)
 
 
 def header_index(header, headers):

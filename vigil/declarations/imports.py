@@ -24,22 +24,24 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_tasks import task
 from openpyxl.utils.datetime import from_excel
 
 from vigil.areas.models import AdminUnit, Country, Level
 from vigil.core import xlsx_import
 from vigil.core.text import fold
 from vigil.core.xlsx_import import TemplateBook, TemplateColumn, blank, cell_text
+from vigil.jobs import imports as import_jobs
+from vigil.jobs import services as jobs
 
 from . import questions, services
 from .forms import StaffDeclarationForm
 from .models import Channel
 
 MAX_BYTES = 5 * 1024 * 1024
-# The import runs inside the request, which must end well within the app
-# server's timeout (gunicorn's default: 30 s). Measured on SQLite: ~3 ms a row
-# to check, ~6 ms a row to save (matching, risk assessment, audit), so about
-# ten seconds for 1,000 rows: a district's paper forms of a day.
+# ~3 ms a row to check, ~6 ms to save (SQLite): up to VIGIL_IMPORT_SYNC_ROWS
+# rows are imported in the request (gunicorn's timeout: 30 s), more by the
+# worker. Every file is read in the request first (~1 s for 1,000 rows).
 MAX_ROWS = 1000
 # The template unpacks to 2.5 MB (mostly its code lists), and a thousand rows
 # add about 3 MB: a file unpacking to far more is not a filled-in template.
@@ -174,16 +176,28 @@ def sheet_format():
     return xlsx_import.SheetFormat(SHEET, HEADER_OF, MAX_ROWS, MAX_BYTES, MAX_UNPACKED)
 
 
+def _empty():
+    return _("The file has no filled-in rows: nothing was imported.")
+
+
 def import_paper_forms(file, user, request=None):
-    """Validate every row of an uploaded .xlsx; save all of them or none."""
+    """Validate every row of an uploaded .xlsx; save all of them or none. A
+    file of more than VIGIL_IMPORT_SYNC_ROWS rows goes to the worker, which
+    does the same: `result.job` (vigil.jobs.imports)."""
     result = ImportResult()
-    empty = _("The file has no filled-in rows: nothing was imported.")
-    rows = xlsx_import.read_upload(file, sheet_format(), result, empty)
+    rows = xlsx_import.read_upload(file, sheet_format(), result, _empty())
     if rows is None:
         return result
-    valid = _validate(rows, user, result)
-    if result.errors:
+    if len(rows) > settings.VIGIL_IMPORT_SYNC_ROWS:
+        result.job = import_jobs.queue(JOB_KIND, user, file, len(rows), paper_import_task)
         return result
+    valid = _validate(rows, user, result)
+    if not result.errors:
+        _save(valid, user, result, request)
+    return result
+
+
+def _save(valid, user, result, request=None):
     with transaction.atomic():
         for row in valid:
             submission = services.submit_declaration(
@@ -199,7 +213,22 @@ def import_paper_forms(file, user, request=None):
                 result.created += 1
             else:
                 result.already += 1
-    return result
+
+
+JOB_KIND = "paper_import"  # checked and saved by the worker
+
+
+@task()
+def paper_import_task(job_id):
+    """Check and save the paper forms of a kept file; run by the worker."""
+    jobs.run(job_id, _run_job)
+
+
+def _run_job(job):
+    result = ImportResult()
+    rows = import_jobs.check_and_save(job, sheet_format(), result, _empty(), _validate, _save)
+    outcome = {"rows": result.rows, "created": result.created, "already": result.already}
+    return {"done": rows, "result": outcome}
 
 
 def _row_key(data):
@@ -291,12 +320,13 @@ class RowForms:
         return form
 
 
-def _validate(rows, user, result):
+def _validate(rows, user, result, progress=lambda checked: None):
     """[ValidRow, ...]; bad rows go to result.errors."""
     lookups = Lookups(rows)
     row_forms = RowForms(user)
     valid = []
-    for number, values in rows:
+    for checked, (number, values) in enumerate(rows, start=1):
+        progress(checked)
         data, problems = _form_data(values, lookups)
         form = row_forms.bound(data)
         if form.is_valid() and not problems:

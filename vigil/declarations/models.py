@@ -199,12 +199,53 @@ class Journey(models.Model):
         super().save(*args, **kwargs)
 
 
+class DeclaredIdentity:
+    """Who a declaration says it is about, as it was typed (`declared_identity`).
+
+    The citizens' pages and API show this, never the Person's current values:
+    typing someone's name and ID number must not reveal what staff recorded
+    about them (issue #12). Declarations recorded before the field existed
+    hold only the name.
+    """
+
+    FIELDS = ("full_name", "id_kind", "id_number", "phone", "birth_year", "gender", "occupation")
+
+    def __init__(self, values):
+        values = values or {}
+        for name in self.FIELDS:
+            setattr(self, name, values.get(name) or (None if name == "birth_year" else ""))
+
+    def get_gender_display(self):
+        from vigil.people.models import Gender
+
+        return dict(Gender.choices).get(self.gender, self.gender)
+
+    def get_id_kind_display(self):
+        from vigil.people.models import IdKind
+
+        return dict(IdKind.choices).get(self.id_kind, self.id_kind)
+
+    @property
+    def masked_id_number(self):
+        from vigil.core.masking import mask_id_number
+
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self):
+        from vigil.core.masking import mask_phone
+
+        return mask_phone(self.phone)
+
+
 class Declaration(Journey):
     """One arrival declaration ("Khai báo về Huế") of one Person.
 
     Identity (name, ID number, phone...) lives on the Person; the declaration
     holds the journey and the health questionnaire, where in the province the
     person is going (its jurisdiction), and how and by whom it was declared.
+    It also keeps the identity as declared (`declared_identity`): what the
+    citizen's own pages show, and what staff compare with the Person.
     """
 
     code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=new_code)
@@ -290,8 +331,18 @@ class Declaration(Journey):
     identity_conflict = models.BooleanField(
         _("identity conflict"),
         default=False,
-        help_text=_("The ID number is known under another name: staff must check."),
+        help_text=_(
+            "The declared identity differs from the person's record (another name under "
+            "the same ID number, or another phone, birth year, gender or occupation): "
+            "staff must check."
+        ),
     )
+    # The identity fields as typed for this declaration ({field: value}).
+    declared_identity = models.JSONField(_("declared identity"), default=dict, blank=True)
+    # The Person's version when this declaration created it (or, since, last
+    # wrote it). While the Person still has it, nobody else recorded anything
+    # about them and the citizen may still correct their own typing.
+    person_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -307,6 +358,11 @@ class Declaration(Journey):
 
     def __str__(self):
         return f"{self.code} {self.person}"
+
+    @property
+    def declared(self):
+        """The identity as declared (DeclaredIdentity)."""
+        return DeclaredIdentity(self.declared_identity)
 
     def answers(self):
         """[(group label, [(question label, yes?), ...]), ...] for display."""

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vigil.audit.services import serialized
+
 from .models import OtpChallenge
 from .sms import send_sms
 
@@ -44,21 +46,26 @@ def _matches(code, stored):
 
 
 def request_code(phone, ip=None):
-    """Send a new code to `phone`; OtpError when a limit is reached."""
-    hour_ago = timezone.now() - timedelta(hours=1)
-    recent = OtpChallenge.objects.filter(created_at__gte=hour_ago)
-    if recent.filter(phone=phone).count() >= settings.VIGIL_OTP_PER_PHONE_PER_HOUR:
-        raise OtpError(
-            _("Too many codes were sent to this phone. Try again in an hour."), "too_many_phone"
-        )
-    if ip and recent.filter(ip=ip).count() >= settings.VIGIL_OTP_PER_ADDRESS_PER_HOUR:
-        raise OtpError(
-            _("Too many codes were requested from this network. Try again later."),
-            "too_many_address",
-        )
+    """Send a new code to `phone`; OtpError when a limit is reached.
+
+    The limits count the codes created in the last hour, and the count and
+    the new code are one transaction under a lock per phone and per address:
+    a burst of requests sends exactly the limit.
+    """
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    now = timezone.now()
-    with transaction.atomic():
+    with serialized(f"otp-phone:{phone}", f"otp-address:{ip}"):
+        now = timezone.now()
+        recent = OtpChallenge.objects.filter(created_at__gte=now - timedelta(hours=1))
+        if recent.filter(phone=phone).count() >= settings.VIGIL_OTP_PER_PHONE_PER_HOUR:
+            raise OtpError(
+                _("Too many codes were sent to this phone. Try again in an hour."),
+                "too_many_phone",
+            )
+        if ip and recent.filter(ip=ip).count() >= settings.VIGIL_OTP_PER_ADDRESS_PER_HOUR:
+            raise OtpError(
+                _("Too many codes were requested from this network. Try again later."),
+                "too_many_address",
+            )
         # A new code replaces any older one still open for this phone.
         OtpChallenge.objects.filter(phone=phone, used_at__isnull=True, burnt=False).update(
             burnt=True

@@ -19,9 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from vigil.audit.services import Action, log
 from vigil.core.text import fold
 from vigil.people.models import Person
+from vigil.people.services import insert_person, save_identity
+from vigil.people.validators import normalize_id_number
 
 from . import questions, risk
-from .models import ONLINE_CHANNELS, Declaration, VerificationState
+from .models import ONLINE_CHANNELS, Declaration, DeclarationEvent, VerificationState
 
 IDENTITY_FIELDS = (
     "full_name",
@@ -78,7 +80,7 @@ def match_person(identity):
     same ID number under a different name is a conflict: the caller keeps the
     people apart and flags the declaration for staff instead of merging them.
     """
-    id_number = (identity.get("id_number") or "").strip().upper()
+    id_number = normalize_id_number(identity.get("id_number"))
     key = fold(identity.get("full_name"))
     if id_number:
         same_id = list(Person.objects.filter(id_number=id_number).order_by("id")[:5])
@@ -101,19 +103,55 @@ def match_person(identity):
     return None, False
 
 
+def _value(field, value):
+    return normalize_id_number(value) if field == "id_number" else value
+
+
+def declared(identity):
+    """The identity fields as typed, for Declaration.declared_identity."""
+    return {
+        field: _value(field, identity.get(field))
+        for field in IDENTITY_FIELDS
+        if identity.get(field) not in (None, "")
+    }
+
+
 def _apply_identity(person, identity, area, overwrite=True):
     """Copy identity fields onto the person. Without `overwrite` (citizens'
-    own channels), only blanks are filled: what staff recorded for a known
-    person is not replaced by what anyone typed on a phone."""
+    own channels), only blanks are filled and the person's commune is left
+    as it is: what staff recorded for a known person is not replaced by what
+    anyone typed on a phone."""
     for field in IDENTITY_FIELDS:
         value = identity.get(field)
         if value in (None, ""):
             continue
         if not overwrite and person.pk and getattr(person, field) not in (None, ""):
             continue
-        setattr(person, field, value.upper() if field == "id_number" else value)
-    person.area = area
+        setattr(person, field, _value(field, value))
+    if overwrite or not person.pk:
+        person.area = area
     return person
+
+
+def _same(field, recorded, typed):
+    if field in ("full_name", "occupation"):
+        return fold(str(recorded)) == fold(str(typed))
+    return recorded == typed
+
+
+def identity_mismatch(person, identity):
+    """{field: [recorded, declared]} where both hold a value and they differ:
+    what the commune is asked to check, never shown to the citizen."""
+    out = {}
+    for field in IDENTITY_FIELDS:
+        typed = identity.get(field)
+        recorded = getattr(person, field)
+        if typed in (None, "") or recorded in (None, ""):
+            continue
+        typed = _value(field, typed)
+        if not _same(field, recorded, typed):
+            out[field] = [recorded, typed]
+    return out
 
 
 # Recent declarations (never declare the same journey twice) ----------------
@@ -140,7 +178,7 @@ def recent_declarations(user, identity):
     condition = Q()
     if person is not None:
         condition |= Q(person=person)
-    id_number = (identity.get("id_number") or "").strip().upper()
+    id_number = normalize_id_number(identity.get("id_number"))
     if id_number:
         condition |= Q(person__id_number=id_number)
     if not condition:
@@ -190,15 +228,17 @@ def submit_declaration(
         return Submission(earlier, False)
     try:
         with transaction.atomic():
-            person, conflict = _matched_person(identity, data, channel)
+            matched = _matched_person(identity, data, channel)
             declaration = Declaration(
-                person=person,
+                person=matched.person,
+                declared_identity=declared(identity),
+                person_version=matched.person.version if matched.created else None,
                 channel=channel,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
                 submitter_phone=submitter_phone,
                 is_proxy=is_proxy,
                 idempotency_key=idempotency_key or None,
-                identity_conflict=conflict,
+                identity_conflict=matched.conflict,
                 external_payload=external_payload,
                 # Staff saw the person (walk-in, paper, checkpoint, door-step scan):
                 # only online declarations wait for verification at home.
@@ -212,7 +252,9 @@ def submit_declaration(
             risk.assess(declaration)
             declaration.save()
             detail = {"channel": channel, "proxy": is_proxy, "submitter_phone": submitter_phone}
-            detail["identity_conflict"] = conflict
+            detail["identity_conflict"] = matched.conflict
+            if matched.mismatch:
+                _flag_mismatch(declaration, matched.mismatch)
             log(request or actor, Action.CREATE, declaration, detail=detail)
     except IntegrityError:
         # Two retries raced past the check above: the first one won.
@@ -223,6 +265,17 @@ def submit_declaration(
     return Submission(declaration, True)
 
 
+def _flag_mismatch(declaration, mismatch):
+    """The commune's flag for an online declaration whose identity differs from
+    the person's record: the same event as a citizen's correction request
+    (transitions.amend), with the fields recorded → declared."""
+    DeclarationEvent.objects.create(
+        declaration=declaration,
+        action="correction_requested",
+        data={"changes": {f: [_plain(a), _plain(b)] for f, (a, b) in mismatch.items()}},
+    )
+
+
 def _earlier(idempotency_key):
     """The declaration already recorded with this idempotency key, or None."""
     if not idempotency_key:
@@ -230,15 +283,45 @@ def _earlier(idempotency_key):
     return Declaration.objects.filter(idempotency_key=idempotency_key).first()
 
 
+@dataclass
+class Matched:
+    person: Person
+    conflict: bool  # the declaration needs the commune's check
+    created: bool
+    mismatch: dict  # {field: [recorded, declared]}
+
+
 def _matched_person(identity, data, channel):
-    """(the Person the declaration is about, saved with `identity`; whether the
-    identity conflicts with the matched record)."""
-    person, conflict = match_person(identity)
-    if person is None:
-        person = Person()
-    _apply_identity(person, identity, data["area"], overwrite=channel not in ONLINE_CHANNELS)
-    person.save()
-    return person, conflict
+    """The Person the declaration is about (saved), found or created.
+
+    Staff channels correct a known person with what they typed (they saw the
+    papers). Online channels fill the person's blanks only; what differs from
+    the record becomes a flag for the commune. A new person lands in the
+    declared commune. Two submissions racing to create the same new person
+    (same ID number) end with one Person: the loser's insert fails on the
+    unique index and it takes the winner (people.services.insert_person).
+    """
+    online = channel in ONLINE_CHANNELS
+    for _attempt in range(3):
+        person, conflict = match_person(identity)
+        if person is None:
+            person = _apply_identity(Person(), identity, data["area"])
+            if conflict:
+                # The number is someone else's: this person is kept apart,
+                # without it (one Person per ID number); the declaration
+                # keeps the number typed, and the commune checks.
+                person.id_number = ""
+            if insert_person(person) is None:
+                continue
+            return Matched(person, conflict, True, {})
+        mismatch = identity_mismatch(person, identity) if online else {}
+        before = {f: getattr(person, f) for f in (*IDENTITY_FIELDS, "area_id")}
+        _apply_identity(person, identity, data["area"], overwrite=not online)
+        if any(getattr(person, f) != v for f, v in before.items()):
+            person.version += 1
+            save_identity(person)
+        return Matched(person, conflict or bool(mismatch), False, mismatch)
+    raise IntegrityError("the person could not be created nor found")
 
 
 def _declaration_values(data):

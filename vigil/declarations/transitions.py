@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.audit.services import Action, log
+from vigil.people.services import save_identity
 
 from . import risk
 from .models import (
@@ -37,6 +38,8 @@ from .services import (
     _apply_identity,
     _declaration_values,
     _plain,
+    declared,
+    identity_mismatch,
 )
 
 
@@ -213,8 +216,16 @@ def amend(
     values = _declaration_values(data)
     identity = dict(identity)
     requested = _held_back(current, identity, values) if guarded else {}
-    changed, from_colour, proposal = _apply_amendment(current, identity, values, guarded)
+    changed, from_colour, proposal, mismatch = _apply_amendment(
+        current, identity, values, guarded, by_citizen
+    )
     correction_note = (correction_note or "").strip()
+    # The citizen is told about their own request only: whether what they
+    # typed differs from the record is the commune's to know.
+    told = bool(requested or correction_note)
+    if mismatch:
+        current.identity_conflict = True
+        requested = {**mismatch, **requested}
     if guarded and (changed or requested or proposal or correction_note):
         current.amended_after_decision = True
     current.version += 1
@@ -232,26 +243,90 @@ def amend(
         correction_note=correction_note,
     )
     # For the page and the API: say that the identity change became a request.
-    current.correction_requested = bool(requested or correction_note)
+    current.correction_requested = told
     return current
 
 
-def _apply_amendment(current, identity, values, guarded):
+def _apply_amendment(current, identity, values, guarded, by_citizen):
     """Set the new identity (saved) and answers (not saved) and re-run the
     risk rules: (the changes {field: [before, after]}, the colour before, the
-    lower colour only proposed to CDC, if any)."""
-    person = current.person
+    lower colour only proposed to CDC, if any, and what the citizen typed
+    that differs from the person's record {field: [recorded, typed]})."""
     before = {f: getattr(current, f) for f in values}
-    before_identity = {f: getattr(person, f) for f in IDENTITY_FIELDS if f in identity}
-    _apply_identity(person, identity, values.get("area", current.area))
-    person.version += 1
-    person.save()
+    if by_citizen:
+        identity_changes, mismatch = _citizen_identity(current, identity, guarded)
+    else:
+        identity_changes, mismatch = _staff_identity(current, identity, values), {}
     for field, value in values.items():
         setattr(current, field, value)
     old = {f: getattr(current, f) for f in ("risk_colour", "medical_state")}
     proposal = _reassess(current, lower_only_proposed=guarded)
-    changed = _diff(before, current) | _diff(before_identity, person) | _diff(old, current, _as_is)
-    return changed, old["risk_colour"], proposal
+    changed = _diff(before, current) | identity_changes | _diff(old, current, _as_is)
+    return changed, old["risk_colour"], proposal, mismatch
+
+
+def _staff_identity(current, identity, values):
+    """Staff correct the person with what they typed (they see the papers);
+    the identity as the citizen declared it stays as it was."""
+    person = current.person
+    before = {f: getattr(person, f) for f in IDENTITY_FIELDS if f in identity}
+    _apply_identity(person, identity, values.get("area", current.area))
+    person.version += 1
+    save_identity(person)
+    return _diff(before, person)
+
+
+def _own_person(current, person):
+    """Whether the person is still only what this declaration's citizen typed:
+    created by it, changed by nobody since, in no other record."""
+    return (
+        current.person_version is not None
+        and current.person_version == person.version
+        and not person.declarations.exclude(pk=current.pk).exists()
+        and not person.stays.exists()
+    )
+
+
+def _taken(person, identity):
+    """Whether the ID number typed is another person's (then it is not moved
+    onto this one: it becomes a flag for the commune)."""
+    number = declared({"id_number": identity.get("id_number")}).get("id_number")
+    if not number or number == person.id_number:
+        return False
+    return type(person).objects.filter(id_number=number).exclude(pk=person.pk).exists()
+
+
+def _citizen_identity(current, identity, guarded):
+    """A citizen's amendment of who the declaration is about: the declared
+    identity changes; the Person only while it is still the citizen's own
+    typing (`_own_person`), and never its commune. Otherwise only the
+    person's blanks are filled, and what differs from the record is returned
+    for the commune to check. (changes {field: [before, after]}, mismatch)."""
+    person = current.person
+    before = dict(current.declared_identity or {})
+    after = dict(before)
+    for field in IDENTITY_FIELDS:
+        if field in identity:
+            after.pop(field, None)
+            after.update(declared({field: identity[field]}))
+    current.declared_identity = after
+    own = not guarded and _own_person(current, person) and not _taken(person, identity)
+    mismatch = {} if own else identity_mismatch(person, identity)
+    recorded = {f: getattr(person, f) for f in IDENTITY_FIELDS}
+    area = person.area
+    _apply_identity(person, identity, area, overwrite=own)
+    if any(getattr(person, f) != v for f, v in recorded.items()):
+        person.version += 1
+        save_identity(person)
+        if own:
+            current.person_version = person.version
+    fields = set(before) | set(after)
+    changes = {
+        f: [_display(before.get(f)), _display(after.get(f))]
+        for f in IDENTITY_FIELDS
+        if f in fields and before.get(f) != after.get(f)
+    }
+    return changes, {f: [_display(a), _display(b)] for f, (a, b) in mismatch.items()}
 
 
 def _record_amendment(

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 # Written to `error` by the recovery; translated when shown.
 STALE_ERROR = gettext_noop("The worker stopped while running this job; start it again.")
+# Written to `error` by an import that found bad rows (listed in `result`).
+NOTHING_SAVED = gettext_noop("Nothing was saved: some rows have problems.")
 
 
 class Job(models.Model):
@@ -23,7 +25,7 @@ class Job(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    # What the job does: "reevaluate_risk", "export".
+    # What the job does: "reevaluate_risk", "export", "paper_import", "lab_import".
     kind = models.CharField(max_length=32)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -38,6 +40,8 @@ class Job(models.Model):
     file_name = models.CharField(max_length=200, blank=True)
     path = models.CharField(max_length=500, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    # What the job found or did, for its page: an import's counts, or its bad rows.
+    result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -69,4 +73,8 @@ class Job(models.Model):
     @property
     def error_message(self):
         """The error, in the reader's language when it is Vigil's own."""
-        return gettext(self.error) if self.error == STALE_ERROR else self.error
+        return gettext(self.error) if self.error in TRANSLATED_ERRORS else self.error
+
+
+# Errors written as their English msgid, translated when shown.
+TRANSLATED_ERRORS = (STALE_ERROR, NOTHING_SAVED)

@@ -23,6 +23,17 @@ from .models import STALE_ERROR, Job
 logger = logging.getLogger("vigil.jobs")
 
 
+class Refused(Exception):
+    """Raised by `work` when its input turns out wrong (not a crash): the job
+    fails with `message` (and `fields`, e.g. a `result` listing what is wrong)
+    and `run` returns normally."""
+
+    def __init__(self, message, **fields):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
 def create(kind, user, **fields):
     return Job.objects.create(kind=kind, created_by=user, **fields)
 
@@ -42,7 +53,8 @@ def run(job_id, work):
 
     `work` may return a dict of fields to save with the "done" state. An
     exception marks the job failed with its message and is raised again (the
-    task's own result records the traceback)."""
+    task's own result records the traceback); `Refused` marks it failed and
+    is not raised."""
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
         state=Job.State.RUNNING, started_at=now, heartbeat_at=now
@@ -53,6 +65,9 @@ def run(job_id, work):
     job = Job.objects.select_related("created_by").get(pk=job_id)
     try:
         fields = work(job) or {}
+    except Refused as exc:
+        fail(job_id, str(exc.message), **exc.fields)
+        return
     except Exception as exc:
         fail(job_id, str(exc) or type(exc).__name__)
         raise
@@ -67,10 +82,10 @@ def progress(job_id, done, **fields):
     Job.objects.filter(pk=job_id).update(done=done, heartbeat_at=timezone.now(), **fields)
 
 
-def fail(job_id, error):
+def fail(job_id, error, **fields):
     now = timezone.now()
     Job.objects.filter(pk=job_id).exclude(state=Job.State.DONE).update(
-        state=Job.State.FAILED, error=error[:2000], finished_at=now
+        state=Job.State.FAILED, error=error[:2000], finished_at=now, **fields
     )
 
 

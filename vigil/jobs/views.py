@@ -19,10 +19,35 @@ KINDS = {
         ),
     ),
     "export": (_("Export to Excel"), ""),
+    "paper_import": (
+        _("Importing paper forms"),
+        _(
+            "Every row is checked first, then all are saved; when any row is wrong "
+            "nothing is saved."
+        ),
+    ),
+    "lab_import": (
+        _("Importing a lab sheet"),
+        _(
+            "Every row is checked first, then all results are set; when any row is wrong "
+            "nothing is saved."
+        ),
+    ),
 }
 # Where "Back" leads (`?back=`), by name; each kind has its default.
-BACK_PAGES = {"rules": "triage:rules", "areas": "triage:areas", "exports": "reports:exports"}
-DEFAULT_BACK = {"reevaluate_risk": "rules", "export": "exports"}
+BACK_PAGES = {
+    "rules": "triage:rules",
+    "areas": "triage:areas",
+    "exports": "reports:exports",
+    "paper_import": "declarations:import",
+    "lab_import": "testing:import",
+}
+DEFAULT_BACK = {
+    "reevaluate_risk": "rules",
+    "export": "exports",
+    "paper_import": "paper_import",
+    "lab_import": "lab_import",
+}
 
 
 @require_GET

@@ -54,6 +54,18 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["search_key", "id"]
+        constraints = [
+            # One Person per ID number (R-P2), also when two channels create
+            # the same new person at the same instant: the loser of the race
+            # gets an IntegrityError and reuses the winner
+            # (vigil.people.services.save_new_person). Numbers are stored in
+            # normal form (validators.normalize_id_number); "" is "no number".
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=~models.Q(id_number=""),
+                name="person_unique_id_number",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name

@@ -3,7 +3,8 @@
 import re
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Collate, StrIndex
 from django.db.models.lookups import GreaterThan
@@ -112,6 +113,43 @@ def search_people(queryset, query, limit=20):
     return found
 
 
+# Creating people -------------------------------------------------------------------
+
+ID_TAKEN = _(
+    "This ID number is already recorded for another person: find that person, or "
+    "correct the other record first."
+)
+
+
+def insert_person(person):
+    """Insert a new Person; None when another transaction recorded one with the
+    same ID number first (the unique index of migration 0005): the caller then
+    finds that person and reuses it. The insert runs in its own savepoint, so
+    the caller's transaction goes on after the refusal. On PostgreSQL the
+    losing insert waits for the winner's transaction to end, then fails: a
+    new query (READ COMMITTED) sees the winner."""
+    try:
+        with transaction.atomic():
+            person.save(force_insert=True)
+    except IntegrityError:
+        if not person.id_number:
+            raise
+        person.pk = None
+        return None
+    return person
+
+
+def save_identity(person):
+    """Save a known person whose identity staff changed; an ID number already
+    held by someone else is refused with a ValidationError, not a server error."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": ID_TAKEN}) from None
+    return person
+
+
 # Staff corrections --------------------------------------------------------------
 
 
@@ -143,6 +181,6 @@ def correct_person(actor, person, version, fields):
         changes[name] = [str(getattr(current, name) or ""), str(value or "")]
         setattr(current, name, value)
     current.version += 1
-    current.save()
+    save_identity(current)
     log(actor, Action.CHANGE, current, detail={"corrected": changes})
     return current

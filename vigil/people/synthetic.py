@@ -78,6 +78,13 @@ def person_fields(rng, birth_province="046", year_now=2021):
 
 
 def people(count, seed=2021, **kwargs):
+    """`count` people; an ID number is never given twice (the database keeps
+    one person per ID number): a drawn duplicate is drawn again."""
     rng = random.Random(seed)
+    used = set()
     for _ in range(count):
-        yield person_fields(rng, **kwargs)
+        fields = person_fields(rng, **kwargs)
+        while fields["id_number"] and fields["id_number"] in used:
+            fields = person_fields(rng, **kwargs)
+        used.add(fields["id_number"])
+        yield fields

@@ -227,7 +227,7 @@ def take_in(
         with transaction.atomic():
             stay.save()
     except IntegrityError as exc:
-        raise ValidationError(_constraint_message(exc)) from None
+        raise ValidationError(_intake_refusal(exc, person)) from None
     _event(
         stay,
         actor,
@@ -239,6 +239,23 @@ def take_in(
         _mark_concentrated(actor, declaration, start_date, stay.planned_end)
     log(actor, Action.CREATE, stay, detail={"facility": facility.name, "bed": str(bed or "")})
     return stay
+
+
+def _intake_refusal(exc, person):
+    """The message for a refused intake; "already in <facility>" names where the
+    person is (two facilities taking in the same person at once: the second
+    waits for the first, then is refused here)."""
+    message = _constraint_message(exc)
+    if "person" in message:
+        open_stay = (
+            Stay.objects.filter(person=person, end_date__isnull=True)
+            .select_related("facility")
+            .first()
+        )
+        if open_stay is not None:
+            where = _("They are in %(facility)s now.") % {"facility": open_stay.facility.name}
+            message["person"] = [ALREADY_IN, where]
+    return message
 
 
 def _close_verification(actor, declaration, stay):

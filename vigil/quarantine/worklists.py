@@ -14,11 +14,21 @@ its surveillance (medical verification or an override); a declaration with no
 such event counts from its creation.
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from vigil.areas.models import AdminUnit
+from vigil.audit.models import AuditEvent
+from vigil.audit.services import Action, log, serialized
+from vigil.core.scope import facility_reach_path
 from vigil.declarations.models import Declaration, DeclarationEvent, MedicalState, Surveillance
+from vigil.people.models import Person
+from vigil.people.services import search_people
 
 from .models import Stay
 
@@ -61,7 +71,8 @@ def intake_lookup_path(user):
     at intake. They look province-wide, but only by exact ID number or phone
     (the card or the phone is in front of them), and by name only among the
     people of the facility's district: a name search across the province
-    would list strangers.
+    would list strangers. See `facility_intake_search` for what they are
+    shown of someone outside the district, and its limit.
     """
     return AdminUnit.objects.home_province().path if user.facility_id else None
 
@@ -77,3 +88,115 @@ def intake_declarations(user):
 def latest_declaration(user, person):
     """The person's latest declaration intake links the stay to, or None."""
     return intake_declarations(user).filter(person=person).order_by("-created_at", "-id").first()
+
+
+# A facility manager's intake search -----------------------------------------
+
+INTAKE_LOOKUP = "intake_lookup"
+
+
+class LookupLimit(Exception):
+    """The account made VIGIL_INTAKE_LOOKUPS_PER_HOUR intake searches in the last hour."""
+
+
+@dataclass(frozen=True)
+class FarPerson:
+    """What intake shows of a person found outside the facility's district:
+    what it takes to recognise the one in front of you, nothing more (no
+    commune, no gender, no whole number)."""
+
+    pk: int
+    full_name: str
+    birth_year: int | None
+    masked_id_number: str
+    masked_phone: str
+    area = None
+
+    def get_gender_display(self):
+        return ""
+
+
+@dataclass(frozen=True)
+class FarDeclaration:
+    """The latest declaration of a person outside the district: its code,
+    when and through which channel it was made (what the page shows), its
+    arrival day and risk colour."""
+
+    pk: int
+    code: str
+    created_at: object
+    arrival_date: object
+    risk_colour: str
+    channel_label: str
+
+    def get_channel_display(self):
+        return self.channel_label
+
+
+def far_person(person):
+    return FarPerson(
+        person.pk,
+        person.full_name,
+        person.birth_year,
+        person.masked_id_number,
+        person.masked_phone,
+    )
+
+
+def far_declaration(declaration):
+    if declaration is None:
+        return None
+    return FarDeclaration(
+        declaration.pk,
+        declaration.code,
+        declaration.created_at,
+        declaration.arrival_date,
+        declaration.risk_colour,
+        declaration.get_channel_display(),
+    )
+
+
+def facility_intake_search(request, query, limit=20):
+    """A facility manager's intake search: [(Match, near)], `near` False for a
+    person outside the facility's district.
+
+    Outside the district a person is found only by exact ID number or exact
+    phone, never by name. Every search is one row of the audit log (who, the
+    people found), and an account may search VIGIL_INTAKE_LOOKUPS_PER_HOUR
+    times an hour (LookupLimit beyond), counted exactly under a burst.
+    """
+    user = request.user
+    with serialized(f"intake-lookup:{user.pk}"):
+        since = timezone.now() - timedelta(hours=1)
+        done = AuditEvent.objects.filter(
+            actor=user, at__gte=since, action=Action.VIEW, detail__lookup=INTAKE_LOOKUP
+        ).count()
+        if done >= settings.VIGIL_INTAKE_LOOKUPS_PER_HOUR:
+            raise LookupLimit
+        found = _facility_matches(user, query, limit)
+        log(
+            request,
+            Action.VIEW,
+            None,
+            object_repr="intake look-up",
+            detail={
+                "lookup": INTAKE_LOOKUP,
+                "people": [m.person.pk for m, _near in found],
+                "outside_district": [m.person.pk for m, near in found if not near],
+            },
+        )
+    return found
+
+
+def _facility_matches(user, query, limit):
+    people = Person.objects.select_related("area")
+    near = people.filter(area_path__startswith=facility_reach_path(user.facility))
+    found = [(m, True) for m in search_people(near, query, limit)]
+    seen = {m.person.pk for m, _near in found}
+    if any(ch.isdigit() for ch in query) and len(found) < limit:
+        province = people.filter(area_path__startswith=intake_lookup_path(user))
+        for match in search_people(province, query, limit):
+            if match.kind in ("id", "phone") and match.person.pk not in seen:
+                found.append((match, False))
+                seen.add(match.person.pk)
+    return found[:limit]

@@ -15,14 +15,18 @@ data file's format, not interface text.
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 from openpyxl.utils.datetime import from_excel
 
 from vigil.core import xlsx_import
 from vigil.core.xlsx_import import RowError, TemplateBook, TemplateColumn
 from vigil.core.xlsx_import import cell_text as _text
+from vigil.jobs import imports as import_jobs
+from vigil.jobs import services as jobs
 
 from . import services
 from .models import TestOutcome, TestResult
@@ -57,23 +61,58 @@ def sheet_format():
     return xlsx_import.SheetFormat(SHEET, HEADERS, MAX_ROWS, MAX_BYTES, MAX_UNPACKED)
 
 
+def _empty():
+    return _("The file has no filled-in rows: nothing was changed.")
+
+
 def import_lab_sheet(file, user):
-    """Check every row of an uploaded sheet; then set all the results, or none."""
+    """Check every row of an uploaded sheet; then set all the results, or none.
+    A sheet of more than VIGIL_IMPORT_SYNC_ROWS rows goes to the worker, which
+    does the same: `result.job` (vigil.jobs.imports)."""
     result = LabImport()
-    empty = _("The file has no filled-in rows: nothing was changed.")
-    rows = xlsx_import.read_upload(file, sheet_format(), result, empty)
+    rows = xlsx_import.read_upload(file, sheet_format(), result, _empty())
     if rows is None:
         return result
+    if len(rows) > settings.VIGIL_IMPORT_SYNC_ROWS:
+        result.job = import_jobs.queue(JOB_KIND, user, file, len(rows), lab_import_task)
+        return result
+    _check_and_apply(rows, user, result)
+    return result
+
+
+def _check_and_apply(rows, user, result):
     scope = TestResult.objects.visible_to(user)
     values = _validate(rows, scope, result)
     if result.errors:
-        return result
+        return
     try:
         result.updated, result.unknown = services.apply_lab_results(user, scope, values)
     except ValidationError as exc:
         # Checked above already; only a change made meanwhile lands here.
         result.file_error = " ".join(exc.messages)
-    return result
+
+
+# In the background --------------------------------------------------------------
+
+JOB_KIND = "lab_import"
+
+
+@task()
+def lab_import_task(job_id):
+    """Check and apply the results of a stored lab sheet; run by the worker."""
+    jobs.run(job_id, _run_job)
+
+
+def _run_job(job):
+    result = LabImport()
+    rows = import_jobs.read(job, sheet_format(), result, _empty())
+    _check_and_apply(rows, job.created_by, result)
+    if result.file_error:
+        raise jobs.Refused(result.file_error)
+    if result.errors:
+        import_jobs.refuse_rows(result)
+    outcome = {"rows": result.rows, "updated": result.updated, "unknown": list(result.unknown)}
+    return {"done": len(rows), "result": outcome}
 
 
 # Reading ----------------------------------------------------------------------

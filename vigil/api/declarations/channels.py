@@ -4,8 +4,9 @@ vigil.declarations.imports before anything is saved) and the QR code of the
 national health-declaration system or of a citizen ID card
 (vigil.declarations.external), completed with what the province needs."""
 
+from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, File, Schema, Status
+from ninja import Field, File, Path, Schema, Status
 from ninja.files import UploadedFile
 
 from vigil.api.common import (
@@ -15,6 +16,8 @@ from vigil.api.common import (
     error,
     import_refusal,
     invalid,
+    response_example,
+    upload_refused,
 )
 from vigil.api.declarations import router
 from vigil.api.declarations.output import queryset, staff_out
@@ -27,8 +30,11 @@ from vigil.api.declarations.schemas import (
 from vigil.api.declarations.translate import scoped_key, validate
 from vigil.core.permissions import ENTER_DECLARATION, SEE_IDENTITY, api_requires, may
 from vigil.core.scope import in_scope
+from vigil.core.xlsx import refused_upload
 from vigil.declarations import external, imports, services
 from vigil.declarations.models import Channel
+from vigil.jobs import services as jobs
+from vigil.jobs.models import Job
 
 INVALID_QR = "invalid_code"
 EXAMPLE_QR = '{"hoTen": "Nguyễn Văn Đức", "cccd": "046090001234", "sdt": "0905111222"}'
@@ -41,25 +47,59 @@ class PaperImportOut(Schema):
     codes: list[str] = Field(..., description="The declarations' codes, in the sheet's order.")
 
 
+class ImportJobOut(Schema):
+    job_id: int
+    state: str = Field(..., description="`queued`, `running`, `done` or `failed`.")
+    total: int = Field(..., description="The file's rows.")
+    done: int = Field(..., description="Rows checked so far.")
+    percent: int
+    error: str = Field(..., description="Why nothing was saved, when `failed`.")
+    result: dict = Field(
+        ...,
+        description="When `done`: `rows`, `created`, `already`; when `failed` for bad rows: "
+        '`errors`, every bad row ("Row 5: …").',
+    )
+
+
+def job_out(job):
+    return {
+        "job_id": job.pk,
+        "state": job.state,
+        "total": job.total,
+        "done": job.done,
+        "percent": 0 if job.state == Job.State.QUEUED else job.percent,
+        "error": job.error_message,
+        "result": job.result,
+    }
+
+
 @router.post(
     "/paper-import",
     operation_id="vigil_api_declarations_paper_import",
-    response={200: PaperImportOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: PaperImportOut, 202: ImportJobOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Import a sheet of paper declarations (.xlsx)",
     description=(
         "multipart/form-data with `file`, in the format of the import page's template. "
         "Every row is checked first: when any row is bad nothing is saved and the answer "
         "is 422 `invalid_file` with every bad row in `error.fields.rows`. A row imported "
-        "before is not saved twice (`already`)."
+        "before is not saved twice (`already`). A file that is too large, not the "
+        "template, or too long is refused whole (422, `error.fields.file`). A file of "
+        "many rows (over the server's VIGIL_IMPORT_SYNC_ROWS) is checked and saved in "
+        "the background: 202 with its `job_id`; poll GET …/paper-import/{job_id}."
     ),
     url_name="declaration_paper_import",
 )
 @api_requires(ENTER_DECLARATION)
 def paper_import(request, file: UploadedFile = File(None)):  # noqa: B008
+    too_large = refused_upload(request)
+    if too_large:
+        return upload_refused(request, {"file": [too_large]})
     upload, refused = checked_upload(request, file)
     if refused is not None:
         return refused
     result = imports.import_paper_forms(upload, request.auth, request=request)
+    if result.job is not None:
+        return Status(202, job_out(result.job))
     refused = import_refusal(request, result)
     if refused is not None:
         return refused
@@ -69,6 +109,39 @@ def paper_import(request, file: UploadedFile = File(None)):  # noqa: B008
         "already": result.already,
         "codes": [d.code for d in result.declarations],
     }
+
+
+@router.get(
+    "/paper-import/{int:job_id}",
+    operation_id="vigil_api_declarations_paper_import_job",
+    response={200: ImportJobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Progress of a paper-declaration import",
+    description=(
+        "Poll it after a 202 of POST …/paper-import until `state` is `done` (`result` "
+        "counts the rows saved) or `failed` (nothing saved: `error`, and the bad rows in "
+        "`result.errors`). Only the account that sent the file sees it; 404 for everyone "
+        "else."
+    ),
+    url_name="declaration_paper_import_job",
+    openapi_extra=response_example(
+        {
+            "job_id": 7,
+            "state": "done",
+            "total": 3000,
+            "done": 3000,
+            "percent": 100,
+            "error": "",
+            "result": {"rows": 800, "created": 795, "already": 5},
+        }
+    ),
+)
+@api_requires(ENTER_DECLARATION)
+def paper_import_job(request, job_id: int = Path(..., description="The `job_id`.", example=7)):
+    # Jobs are personal: the owner is the scope (any kind, as GET /jobs/{job_id} pages).
+    found = Job.objects.filter(pk=job_id, created_by=request.auth).first()
+    if found is None:
+        raise Http404
+    return job_out(jobs.fresh(found))
 
 
 class ExternalIn(Schema):

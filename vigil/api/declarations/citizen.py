@@ -232,7 +232,7 @@ def mine(request):
     return [
         {
             "code": d.code,
-            "full_name": d.person.full_name,
+            "full_name": d.declared.full_name,
             "area_name": d.area.name,
             "arrival_date": d.arrival_date,
             "channel": d.channel,
@@ -274,6 +274,8 @@ def mine_detail(request, code: str = CODE_PATH):
         "answers the new version. Send the `version` that was read: when the declaration "
         "changed since (staff corrected it, another device saved it), nothing is saved "
         "and the answer is 409 with error code `stale`; read it again and resend. "
+        "The identity fields change what this declaration says, never what staff recorded "
+        "about a person already known: there, what differs goes to the commune to check. "
         "After staff decided on it, identity changes become a correction request for the "
         "commune, and answers that would lower the risk colour are proposed to CDC "
         "rather than applied; every amendment is in the declaration's history."
@@ -290,7 +292,7 @@ def mine_update(request, code: str = CODE_PATH, payload: DeclarationUpdateIn = O
     declaration = _mine(request, code)
     payload = payload or DeclarationUpdateIn()
     form, fields, relation = validate(
-        payload, default_phone=declaration.person.phone, proxy=declaration.is_proxy
+        payload, default_phone=_declared_phone(request, declaration), proxy=declaration.is_proxy
     )
     if payload.version is None:
         fields["version"] = [required_error()]
@@ -314,6 +316,14 @@ def mine_update(request, code: str = CODE_PATH, payload: DeclarationUpdateIn = O
         )
         return stale(request, message)
     return citizen_out(queryset().get(pk=declaration.pk))
+
+
+def _declared_phone(request, declaration):
+    """The phone declared for the person (the verified one for oneself when a
+    declaration recorded before the declared identity holds none)."""
+    if declaration.declared.phone or declaration.is_proxy:
+        return declaration.declared.phone
+    return request.auth
 
 
 def _qr_response(request, code, kind):

@@ -25,8 +25,10 @@ OUT_FIELDS = (
 )  # fmt: skip
 
 
-def out(declaration, whole=True):
-    person = declaration.person
+def out(declaration, whole=True, person=None):
+    """The declaration with the identity of `person`: the Person as recorded
+    (staff), or the identity as declared (citizens, `citizen_out`)."""
+    person = person or declaration.person
     departure, village = declaration.departure_unit, declaration.village
     return {
         "code": declaration.code,
@@ -51,9 +53,11 @@ def out(declaration, whole=True):
 
 
 def citizen_out(declaration):
+    """What a citizen sees: only what was declared, never the Person's record
+    (issue #12: typing someone's name and ID number reveals nothing)."""
     kwargs = {"code": declaration.code}
     return {
-        **out(declaration),
+        **out(declaration, person=declaration.declared),
         "qr_png_url": reverse("api:declaration_qr_png", kwargs=kwargs),
         "qr_svg_url": reverse("api:declaration_qr_svg", kwargs=kwargs),
     }

@@ -186,7 +186,13 @@ class CitizenDeclarationOut(DeclarationOut):
 
 class StaffDeclarationOut(DeclarationOut):
     id: int
-    identity_conflict: bool = Field(..., description="The ID number is known under another name.")
+    identity_conflict: bool = Field(
+        ...,
+        description=(
+            "The declared identity differs from the person's record (the ID number under "
+            "another name, or another phone, birth year, gender or occupation): check it."
+        ),
+    )
     submitter_phone: str
     paper_form_number: str
     paper_form_date: datetime.date | None

@@ -1,13 +1,22 @@
 """The lab's result sheet through the API (R-T2): the same .xlsx as the import
 page, checked whole by vigil.testing.imports before anything is saved."""
 
-from django.http import HttpResponse
-from ninja import File, Schema
+from django.http import Http404, HttpResponse
+from ninja import Field, File, Path, Schema, Status
 from ninja.files import UploadedFile
 
-from vigil.api.common import ErrorOut, checked_upload, import_refusal
+from vigil.api.common import (
+    ErrorOut,
+    checked_upload,
+    import_refusal,
+    response_example,
+    upload_refused,
+)
 from vigil.api.testing import router
 from vigil.core.permissions import IMPORT_TESTS, api_requires
+from vigil.core.xlsx import refused_upload
+from vigil.jobs import services as jobs
+from vigil.jobs.models import Job
 from vigil.testing import imports
 
 
@@ -17,10 +26,36 @@ class LabSheetOut(Schema):
     unknown: list[str]
 
 
+class LabSheetJobOut(Schema):
+    job_id: int
+    state: str = Field(..., description="`queued`, `running`, `done` or `failed`.")
+    total: int = Field(..., description="The sheet's rows.")
+    done: int = Field(..., description="Rows checked so far.")
+    percent: int
+    error: str = Field(..., description="Why nothing was saved, when `failed`.")
+    result: dict = Field(
+        ...,
+        description="When `done`: `rows`, `updated`, `unknown`; when `failed` for bad rows: "
+        "`errors`, every bad row.",
+    )
+
+
+def _job_out(job):
+    return {
+        "job_id": job.pk,
+        "state": job.state,
+        "total": job.total,
+        "done": job.done,
+        "percent": 0 if job.state == Job.State.QUEUED else job.percent,
+        "error": job.error_message,
+        "result": job.result,
+    }
+
+
 @router.post(
     "/lab-sheet",
     operation_id="vigil_api_testing_lab_sheet",
-    response={200: LabSheetOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: LabSheetOut, 202: LabSheetJobOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Import a lab's result sheet (.xlsx)",
     description=(
         'multipart/form-data with `file`: the columns "ID xét nghiệm", "Kết quả" and '
@@ -29,20 +64,59 @@ class LabSheetOut(Schema):
         'bad row in `error.fields.rows` ("Row 5: …"), or the file\'s problem in '
         "`error.fields.file`. Otherwise the results of the caller's jurisdiction are set "
         "by test ID: `updated` rows, and the test IDs found nowhere in it in `unknown`. "
-        f"At most {imports.MAX_ROWS} rows and {imports.MAX_BYTES // (1024 * 1024)} MB."
+        f"At most {imports.MAX_ROWS} rows and {imports.MAX_BYTES // (1024 * 1024)} MB. "
+        "A sheet of many rows (over the server's VIGIL_IMPORT_SYNC_ROWS) is checked and "
+        "applied in the background: 202 with its `job_id`; poll GET …/lab-sheet/{job_id}."
     ),
     url_name="testing_lab_sheet",
 )
 @api_requires(IMPORT_TESTS)
 def lab_sheet(request, file: UploadedFile = File(None)):  # noqa: B008
+    too_large = refused_upload(request)
+    if too_large:
+        return upload_refused(request, {"file": [too_large]})
     upload, refused = checked_upload(request, file)
     if refused is not None:
         return refused
     result = imports.import_lab_sheet(upload, request.auth)
+    if result.job is not None:
+        return Status(202, _job_out(result.job))
     refused = import_refusal(request, result)
     if refused is not None:
         return refused
     return {"rows": result.rows, "updated": result.updated, "unknown": list(result.unknown)}
+
+
+@router.get(
+    "/lab-sheet/{int:job_id}",
+    operation_id="vigil_api_testing_lab_sheet_job",
+    response={200: LabSheetJobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Progress of a lab-sheet import",
+    description=(
+        "Poll it after a 202 of POST …/lab-sheet until `state` is `done` (`result`) or "
+        "`failed` (nothing saved: `error`, and the bad rows in `result.errors`). Only the "
+        "account that sent the sheet sees it; 404 for everyone else."
+    ),
+    url_name="testing_lab_sheet_job",
+    openapi_extra=response_example(
+        {
+            "job_id": 7,
+            "state": "done",
+            "total": 3000,
+            "done": 3000,
+            "percent": 100,
+            "error": "",
+            "result": {"rows": 3000, "updated": 2990, "unknown": ["XN-404"]},
+        }
+    ),
+)
+@api_requires(IMPORT_TESTS)
+def lab_sheet_job(request, job_id: int = Path(..., description="The `job_id`.", example=7)):
+    # Jobs are personal: the owner is the scope (any kind, as GET /jobs/{job_id} pages).
+    found = Job.objects.filter(pk=job_id, created_by=request.auth).first()
+    if found is None:
+        raise Http404
+    return _job_out(jobs.fresh(found))
 
 
 @router.get(

@@ -261,7 +261,8 @@ def result(request, code):
         "declarations/public/result.html",
         _context(
             declaration=declaration,
-            person=declaration.person,
+            # What was declared, never the Person's record (issue #12).
+            person=declaration.declared,
             as_citizen=as_citizen,
             yes_answers=declaration.yes_answers(),
         ),
@@ -296,7 +297,11 @@ def qr_svg(request, code):
 
 
 def _initial(declaration):
+    """The edit form's values: the declaration's, and the identity as it was
+    declared, never the Person's record (issue #12)."""
     initial = DeclarationForm.initial_from(declaration)
+    declared = declaration.declared
+    initial.update({name: getattr(declared, name) for name in DeclarationForm.IDENTITY})
     if declaration.is_proxy:
         initial["proxy_relation"] = declaration.proxy_relation
     return initial

@@ -317,14 +317,21 @@ def entry_matches(request):
 
 @requires(ENTER_DECLARATION)
 def paper_import(request):
+    """The paper forms of an uploaded .xlsx: saved here when the file is small,
+    by the worker (its progress page) when it is large; a refused file is said
+    next to the file field."""
     result = None
     if request.method == "POST":
-        form = PaperImportForm(request.POST, request.FILES)
+        form = PaperImportForm(request.POST, request.FILES, request=request)
         if form.is_valid():
             result = imports.import_paper_forms(
                 form.cleaned_data["file"], request.user, request=request
             )
-            if result.ok:
+            if result.job is not None:
+                return redirect(reverse("jobs:job", args=[result.job.pk]) + "?back=paper_import")
+            if result.file_error:
+                form.add_error("file", result.file_error)
+            elif result.ok:
                 messages.success(request, imports.summary(result))
                 return redirect("declarations:import")
     else:
@@ -336,7 +343,7 @@ def paper_import(request):
             "form": form,
             "result": result,
             "max_rows": imports.MAX_ROWS,
-            "max_mb": imports.MAX_BYTES // (1024 * 1024),
+            "max_mb": imports.sheet_format().limit // (1024 * 1024),
         },
     )
 

@@ -91,18 +91,14 @@ def review(request, declaration_id):
 
 
 def _find_by_scan(text):
-    """The declaration a scanned payload or a typed short code names, or InvalidCode."""
+    """The code a scanned payload or a typed short code names, or InvalidCode."""
     text = (text or "").strip()
     if text.upper().startswith(services.QR_PREFIX + ":"):
-        code = services.code_from_payload(text)
-    else:
-        code = text.upper().replace(" ", "").replace("-", "")
-        if len(code) != CODE_LENGTH:
-            raise services.InvalidCode
-    declaration = declaration_queryset().filter(code=code).first()
-    if declaration is None:
+        return services.code_from_payload(text)
+    code = text.upper().replace(" ", "").replace("-", "")
+    if len(code) != CODE_LENGTH:
         raise services.InvalidCode
-    return declaration
+    return code
 
 
 @requires(SCAN_QR)
@@ -111,33 +107,30 @@ def scan(request):
 
     A signed Vigil QR names one of our declarations; a typed short code is
     looked up directly. Anything else that parses as a national health
-    declaration goes to the external-QR completion page.
+    declaration goes to the external-QR completion page. As in the API, a
+    declaration outside the user's jurisdiction answers exactly as an unknown
+    code (404, "Not found."): the scanner tells nothing of where it belongs.
     """
     text = request.GET.get("payload", "").strip()
     context = {"text": text}
-    if text:
-        try:
-            declaration = _find_by_scan(text)
-        except services.InvalidCode:
-            if external.parse(text) is not None:
-                return redirect_external(request, text)
-            context["error"] = _("Not a valid code.")
-            log(request, Action.VIEW, None, detail={"scan": "invalid"}, object_repr="QR scan")
-        else:
-            in_scope = Declaration.objects.visible_to(request.user).filter(pk=declaration.pk)
-            if in_scope.exists():
-                log(request, Action.VIEW, declaration, detail={"scan": "ok"})
-                return redirect("declarations:detail", declaration_id=declaration.pk)
-            # Valid, but for another area: say where, show nobody's data.
-            context["elsewhere"] = declaration.area.full_name()
-            log(
-                request,
-                Action.VIEW,
-                None,
-                detail={"scan": "out_of_scope", "code": declaration.code},
-                object_repr="QR scan",
-            )
-    return render(request, "declarations/scan.html", context)
+    if not text:
+        return render(request, "declarations/scan.html", context)
+    try:
+        code = _find_by_scan(text)
+    except services.InvalidCode:
+        if external.parse(text) is not None:
+            return redirect_external(request, text)
+        context["error"] = services.InvalidCode.message
+        log(request, Action.VIEW, None, detail={"scan": "invalid"}, object_repr="QR scan")
+        return render(request, "declarations/scan.html", context)
+    declaration = Declaration.objects.visible_to(request.user).filter(code=code).first()
+    if declaration is not None:
+        log(request, Action.VIEW, declaration, detail={"scan": "ok"})
+        return redirect("declarations:detail", declaration_id=declaration.pk)
+    outcome = "out_of_scope" if Declaration.objects.filter(code=code).exists() else "unknown"
+    log(request, Action.VIEW, None, detail={"scan": outcome, "code": code}, object_repr="QR scan")
+    context["error"] = _("Not found.")
+    return render(request, "declarations/scan.html", context, status=404)
 
 
 def redirect_external(request, text):

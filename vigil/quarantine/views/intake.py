@@ -13,12 +13,11 @@ from django.views.decorators.http import require_GET
 
 from vigil.audit.services import stale_message
 from vigil.core.permissions import TAKE_IN, requires
-from vigil.core.scope import facility_reach_path
 from vigil.declarations.forms import DeclarationForm
 from vigil.people.models import Person
-from vigil.people.services import StalePerson, search_people
+from vigil.people.services import Match, StalePerson, search_people
 
-from .. import services
+from .. import services, worklists
 from ..forms import (
     IntakeForm,
     PersonCorrectionForm,
@@ -28,7 +27,7 @@ from ..forms import (
     stay_facilities,
 )
 from ..models import Bed, Facility, Stay
-from ..worklists import intake_declarations, intake_lookup_path, latest_declaration, to_take_in
+from ..worklists import intake_declarations, latest_declaration, to_take_in
 
 # Intake ----------------------------------------------------------------------
 
@@ -57,23 +56,19 @@ def _picked(user, token):
     return Person.objects.select_related("area").filter(pk=person_pk).first()
 
 
-def _intake_matches(user, query, limit=20):
-    """[(Match, latest declaration or None, already inside?, pick token), ...]"""
+def _intake_matches(request, query, limit=20):
+    """[(Match, latest declaration or None, already inside?, pick token), ...]
+
+    A facility manager sees of a person outside the facility's district only
+    what `worklists.FarPerson` / `FarDeclaration` hold.
+    """
+    user = request.user
     if not user.facility_id:
-        found = search_people(Person.objects.visible_to(user).select_related("area"), query, limit)
+        people = Person.objects.visible_to(user).select_related("area")
+        found = [(m, True) for m in search_people(people, query, limit)]
     else:
-        people = Person.objects.select_related("area")
-        found = []
-        if any(ch.isdigit() for ch in query):
-            province = people.filter(area_path__startswith=intake_lookup_path(user))
-            found = [m for m in search_people(province, query, limit) if m.kind in ("id", "phone")]
-        seen = {m.person.pk for m in found}
-        near = people.filter(area_path__startswith=facility_reach_path(user.facility))
-        for match in search_people(near, query, limit):
-            if match.person.pk not in seen and len(found) < limit:
-                found.append(match)
-                seen.add(match.person.pk)
-    ids = [m.person.pk for m in found]
+        found = worklists.facility_intake_search(request, query, limit)
+    ids = [m.person.pk for m, _near in found]
     latest = {}
     inside = set()
     if ids:
@@ -85,10 +80,15 @@ def _intake_matches(user, query, limit=20):
         inside = set(
             Stay.objects.open().filter(person_id__in=ids).values_list("person_id", flat=True)
         )
-    return [
-        (m, latest.get(m.person.pk), m.person.pk in inside, _pick_token(user, m.person))
-        for m in found
-    ]
+    rows = []
+    for match, near in found:
+        person, declaration = match.person, latest.get(match.person.pk)
+        token = _pick_token(user, person)
+        if not near:
+            match = Match(worklists.far_person(person), match.kind)
+            declaration = worklists.far_declaration(declaration)
+        rows.append((match, declaration, person.pk in inside, token))
+    return rows
 
 
 def _from_query(query):
@@ -136,7 +136,13 @@ def intake(request):
             declaration_form=DeclarationForm(initial=_from_query(query)),
             query=query,
         )
-    matches = _intake_matches(user, query) if query else None
+    try:
+        matches = _intake_matches(request, query) if query else None
+    except worklists.LookupLimit:
+        messages.error(request, _("Too many searches in the last hour. Try again later."))
+        response = _render_intake(request, query=query)
+        response.status_code = 429
+        return response
     return _render_intake(request, query=query, matches=matches)
 
 

@@ -268,11 +268,18 @@ def _render_batch(request, form, people, unmatched=(), ambiguous=()):
 @require_http_methods(["GET", "POST"])
 @requires(IMPORT_TESTS)
 def lab_import(request):
+    """The results of an uploaded lab sheet: set here when the sheet is small,
+    by the worker (its progress page) when it is large; a refused file is said
+    next to the file field."""
     result = None
     if request.method == "POST":
-        form = LabSheetForm(request.POST, request.FILES)
+        form = LabSheetForm(request.POST, request.FILES, request=request)
         if form.is_valid():
             result = imports.import_lab_sheet(form.cleaned_data["file"], request.user)
+            if result.job is not None:
+                return redirect(reverse("jobs:job", args=[result.job.pk]) + "?back=lab_import")
+            if result.file_error:
+                form.add_error("file", result.file_error)
     else:
         form = LabSheetForm()
     return render(
@@ -282,7 +289,7 @@ def lab_import(request):
             "form": form,
             "result": result,
             "max_rows": imports.MAX_ROWS,
-            "max_mb": imports.MAX_BYTES // (1024 * 1024),
+            "max_mb": imports.sheet_format().limit // (1024 * 1024),
         },
     )
 
