@@ -515,3 +515,36 @@ class PageOut(Schema):
 FILTERS = Query(...)
 QUEUE_ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+# Imports run by the worker ------------------------------------------------
+
+
+class ImportJobOut(Schema):
+    """A spreadsheet import run by the worker (files above VIGIL_IMPORT_SYNC_ROWS rows)."""
+
+    job_id: int
+    state: str = Field(..., description="`queued`, `running`, `done` or `failed`.")
+    total: int = Field(..., description="The file's rows.")
+    done: int = Field(..., description="Rows checked so far.")
+    percent: int
+    error: str = Field(..., description="Why nothing was saved, when `failed`.")
+    result: dict = Field(
+        ...,
+        description="When `done`: the import's counts (as the synchronous answer); when "
+        '`failed` for bad rows: `errors`, every bad row ("Row 5: …").',
+    )
+
+
+def import_job_out(job):
+    from vigil.jobs.models import Job
+
+    return {
+        "job_id": job.pk,
+        "state": job.state,
+        "total": job.total,
+        "done": job.done,
+        "percent": 0 if job.state == Job.State.QUEUED else job.percent,
+        "error": job.error_message,
+        "result": job.result,
+    }

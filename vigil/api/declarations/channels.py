@@ -11,9 +11,11 @@ from ninja.files import UploadedFile
 
 from vigil.api.common import (
     ErrorOut,
+    ImportJobOut,
     body_example,
     checked_upload,
     error,
+    import_job_out,
     import_refusal,
     invalid,
     response_example,
@@ -47,32 +49,6 @@ class PaperImportOut(Schema):
     codes: list[str] = Field(..., description="The declarations' codes, in the sheet's order.")
 
 
-class ImportJobOut(Schema):
-    job_id: int
-    state: str = Field(..., description="`queued`, `running`, `done` or `failed`.")
-    total: int = Field(..., description="The file's rows.")
-    done: int = Field(..., description="Rows checked so far.")
-    percent: int
-    error: str = Field(..., description="Why nothing was saved, when `failed`.")
-    result: dict = Field(
-        ...,
-        description="When `done`: `rows`, `created`, `already`; when `failed` for bad rows: "
-        '`errors`, every bad row ("Row 5: …").',
-    )
-
-
-def job_out(job):
-    return {
-        "job_id": job.pk,
-        "state": job.state,
-        "total": job.total,
-        "done": job.done,
-        "percent": 0 if job.state == Job.State.QUEUED else job.percent,
-        "error": job.error_message,
-        "result": job.result,
-    }
-
-
 @router.post(
     "/paper-import",
     operation_id="vigil_api_declarations_paper_import",
@@ -99,7 +75,7 @@ def paper_import(request, file: UploadedFile = File(None)):  # noqa: B008
         return refused
     result = imports.import_paper_forms(upload, request.auth, request=request)
     if result.job is not None:
-        return Status(202, job_out(result.job))
+        return Status(202, import_job_out(result.job))
     refused = import_refusal(request, result)
     if refused is not None:
         return refused
@@ -141,7 +117,7 @@ def paper_import_job(request, job_id: int = Path(..., description="The `job_id`.
     found = Job.objects.filter(pk=job_id, created_by=request.auth).first()
     if found is None:
         raise Http404
-    return job_out(jobs.fresh(found))
+    return import_job_out(jobs.fresh(found))
 
 
 class ExternalIn(Schema):

@@ -2,12 +2,14 @@
 page, checked whole by vigil.testing.imports before anything is saved."""
 
 from django.http import Http404, HttpResponse
-from ninja import Field, File, Path, Schema, Status
+from ninja import File, Path, Schema, Status
 from ninja.files import UploadedFile
 
 from vigil.api.common import (
     ErrorOut,
+    ImportJobOut,
     checked_upload,
+    import_job_out,
     import_refusal,
     response_example,
     upload_refused,
@@ -26,36 +28,10 @@ class LabSheetOut(Schema):
     unknown: list[str]
 
 
-class LabSheetJobOut(Schema):
-    job_id: int
-    state: str = Field(..., description="`queued`, `running`, `done` or `failed`.")
-    total: int = Field(..., description="The sheet's rows.")
-    done: int = Field(..., description="Rows checked so far.")
-    percent: int
-    error: str = Field(..., description="Why nothing was saved, when `failed`.")
-    result: dict = Field(
-        ...,
-        description="When `done`: `rows`, `updated`, `unknown`; when `failed` for bad rows: "
-        "`errors`, every bad row.",
-    )
-
-
-def _job_out(job):
-    return {
-        "job_id": job.pk,
-        "state": job.state,
-        "total": job.total,
-        "done": job.done,
-        "percent": 0 if job.state == Job.State.QUEUED else job.percent,
-        "error": job.error_message,
-        "result": job.result,
-    }
-
-
 @router.post(
     "/lab-sheet",
     operation_id="vigil_api_testing_lab_sheet",
-    response={200: LabSheetOut, 202: LabSheetJobOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: LabSheetOut, 202: ImportJobOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Import a lab's result sheet (.xlsx)",
     description=(
         'multipart/form-data with `file`: the columns "ID xét nghiệm", "Kết quả" and '
@@ -80,7 +56,7 @@ def lab_sheet(request, file: UploadedFile = File(None)):  # noqa: B008
         return refused
     result = imports.import_lab_sheet(upload, request.auth)
     if result.job is not None:
-        return Status(202, _job_out(result.job))
+        return Status(202, import_job_out(result.job))
     refused = import_refusal(request, result)
     if refused is not None:
         return refused
@@ -90,7 +66,7 @@ def lab_sheet(request, file: UploadedFile = File(None)):  # noqa: B008
 @router.get(
     "/lab-sheet/{int:job_id}",
     operation_id="vigil_api_testing_lab_sheet_job",
-    response={200: LabSheetJobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ImportJobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Progress of a lab-sheet import",
     description=(
         "Poll it after a 202 of POST …/lab-sheet until `state` is `done` (`result`) or "
@@ -116,7 +92,7 @@ def lab_sheet_job(request, job_id: int = Path(..., description="The `job_id`.", 
     found = Job.objects.filter(pk=job_id, created_by=request.auth).first()
     if found is None:
         raise Http404
-    return _job_out(jobs.fresh(found))
+    return import_job_out(jobs.fresh(found))
 
 
 @router.get(
