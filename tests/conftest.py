@@ -97,3 +97,14 @@ def pytest_collection_modifyitems(items):
     """Browser tests last: their live server needs a transactional database,
     which is emptied after each of them (the administrative tree included)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="module")
+def areas_back_after_flush(django_db_blocker):
+    """A transactional test (the PostgreSQL races) empties every table when it
+    ends, the administrative tree included: load it again for the modules
+    after this one. Module scope: this runs after that emptying, which a
+    function fixture would precede."""
+    yield
+    with django_db_blocker.unblock():
+        call_command("load_areas", verbosity=0)

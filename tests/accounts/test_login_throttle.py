@@ -19,15 +19,6 @@ from ..conftest import PASSWORD
 LOGIN = "/accounts/login/"
 
 
-@pytest.fixture(scope="module")
-def areas_back_after_flush(django_db_blocker):
-    """A transactional test empties every table, the administrative tree
-    included: load it again for the modules after this one."""
-    yield
-    with django_db_blocker.unblock():
-        call_command("load_areas", verbosity=0)
-
-
 @pytest.fixture
 def areas_loaded(areas_back_after_flush, transactional_db):
     if not AdminUnit.objects.exists():

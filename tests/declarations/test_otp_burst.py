@@ -4,7 +4,6 @@ PostgreSQL, threads: SQLite has one writer at a time)."""
 import threading
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, connections
 
 from vigil.declarations import otp
@@ -15,15 +14,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("areas_back_after_flush"),
 ]
-
-
-@pytest.fixture(scope="module")
-def areas_back_after_flush(django_db_blocker):
-    """A transactional test empties every table, the administrative tree
-    included: load it again for the modules after this one."""
-    yield
-    with django_db_blocker.unblock():
-        call_command("load_areas", verbosity=0)
 
 
 def burst(n, target):

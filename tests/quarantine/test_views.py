@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from django.core import signing
-from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone, translation
@@ -725,17 +724,6 @@ def test_a_facility_needs_the_facility_manager_task_and_the_administrators_scope
 
 
 # Two managers, one bed -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def areas_back_after_flush(django_db_blocker):
-    """A transactional test empties every table when it ends, the administrative
-    tree included: load it again for the tests of the modules after this one.
-    (Module scope: this runs after that emptying, which a function fixture
-    would precede. The racing test is therefore the last of this module.)"""
-    yield
-    with django_db_blocker.unblock():
-        call_command("load_areas", verbosity=0)
 
 
 @pytest.mark.django_db(transaction=True)

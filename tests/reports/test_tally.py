@@ -250,15 +250,6 @@ def test_the_command_checks_compacts_and_rebuilds(places, world, capsys):
 # declarations, each in its own transaction, in both orders ------------------------
 
 
-@pytest.fixture(scope="module")
-def areas_back_after_flush(django_db_blocker):
-    """A transactional test empties every table, the administrative tree
-    included: load it again for the modules after this one."""
-    yield
-    with django_db_blocker.unblock():
-        call_command("load_areas", verbosity=0)
-
-
 @pytest.fixture
 def areas_loaded(areas_back_after_flush, transactional_db):
     """...and for the second of these tests, after the first emptied them."""

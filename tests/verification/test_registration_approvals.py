@@ -9,7 +9,6 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -324,15 +323,6 @@ def test_nothing_but_the_service_writes_a_registration():
 
 
 # Racing (PostgreSQL) ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def areas_back_after_flush(django_db_blocker):
-    """A transactional test empties every table, the administrative tree included:
-    load it again for the modules after this one (module scope: after the flush)."""
-    yield
-    with django_db_blocker.unblock():
-        call_command("load_areas", verbosity=0)
 
 
 @pytest.mark.skipif(

@@ -28,7 +28,7 @@ from ninja.errors import ValidationError as RequestInvalid
 
 from vigil.audit.services import stale_message
 from vigil.core.scope import get_for_user
-from vigil.core.xlsx import XlsxUploadForm
+from vigil.core.xlsx import XlsxUploadForm, refused_upload
 from vigil.declarations.filters import keyword_q, local_midnight
 from vigil.declarations.models import Declaration, Surveillance
 from vigil.declarations.services import StaleDeclaration
@@ -224,7 +224,11 @@ def upload_refused(request, fields):
 
 
 def checked_upload(request, file):
-    """(the uploaded .xlsx as the pages' upload form cleans it, None) or (None, 422)."""
+    """(the uploaded .xlsx as the pages' upload form cleans it, None) or (None, 422):
+    a file the upload handler dropped as too large is refused with its size."""
+    too_large = refused_upload(request)
+    if too_large:
+        return None, upload_refused(request, {"file": [too_large]})
     form = XlsxUploadForm(files={"file": file} if file is not None else {})
     if not form.is_valid():
         return None, upload_refused(request, {"file": [str(m) for m in form.errors["file"]]})

@@ -111,6 +111,18 @@ def recover_stale(now=None):
     return count
 
 
+def own_job(user, job_id, **kinds):
+    """The job `job_id` of `user` (jobs are personal: their owner is their
+    scope), as it is now; Http404 for anyone else's or an unknown one.
+    `kinds` narrows it further (e.g. kind="reevaluate_risk")."""
+    from django.http import Http404
+
+    found = Job.objects.filter(pk=job_id, created_by=user, **kinds).first()
+    if found is None:
+        raise Http404
+    return fresh(found)
+
+
 def fresh(job):
     """`job` as it is, after failing it if its worker stopped."""
     if job.state == Job.State.RUNNING:

@@ -1,4 +1,3 @@
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -55,10 +54,7 @@ DEFAULT_BACK = {
 def job(request, job_id):
     """A job's progress; the fragment polls itself every second until it ends.
     Only the account that started the job sees it (404 for everyone else)."""
-    found = Job.objects.filter(pk=job_id, created_by=request.user).first()
-    if found is None:
-        raise Http404
-    found = services.fresh(found)
+    found = services.own_job(request.user, job_id)
     title, description = KINDS.get(found.kind, (found.title or found.kind, ""))
     back = request.GET.get("back", "")
     back = back if back in BACK_PAGES else DEFAULT_BACK.get(found.kind, "rules")

@@ -4,7 +4,6 @@ vigil.declarations.imports before anything is saved) and the QR code of the
 national health-declaration system or of a citizen ID card
 (vigil.declarations.external), completed with what the province needs."""
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Path, Schema, Status
 from ninja.files import UploadedFile
@@ -19,7 +18,6 @@ from vigil.api.common import (
     import_refusal,
     invalid,
     response_example,
-    upload_refused,
 )
 from vigil.api.declarations import router
 from vigil.api.declarations.output import queryset, staff_out
@@ -32,11 +30,9 @@ from vigil.api.declarations.schemas import (
 from vigil.api.declarations.translate import scoped_key, validate
 from vigil.core.permissions import ENTER_DECLARATION, SEE_IDENTITY, api_requires, may
 from vigil.core.scope import in_scope
-from vigil.core.xlsx import refused_upload
 from vigil.declarations import external, imports, services
 from vigil.declarations.models import Channel
 from vigil.jobs import services as jobs
-from vigil.jobs.models import Job
 
 INVALID_QR = "invalid_code"
 EXAMPLE_QR = '{"hoTen": "Nguyễn Văn Đức", "cccd": "046090001234", "sdt": "0905111222"}'
@@ -67,9 +63,6 @@ class PaperImportOut(Schema):
 )
 @api_requires(ENTER_DECLARATION)
 def paper_import(request, file: UploadedFile = File(None)):  # noqa: B008
-    too_large = refused_upload(request)
-    if too_large:
-        return upload_refused(request, {"file": [too_large]})
     upload, refused = checked_upload(request, file)
     if refused is not None:
         return refused
@@ -113,11 +106,8 @@ def paper_import(request, file: UploadedFile = File(None)):  # noqa: B008
 )
 @api_requires(ENTER_DECLARATION)
 def paper_import_job(request, job_id: int = Path(..., description="The `job_id`.", example=7)):
-    # Jobs are personal: the owner is the scope (any kind, as GET /jobs/{job_id} pages).
-    found = Job.objects.filter(pk=job_id, created_by=request.auth).first()
-    if found is None:
-        raise Http404
-    return import_job_out(jobs.fresh(found))
+    # Any kind of the caller's jobs, as GET /jobs/{job_id} pages.
+    return import_job_out(jobs.own_job(request.auth, job_id))
 
 
 class ExternalIn(Schema):

@@ -1,7 +1,7 @@
 """The lab's result sheet through the API (R-T2): the same .xlsx as the import
 page, checked whole by vigil.testing.imports before anything is saved."""
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from ninja import File, Path, Schema, Status
 from ninja.files import UploadedFile
 
@@ -12,13 +12,10 @@ from vigil.api.common import (
     import_job_out,
     import_refusal,
     response_example,
-    upload_refused,
 )
 from vigil.api.testing import router
 from vigil.core.permissions import IMPORT_TESTS, api_requires
-from vigil.core.xlsx import refused_upload
 from vigil.jobs import services as jobs
-from vigil.jobs.models import Job
 from vigil.testing import imports
 
 
@@ -48,9 +45,6 @@ class LabSheetOut(Schema):
 )
 @api_requires(IMPORT_TESTS)
 def lab_sheet(request, file: UploadedFile = File(None)):  # noqa: B008
-    too_large = refused_upload(request)
-    if too_large:
-        return upload_refused(request, {"file": [too_large]})
     upload, refused = checked_upload(request, file)
     if refused is not None:
         return refused
@@ -88,11 +82,8 @@ def lab_sheet(request, file: UploadedFile = File(None)):  # noqa: B008
 )
 @api_requires(IMPORT_TESTS)
 def lab_sheet_job(request, job_id: int = Path(..., description="The `job_id`.", example=7)):
-    # Jobs are personal: the owner is the scope (any kind, as GET /jobs/{job_id} pages).
-    found = Job.objects.filter(pk=job_id, created_by=request.auth).first()
-    if found is None:
-        raise Http404
-    return import_job_out(jobs.fresh(found))
+    # Any kind of the caller's jobs, as GET /jobs/{job_id} pages.
+    return import_job_out(jobs.own_job(request.auth, job_id))
 
 
 @router.get(

@@ -2,7 +2,6 @@
 open declaration in the background; the account that started it polls it here.
 """
 
-from django.http import Http404
 from ninja import Path
 
 from vigil.api.common import ErrorOut, response_example
@@ -10,7 +9,6 @@ from vigil.api.triage import router
 from vigil.api.triage.schemas import JobOut
 from vigil.core.permissions import READ_RULES, api_requires
 from vigil.jobs import services as jobs
-from vigil.jobs.models import Job
 from vigil.triage.services import REEVALUATE
 
 
@@ -41,10 +39,7 @@ from vigil.triage.services import REEVALUATE
 )
 @api_requires(READ_RULES)
 def job(request, job_id: int = Path(..., description="The job's `id`.", example=5)):
-    found = Job.objects.filter(pk=job_id, kind=REEVALUATE, created_by=request.auth).first()
-    if found is None:
-        raise Http404
-    found = jobs.fresh(found)
+    found = jobs.own_job(request.auth, job_id, kind=REEVALUATE)
     return {
         "id": found.pk,
         "kind": found.kind,
