@@ -19,11 +19,7 @@ from vigil.verification import registrations
 from vigil.verification.models import Registration, RegistrationState
 
 from ..declarations.helpers import form_data
-from .test_registration_approvals import (
-    areas_back_after_flush,  # noqa: F401  (a fixture)
-    decide_url,
-    make_registration,
-)
+from .test_registration_approvals import decide_url, make_registration
 
 PHONE = "0905123456"
 OTHER_PHONE = "0912000111"
