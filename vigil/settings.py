@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "vigil.triage",
     "vigil.quarantine",
     "vigil.testing",
+    "vigil.investigation",
     "vigil.reports",
     "vigil.audit",
     "vigil.jobs",
@@ -335,6 +336,34 @@ for _item in envstr("VIGIL_QUARANTINE_DAYS_BY_KIND", "").split(","):
         VIGIL_QUARANTINE_DAYS_BY_KIND[_kind.strip()] = int(_days)
 # Excel exports: files are kept here; up to this many rows download at once,
 # larger lists are written in the background.
+# Epidemiological investigation (vigil.investigation).
+# The outbreak map's base layer: a tile URL template ({z}/{x}/{y}) and its
+# attribution; empty means no base layer (the outbreaks on a blank map), which
+# is how the tests run. The tile server's origin is added to the
+# Content-Security-Policy's img-src.
+VIGIL_MAP_TILES = envstr(
+    "VIGIL_MAP_TILES", "" if TESTING else "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+VIGIL_MAP_ATTRIBUTION = envstr(
+    "VIGIL_MAP_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# The province's bounding box, "min longitude,min latitude,max longitude,max
+# latitude": outbreak coordinates must lie inside it. Default: Thừa Thiên Huế.
+VIGIL_PROVINCE_BBOX = tuple(
+    float(v) for v in envstr("VIGIL_PROVINCE_BBOX", "107.00,15.95,108.25,16.80").split(",")
+)
+if len(VIGIL_PROVINCE_BBOX) != 4:
+    raise ImproperlyConfigured("VIGIL_PROVINCE_BBOX needs four numbers")
+# Files attached to an investigation: the largest accepted, and the kinds
+# accepted (checked on the content, not the name).
+VIGIL_ATTACHMENT_MAX_MB = envint("VIGIL_ATTACHMENT_MAX_MB", 20)
+# Medical monitoring (R-E5): days from the last contact or the arrival.
+VIGIL_MONITORING_DAYS = envint("VIGIL_MONITORING_DAYS", 14)
+# A contact is "reached" when investigated within this many hours of being
+# recorded (the dashboard's share of contacts reached).
+VIGIL_CONTACT_REACHED_HOURS = envint("VIGIL_CONTACT_REACHED_HOURS", 24)
+
 VIGIL_EXPORT_DIR = envstr("VIGIL_EXPORT_DIR", str(VAR_DIR / "exports"))
 VIGIL_EXPORT_SYNC_ROWS = envint("VIGIL_EXPORT_SYNC_ROWS", 20000)
 # Excel imports (paper forms, lab sheets): no uploaded file may pass this size

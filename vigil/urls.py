@@ -22,6 +22,7 @@ urlpatterns = [
     path("triage/", include("vigil.triage.urls")),
     path("quarantine/", include("vigil.quarantine.urls")),
     path("tests/", include("vigil.testing.urls")),
+    path("investigation/", include("vigil.investigation.urls")),
     path("audit/", include("vigil.audit.urls")),
     path("reports/", include("vigil.reports.urls")),
     path("jobs/", include("vigil.jobs.urls")),

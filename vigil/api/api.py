@@ -6,6 +6,7 @@ from vigil.api import (
     accounts,
     areas,
     declarations,
+    investigation,
     military,
     people,
     quarantine,
@@ -28,6 +29,7 @@ api.add_router("/triage", triage.router)
 api.add_router("/military", military.router)
 api.add_router("/quarantine", quarantine.router)
 api.add_router("/testing", testing.router)
+api.add_router("/investigation", investigation.router)
 api.add_router("/account-requests", account_requests.router)
 api.add_router("/statistics", statistics.router)
 api.add_router("/exports", "vigil.api.exports.router")

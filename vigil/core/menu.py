@@ -110,8 +110,25 @@ SECTIONS = (
         "investigation",
         _("Epidemiological investigation"),
         (
+            Entry(_("Case tracing"), "investigation:cases", p.READ_CASES),
+            Entry(
+                _("Reclassified people"),
+                "investigation:reclassified",
+                p.READ_CASES,
+                count="vigil.investigation.worklists.count_reclassified",
+            ),
+            Entry(_("Chain checks"), "investigation:checks", p.READ_CASES),
             Entry(_("Screening tests"), "testing:list", p.READ_TESTS),
+            Entry(
+                _("Medical monitoring"),
+                "investigation:monitoring",
+                p.READ_MONITORING,
+                count="vigil.investigation.monitoring.count_due",
+            ),
             Entry(_("Quarantine facilities"), "quarantine:facilities", p.READ_QUARANTINE),
+            Entry(_("Outbreaks"), "investigation:outbreaks", p.READ_CASES),
+            Entry(_("Outbreak map"), "investigation:map", p.READ_CASES),
+            Entry(_("Investigation statistics"), "investigation:stats", p.READ_CASES),
         ),
     ),
     Section(

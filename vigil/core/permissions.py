@@ -193,6 +193,40 @@ HANDLE_POSITIVES = capability(
     "test.positive", _("Handle positive results with no case opened"), (_T.CDC, _T.HEALTH_STATION)
 )
 
+# Epidemiological investigation ---------------------------------------------
+# CDC and the health stations trace; the community team follows its residents
+# (monitoring, quarantine); leaders and the operations centre read.
+_TRACERS = (_T.CDC, _T.HEALTH_STATION)
+READ_CASES = capability(
+    "case.read",
+    _("List and read cases, contacts, outbreaks and transmission chains"),
+    (*_TRACERS, _T.COMMUNITY, _T.LEADER, _T.ADMIN, _T.FACILITY),
+)
+EDIT_CASES = capability(
+    "case.edit",
+    _("Record cases and contacts, their sources, itineraries and files"),
+    _TRACERS,
+)
+CONFIRM_CASE = capability(
+    "case.confirm",
+    _("Confirm a case (F0) and open cases from positive tests"),
+    (_T.CDC,),
+)
+DELETE_CASE = capability("case.delete", _("Delete a case record"), (_T.CDC, _T.ADMIN))
+EDIT_OUTBREAKS = capability(
+    "outbreak.edit", _("Add, change and close outbreaks"), (_T.CDC, _T.ADMIN)
+)
+READ_MONITORING = capability(
+    "monitoring.read",
+    _("List the people under medical monitoring"),
+    (*_TRACERS, _T.COMMUNITY, _T.LEADER, _T.ADMIN),
+)
+RECORD_MONITORING = capability(
+    "monitoring.record",
+    _("Record daily monitoring checks and close monitoring periods"),
+    (*_TRACERS, _T.COMMUNITY),
+)
+
 # Statistics and exports ---------------------------------------------------
 _STEERING = (_T.LEADER, _T.CDC, _T.ADMIN, *_COMMUNE_TEAMS, _T.FACILITY)
 READ_STATISTICS = capability("statistics.read", _("Read statistics and the dashboard"), _STEERING)

@@ -34,6 +34,9 @@ class ScopedQuerySet(models.QuerySet):
     """
 
     scope_field = "area_path"
+    # Further path columns, any of which puts a row in scope (a case record
+    # belongs to where it was detected and to where the person lives).
+    extra_scope_fields = ()
     facility_field = None
 
     def visible_to(self, user):
@@ -48,7 +51,10 @@ class ScopedQuerySet(models.QuerySet):
             # facility is still one row.
             linked = self.model.objects.filter(**{self.facility_field: facility_id})
             return self.filter(pk__in=linked.values("pk"))
-        return self.filter(**{f"{self.scope_field}__startswith": path})
+        inside = models.Q(**{f"{self.scope_field}__startswith": path})
+        for field in self.extra_scope_fields:
+            inside |= models.Q(**{f"{field}__startswith": path})
+        return self.filter(inside)
 
     def in_intake_reach(self, user):
         """Rows of the people `user` may take into quarantine (`intake_path`):

@@ -51,6 +51,17 @@ class TransitionRefused(Exception):
         self.message = message
 
 
+# Other modules' reactions to a transition, inside its transaction: the
+# investigation module opens a monitoring period when CDC decides home
+# quarantine or monitoring. Each is called as f(declaration, action, actor).
+_AFTER_TRANSITION = []
+
+
+def after_transition(hook):
+    if hook not in _AFTER_TRANSITION:
+        _AFTER_TRANSITION.append(hook)
+
+
 ALREADY_DONE = _("This declaration was already handled; reload it to see its current state.")
 
 # Once staff decided, a citizen may not change who the declaration is about:
@@ -149,6 +160,8 @@ def transition(
         area_path=from_area.path if moved else current.area_path,
         detail={"action": action, "from": from_state, "to": to_state, "note": note, **(data or {})},
     )
+    for hook in _AFTER_TRANSITION:
+        hook(current, action, actor)
     return current
 
 

@@ -1,0 +1,3 @@
+"""Placeholder: the operations of this part of the investigation API."""
+
+from vigil.api.investigation import router  # noqa: F401

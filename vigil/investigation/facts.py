@@ -1,0 +1,5 @@
+"""Placeholder: the "outbreak_visit" fact provider (filled by the outbreaks part)."""
+
+
+def outbreak_visits(declarations):
+    return set()
