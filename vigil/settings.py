@@ -5,6 +5,7 @@ Every variable has a harmless development default, except that production
 """
 
 import ipaddress
+import json
 import os
 from pathlib import Path
 
@@ -248,8 +249,16 @@ if DEBUG or TESTING:
     WHITENOISE_USE_FINDERS = True
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "vigil" / "static"]
+# Uploaded files (investigation attachments) go through Django's storage API:
+# files under VIGIL_VAR_DIR/media by default; a province may point
+# VIGIL_FILE_STORAGE at another backend (e.g. "storages.backends.s3.S3Storage"
+# from django-storages for S3-compatible storage) with its options as JSON in
+# VIGIL_FILE_STORAGE_OPTIONS.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": envstr("VIGIL_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(envstr("VIGIL_FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

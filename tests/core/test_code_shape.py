@@ -109,7 +109,7 @@ def page_and_api_modules():
     for path in production_files():
         parts = path.relative_to(VIGIL).parts
         page = path.stem.startswith("views") or "views" in parts
-        if page or parts[0] == "api" or path.name in ("forms.py", "filters.py", "urls.py"):
+        if page or parts[0] == "api" or path.stem.startswith(("forms", "filters", "urls")):
             yield str(path.relative_to(ROOT))
 
 

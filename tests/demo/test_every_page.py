@@ -70,6 +70,29 @@ def _records(facility_commune):
         "registration_id": registration.pk,
         "registration_code": registration.code,
         "rule_id": rule.pk,
+        **_investigation_records(facility_commune, leader),
+    }
+
+
+def _investigation_records(commune, actor):
+    """A case of the demo chain with itinerary rows, its outbreak, a
+    monitoring period and an attachment (the demo has none: one is added)."""
+    from django.core.files.base import ContentFile
+
+    from vigil.investigation.models import Attachment, Case, MonitoringPeriod
+
+    cases = Case.objects.filter(itinerary__isnull=False).distinct().order_by("pk")
+    case = cases.filter(area_path__startswith=commune.path).first() or cases.first()
+    attachment = Attachment(case=case, name="demo.pdf", content_type="application/pdf", size=8)
+    attachment.file.save("demo.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    attachment.save()
+    period = MonitoringPeriod.objects.filter(area_path__startswith=commune.path).order_by("pk")
+    return {
+        "case_id": case.pk,
+        "entry_id": case.itinerary.order_by("pk").first().pk,
+        "outbreak_id": case.outbreak_id,
+        "period_id": (period.first() or MonitoringPeriod.objects.order_by("pk").first()).pk,
+        "attachment_id": attachment.pk,
     }
 
 

@@ -55,7 +55,8 @@ def test_confirming_a_contact_moves_everyone_below_up_one_level(make_case, cdc):
     assert levels(f0, f1, f2, f3, f4) == [0, 0, 1, 2, 3]
     moved = CaseEvent.objects.filter(action="level", case=f3).latest("id")
     assert (moved.from_data, moved.to_data) == ({"level": 3}, {"level": 2})
-    assert set(worklists.reclassified(cdc).values_list("pk", flat=True)) >= {f2.pk, f3.pk, f4.pk}
+    moved_from = {c.pk: c.previous_level for c in worklists.reclassified(cdc)}
+    assert {pk: moved_from[pk] for pk in (f2.pk, f3.pk, f4.pk)} == {f2.pk: 2, f3.pk: 3, f4.pk: 4}
     no_stale_level()
 
 

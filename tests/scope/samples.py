@@ -13,6 +13,14 @@ from vigil.accounts.models import AccountRequest, ApiToken, Task, User
 from vigil.audit.models import AuditEvent
 from vigil.audit.services import Action, log
 from vigil.declarations.models import Declaration
+from vigil.investigation.models import (
+    Attachment,
+    Case,
+    ItineraryEntry,
+    MonitoringCheck,
+    MonitoringPeriod,
+    Outbreak,
+)
 from vigil.jobs.models import Job
 from vigil.people.models import Person
 from vigil.quarantine import services as quarantine
@@ -92,7 +100,9 @@ def build_world(places, make_user, make_person):
         arrival_date=datetime.date.today(),
         transport="car",
     )
+    far = investigation_world(places, far_user, far_person)
     return SimpleNamespace(
+        **vars(far),
         far_registration=far_registration,
         far_facility=far_facility,
         far_stay=far_stay,
@@ -115,7 +125,53 @@ def build_world(places, make_user, make_person):
             far_declaration.code,
             far_declaration.address,
             far_facility.name,
+            far.far_case.code,
+            far.far_outbreak.name,
+            far.far_entry.description,
+            far.far_attachment.name,
         ],
+    )
+
+
+def investigation_world(places, far_user, far_person):
+    """A confirmed case of the far commune with an itinerary row, a file and a
+    monitoring period, and an outbreak there."""
+    from django.core.files.base import ContentFile
+
+    outbreak = Outbreak.objects.create(
+        name="Ổ dịch Bímật", area=places.far, longitude=107.6, latitude=16.4
+    )
+    case = Case.objects.create(
+        person=far_person,
+        code="BNBIMAT1",
+        kind="confirmed",
+        level=0,
+        residence=places.far,
+        detection=places.far,
+        outbreak=outbreak,
+    )
+    entry = ItineraryEntry.objects.create(
+        case=case, date=datetime.date(2021, 7, 30), description="Đi chợ Bímật"
+    )
+    attachment = Attachment(
+        case=case, name="bimat-phieu.pdf", content_type="application/pdf", size=9
+    )
+    attachment.file.save("bimat.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    attachment.save()
+    period = MonitoringPeriod.objects.create(
+        person=far_person,
+        case=case,
+        kind="contact",
+        start=datetime.date.today(),
+        end=datetime.date.today() + datetime.timedelta(days=14),
+    )
+    MonitoringCheck.objects.create(period=period, date=datetime.date.today(), note="Bímật")
+    return SimpleNamespace(
+        far_case=case,
+        far_outbreak=outbreak,
+        far_entry=entry,
+        far_attachment=attachment,
+        far_period=period,
     )
 
 
@@ -142,6 +198,11 @@ SAMPLES = {
     "rule_id": lambda w: any_rule().pk,
     "facility_id": lambda w: w.far_facility.pk,
     "stay_id": lambda w: w.far_stay.pk,
+    "case_id": lambda w: w.far_case.pk,
+    "outbreak_id": lambda w: w.far_outbreak.pk,
+    "entry_id": lambda w: w.far_entry.pk,
+    "attachment_id": lambda w: w.far_attachment.pk,
+    "period_id": lambda w: w.far_period.pk,
 }
 
 
@@ -162,5 +223,11 @@ def snapshot(world):
         rows(Bed.objects.filter(room__building__facility=world.far_facility)),
         rows(Stay.objects.filter(facility=world.far_facility)),
         rows(Registration.objects.filter(pk=world.far_registration.pk)),
+        rows(Case.objects.filter(pk=world.far_case.pk)),
+        rows(Outbreak.objects.filter(pk=world.far_outbreak.pk)),
+        rows(ItineraryEntry.objects.filter(case=world.far_case)),
+        rows(Attachment.objects.filter(case=world.far_case)),
+        rows(MonitoringPeriod.objects.filter(person=world.far_person)),
+        rows(MonitoringCheck.objects.filter(period__person=world.far_person)),
         AuditEvent.objects.filter(area_path=world.far_person.area_path).count(),
     )

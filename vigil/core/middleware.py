@@ -1,3 +1,6 @@
+import functools
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.utils import translation
 
@@ -39,6 +42,32 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.POLICY)
+        policy = policy_with_tiles(self.POLICY, settings.VIGIL_MAP_TILES)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self)")
         return response
+
+
+def tile_origin(template):
+    """The origin of a map tile URL template, for img-src: the `{s}`
+    subdomains of "https://{s}.tile.example.org/{z}/{x}/{y}.png" become a
+    wildcard. Empty for no template or one that is not http(s)."""
+    parts = urlsplit(template or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.netloc.rsplit("@", 1)[-1]
+    labels = host.split(".")
+    if labels and "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label or "}" in label or not label for label in labels):
+        return ""
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+@functools.lru_cache(maxsize=8)
+def policy_with_tiles(policy, template):
+    """The policy with the outbreak map's tile server allowed as images only."""
+    origin = tile_origin(template)
+    if not origin:
+        return policy
+    return policy.replace("img-src 'self' data: blob:;", f"img-src 'self' data: blob: {origin};")

@@ -251,6 +251,9 @@ class CaseLink(models.Model):
         ]
         indexes = [models.Index(fields=["source", "contact"], name="investigation_link_down")]
 
+    def __str__(self):
+        return f"{self.contact_id} <- {self.source_id}"
+
 
 class CaseEvent(models.Model):
     """One change of a case record: created, edited, sources changed, level
@@ -269,6 +272,9 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.case_id} {self.action}"
+
 
 class ChainLock(models.Model):
     """One row, locked by every change of the chain's links, so that two
@@ -277,6 +283,9 @@ class ChainLock(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self):
+        return "chain lock"
 
 
 class ItineraryEntry(models.Model):
@@ -310,6 +319,9 @@ class ItineraryEntry(models.Model):
 
     class Meta:
         ordering = ["date", "time", "id"]
+
+    def __str__(self):
+        return f"{self.date} {self.description}"
 
 
 def attachment_path(instance, filename):
@@ -405,6 +417,9 @@ class MonitoringPeriod(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.person_id} {self.kind} {self.start}–{self.end}"
+
     def save(self, *args, **kwargs):
         self.area_path = self.person.area_path
         super().save(*args, **kwargs)
@@ -435,6 +450,9 @@ class MonitoringCheck(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["period", "date"], name="investigation_one_check_a_day")
         ]
+
+    def __str__(self):
+        return f"{self.period_id} {self.date}"
 
     SYMPTOMS = (
         "sym_fever",

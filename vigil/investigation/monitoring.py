@@ -274,7 +274,9 @@ def _to_triage(period, check, actor):
     from vigil.declarations.transitions import TransitionRefused, transition
 
     declaration = (
-        Declaration.objects.filter(person_id=period.person_id).order_by("-created_at", "-id").first()
+        Declaration.objects.filter(person_id=period.person_id)
+        .order_by("-created_at", "-id")
+        .first()
     )
     if declaration is None or declaration.medical_state == MedicalState.PENDING:
         return None
@@ -326,10 +328,7 @@ def missed(user, days=2, today=None):
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=days - 1)
     return (
-        periods_for(user)
-        .active()
-        .filter(start__lte=since)
-        .exclude(Exists(_checked_since(since)))
+        periods_for(user).active().filter(start__lte=since).exclude(Exists(_checked_since(since)))
     )
 
 
@@ -345,12 +344,7 @@ def symptomatic_without_declaration(user):
     symptomatic = MonitoringCheck.objects.filter(period=OuterRef("pk")).filter(
         Q(temperature__gte=FEVER) | _any_symptom()
     )
-    return (
-        periods_for(user)
-        .active()
-        .filter(Exists(symptomatic))
-        .exclude(Exists(has_declaration))
-    )
+    return periods_for(user).active().filter(Exists(symptomatic)).exclude(Exists(has_declaration))
 
 
 def _any_symptom():
@@ -358,6 +352,17 @@ def _any_symptom():
     for name in MonitoringCheck.SYMPTOMS:
         q |= Q(**{name: True})
     return q
+
+
+def tab(user, name, today=None):
+    """The periods of a tab of the list ("due" when `name` is unknown)."""
+    queries = {
+        "due": lambda: due_today(user, today),
+        "missed": lambda: missed(user, today=today),
+        "active": lambda: periods_for(user).active(),
+        "ended": lambda: ended(user),
+    }
+    return queries.get(name, queries["due"])()
 
 
 def count_due(user):

@@ -6,7 +6,9 @@ in one of their communes acts on it (`services.acknowledge_reclassified`).
 F1s usually go to concentrated quarantine: the page sends them in one click.
 """
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from .models import Case, CaseEvent
 
@@ -17,7 +19,8 @@ def reclassified(user):
     before = (
         CaseEvent.objects.filter(case=OuterRef("pk"), action="level")
         .order_by("-at", "-id")
-        .values("from_data__level")[:1]
+        .annotate(level=Cast(KT("from_data__level"), IntegerField()))
+        .values("level")[:1]
     )
     return (
         Case.objects.visible_to(user)

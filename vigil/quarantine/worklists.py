@@ -56,9 +56,44 @@ def to_take_in(user):
     )
 
 
+def sent_by_case_tracing(user):
+    """People case tracing sent to a facility (their case record's `facility`
+    and `sent_to_facility_at`, set by the investigation's "send to
+    facility") whom it has not taken in since: no stay started on or after
+    the day they were sent. The facility is the account's own for a facility
+    manager, else one the user sees. Oldest first, with `sent_at`,
+    `sent_facility`, `case_code` and `case_level`.
+
+    Quarantine sits below the investigation app: the case record is reached
+    through the reverse relation's name only (`case_record`)."""
+    from .models import Facility
+
+    if getattr(user, "facility_id", None):
+        facilities = Facility.objects.filter(pk=user.facility_id)
+    else:
+        facilities = Facility.objects.visible_to(user)
+    taken = Stay.objects.filter(person=OuterRef("pk"), start_date__gte=OuterRef("sent_on"))
+    return (
+        Person.objects.filter(
+            case_record__sent_to_facility_at__isnull=False,
+            case_record__facility__in=facilities.values("pk"),
+        )
+        .annotate(
+            sent_at=F("case_record__sent_to_facility_at"),
+            sent_on=TruncDate("case_record__sent_to_facility_at"),
+            sent_facility=F("case_record__facility__name"),
+            case_code=F("case_record__code"),
+            case_level=F("case_record__level"),
+        )
+        .filter(~Exists(taken))
+        .order_by("sent_at", "id")
+    )
+
+
 def count_to_take_in(user):
-    """The menu's and the dashboard's count."""
-    return to_take_in(user).count()
+    """The menu's and the dashboard's count: CDC's decisions and the people
+    case tracing sent."""
+    return to_take_in(user).count() + sent_by_case_tracing(user).count()
 
 
 # Intake's look-up: the page's search and the API's person_id --------------

@@ -287,3 +287,8 @@ register(
         ],
     )
 )
+
+
+# The investigation's lists register from their own module (its builders
+# import vigil.investigation, which sits below reports).
+from . import exports_investigation  # noqa: E402, F401

@@ -21,6 +21,7 @@ from vigil.api.common import (
     QUEUE_ERRORS,
     KeywordQuery,
     PageOut,
+    PageQuery,
     arrival_item,
     body_doc,
     error,
@@ -51,7 +52,7 @@ from vigil.people.models import Person
 from vigil.people.services import StalePerson
 from vigil.quarantine import services
 from vigil.quarantine.forms import IntakeForm, PersonCorrectionForm, ToTakeInFilterForm
-from vigil.quarantine.worklists import latest_declaration, to_take_in
+from vigil.quarantine.worklists import latest_declaration, sent_by_case_tracing, to_take_in
 
 # The "to take in" list ------------------------------------------------------
 
@@ -119,6 +120,60 @@ def to_take_in_list(
         return invalid(request, api_fields(form.errors))
     qs = form.filter_qs(to_take_in(user)).select_related("person", "area")
     return page(qs, filters, _waiting)
+
+
+class SentItem(Schema):
+    person_id: int = Field(..., description="The person's id: send it as `person_id` to intake.")
+    full_name: str
+    birth_year: int | None
+    id_number: str = Field(..., description="Masked.")
+    phone: str = Field(..., description="Masked.")
+    area_code: str
+    area_name: str
+    case_code: str = Field(..., description="The case code, empty for a contact.")
+    level: int | None = Field(..., description="0 for F0, 1 for F1...; null when unknown.")
+    facility_name: str
+    sent_at: datetime.datetime
+
+
+class SentOut(PageOut):
+    items: list[SentItem]
+
+
+def _sent(p):
+    return {
+        "person_id": p.pk,
+        "full_name": p.full_name,
+        "birth_year": p.birth_year,
+        "id_number": p.masked_id_number,
+        "phone": p.masked_phone,
+        "area_code": p.area.code,
+        "area_name": p.area.name,
+        "case_code": p.case_code or "",
+        "level": p.case_level,
+        "facility_name": p.sent_facility or "",
+        "sent_at": p.sent_at,
+    }
+
+
+@router.get(
+    "/to-take-in/sent-by-case-tracing",
+    operation_id="vigil_api_quarantine_sent_by_case_tracing",
+    response={200: SentOut, **QUEUE_ERRORS},
+    summary="People case tracing sent to a facility, not taken in yet",
+    description=(
+        'The second part of "to take in": people whose case record (epidemiological '
+        "investigation) names a facility of the caller's reach (a facility manager: their "
+        "own facility) and who were not taken in on or after the day they were sent, "
+        "oldest first. Take them in with `person_id`. For facility managers, CDC and the "
+        "operations centre (403 otherwise)."
+    ),
+    url_name="quarantine_sent_by_case_tracing",
+)
+@api_requires(FOLLOW_TAKE_IN)
+def sent_by_case_tracing_list(request, filters: PageQuery = FILTERS):
+    qs = sent_by_case_tracing(request.auth).select_related("area")
+    return page(qs, filters, _sent)
 
 
 # Intake -------------------------------------------------------------------

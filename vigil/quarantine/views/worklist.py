@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from vigil.core.permissions import FOLLOW_TAKE_IN, TAKE_IN, may, requires
 
 from ..forms import ToTakeInFilterForm
-from ..worklists import to_take_in
+from ..worklists import sent_by_case_tracing, to_take_in
 from .shared import PAGE_SIZE
 
 
@@ -22,6 +22,8 @@ def to_take_in_list(request):
         "person", "area__parent", "departure_unit", "departure_country"
     )
     page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A second, short table: people case tracing sent (not filtered: few).
+    sent = list(sent_by_case_tracing(user).select_related("area")[:PAGE_SIZE])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -33,5 +35,6 @@ def to_take_in_list(request):
             "total": page.paginator.count,
             "suffix": f"?{query.urlencode()}" if query else "",
             "may_take_in": may(user, TAKE_IN),
+            "sent": sent,
         },
     )

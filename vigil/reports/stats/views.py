@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from vigil.core.menu import worklists_for
-from vigil.core.permissions import READ_STATISTICS, requires
+from vigil.core.permissions import READ_CASES, READ_STATISTICS, may, requires
 from vigil.declarations.models import Declaration
+from vigil.investigation import stats as investigation
 
 from .. import stats, tally
 from ..registry import describe
@@ -148,6 +149,12 @@ def dashboard(request):
             "worklists": worklists_for(request.user),
             "form": board.form,
             "charts": board.charts(),
+            # F0/F1/F2/F3+ and the new cases (issue 13), for whoever reads cases.
+            "investigation": (
+                investigation.dashboard_figures(request.user)
+                if may(request.user, READ_CASES)
+                else None
+            ),
             "current": "dashboard",
             **_filter_layout(board.form),
         },

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.core.permissions import HANDLE_POSITIVES, requires
+from vigil.core.permissions import CONFIRM_CASE, HANDLE_POSITIVES, may, requires
 from vigil.core.scope import get_for_user
 from vigil.people.models import Person
 
@@ -40,6 +40,7 @@ def positive_list(request):
             "total": page.paginator.count,
             "export_key": EXPORT_KEY,
             "test_types": TestType.choices,
+            "may_open_case": may(request.user, CONFIRM_CASE),
         },
     )
 

@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.core.permissions import ENTER_TESTS, IMPORT_TESTS, READ_TESTS, may, requires
+from vigil.core.permissions import (
+    CONFIRM_CASE,
+    ENTER_TESTS,
+    IMPORT_TESTS,
+    READ_TESTS,
+    may,
+    requires,
+)
 from vigil.core.scope import get_for_user
 from vigil.declarations.models import Declaration
 from vigil.people.models import Person
@@ -156,6 +163,9 @@ def person_tests(request, person_id):
             "declaration": declaration,
             "formset": formset,
             "may_enter": may_enter,
+            # "Open F0 case" (the investigation's page, named by URL only).
+            "may_open_case": may(request.user, CONFIRM_CASE)
+            and results.filter(result=TestOutcome.POSITIVE).exists(),
             "sampling_units": _sampling_units(request.user) if may_enter else [],
         },
     )

@@ -17,6 +17,7 @@ from vigil.declarations import questions
 from vigil.declarations.models import Channel, Declaration
 from vigil.declarations.services import IDENTITY_FIELDS, submit_declaration
 from vigil.demo.accounts import DEMO_PASSWORD, demo_accounts, demo_units
+from vigil.demo.investigation import seed_investigation
 from vigil.people.models import Person
 from vigil.people.synthetic import people
 from vigil.quarantine import services as quarantine
@@ -58,9 +59,10 @@ class Command(BaseCommand):
         declared = self.seed_declarations()
         stays = self.seed_quarantine()
         self.seed_handoffs()
+        cases = seed_investigation()
         self.stdout.write(
-            f"Demo data: {created} accounts, {made} people, {declared} declarations "
-            f"and {stays} quarantine stays added."
+            f"Demo data: {created} accounts, {made} people, {declared} declarations, "
+            f"{stays} quarantine stays and {cases} case records added."
         )
 
     def seed_people(self, count):
