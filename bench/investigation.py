@@ -165,6 +165,9 @@ def bench_graph(user, runs=5):
     from vigil.investigation.models import Outbreak
 
     outbreak = Outbreak.objects.get()
+    # One untimed run first, as the list's requests: the first read of the
+    # links comes from disk after the refill.
+    graph.chain_graph(user, graph.outbreak_seeds(outbreak))
     times, data = [], None
     for _ in range(runs):
         started = time.perf_counter()

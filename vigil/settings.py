@@ -345,6 +345,11 @@ for _item in envstr("VIGIL_QUARANTINE_DAYS_BY_KIND", "").split(","):
         VIGIL_QUARANTINE_DAYS_BY_KIND[_kind.strip()] = int(_days)
 # Excel exports: files are kept here; up to this many rows download at once,
 # larger lists are written in the background.
+# Long lists count their rows exactly up to this many, then show "10.000+"
+# (vigil.core.paging): an exact count of a million rows on every page view
+# would read them all.
+VIGIL_LIST_COUNT_CAP = envint("VIGIL_LIST_COUNT_CAP", 10000)
+
 # Epidemiological investigation (vigil.investigation).
 # The outbreak map's base layer: a tile URL template ({z}/{x}/{y}) and its
 # attribution; empty means no base layer (the outbreaks on a blank map), which

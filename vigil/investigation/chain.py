@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .ids import id_in
 from .models import Case, CaseEvent, CaseKind, CaseLink, ChainLock
 
 # The longest gap between a source's onset (or positive sample) and a contact
@@ -48,7 +49,9 @@ def descendants(case_ids):
     frontier = set(case_ids)
     while frontier:
         below = set(
-            CaseLink.objects.filter(source_id__in=frontier).values_list("contact_id", flat=True)
+            CaseLink.objects.filter(source_id__in=id_in(frontier)).values_list(
+                "contact_id", flat=True
+            )
         )
         frontier = below - seen
         seen |= frontier
@@ -105,26 +108,28 @@ def recompute(case_ids, *, actor, note=""):
     scope = set(case_ids) | descendants(case_ids)
     rows = {
         c.pk: c
-        for c in Case.objects.filter(pk__in=scope)
+        for c in Case.objects.filter(pk__in=id_in(scope))
         .select_for_update()
         .only("id", "kind", "level", "version", "reclassified_at")
     }
     links = list(
-        CaseLink.objects.filter(contact_id__in=scope).values_list("contact_id", "source_id")
+        CaseLink.objects.filter(contact_id__in=id_in(scope)).values_list("contact_id", "source_id")
     )
     outside = {s for _c, s in links if s not in rows}
-    fixed = dict(Case.objects.filter(pk__in=outside).values_list("id", "level"))
+    fixed = dict(Case.objects.filter(pk__in=id_in(outside)).values_list("id", "level"))
     levels = derive_levels({pk: c.kind for pk, c in rows.items()}, links, fixed)
     now = timezone.now()
     moved, events = [], []
+    by_level = defaultdict(list)
     for pk, case in rows.items():
         new = levels[pk]
         if new == case.level:
             continue
         moved.append((pk, case.level, new))
+        by_level[new].append(pk)
         events.append(
             CaseEvent(
-                case=case,
+                case_id=pk,
                 at=now,
                 actor=actor,
                 action="level",
@@ -133,11 +138,11 @@ def recompute(case_ids, *, actor, note=""):
                 note=note,
             )
         )
-        case.level = new
-        case.version += 1
-        case.reclassified_at = now
-    changed = [rows[pk] for pk, _old, _new in moved]
-    Case.objects.bulk_update(changed, ["level", "version", "reclassified_at"], batch_size=1000)
+    # One UPDATE per new level (a handful: one per generation), not one per row.
+    for level, pks in by_level.items():
+        Case.objects.filter(pk__in=id_in(pks)).update(
+            level=level, version=F("version") + 1, reclassified_at=now
+        )
     CaseEvent.objects.bulk_create(events, batch_size=1000)
     return moved
 

@@ -132,7 +132,7 @@ class Case(models.Model):
     person = models.OneToOneField(
         "people.Person", on_delete=models.PROTECT, related_name="case_record"
     )
-    code = models.CharField(_("case code"), max_length=32, blank=True)
+    code = models.CharField(_("case code"), max_length=32, blank=True, db_index=True)
     kind = models.CharField(_("case type"), max_length=16, choices=CaseKind.choices)
     classification = models.CharField(
         _("classification"), max_length=16, choices=Classification.choices, blank=True

@@ -157,7 +157,7 @@ def create_case(actor, *, person, kind, fields, sources=()):
     (source case, last contact date) pairs. Returns the record, its level
     derived."""
     values = {f: fields.get(f) for f in CASE_FIELDS}
-    values["code"] = (values["code"] or "").strip()
+    values["code"] = (values["code"] or "").strip().upper()
     _clean(actor, kind, values)
     if Case.objects.filter(person=person).exists():
         raise ValidationError({"person": _("This person already has a case record: open it.")})
@@ -199,7 +199,7 @@ def update_case(case, *, actor, version, fields, sources=None):
         chain.lock()
     current = _locked(case, version)
     values = {f: fields.get(f, getattr(current, f)) for f in CASE_FIELDS}
-    values["code"] = (values["code"] or "").strip()
+    values["code"] = (values["code"] or "").strip().upper()
     _clean(actor, current.kind, values, case=current)
     before, after = {}, {}
     for field, value in values.items():
@@ -272,7 +272,7 @@ def confirm_case(case, *, actor, version, code, confirmed_on, classification="",
         raise ValidationError(_("This record is already a confirmed case."))
     values = {f: getattr(current, f) for f in CASE_FIELDS}
     values.update(
-        code=(code or "").strip(),
+        code=(code or "").strip().upper(),
         confirmed_on=confirmed_on or timezone.localdate(),
         classification=classification or current.classification,
     )

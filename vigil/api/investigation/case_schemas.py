@@ -119,6 +119,11 @@ class CaseOut(Schema):
 
 
 class CaseListOut(PageOut):
+    capped: bool = Field(
+        False,
+        description="True when more records match than VIGIL_LIST_COUNT_CAP (10,000): "
+        "`total` is then the cap, and the list shows its first pages.",
+    )
     items: list[CaseOut]
 
 

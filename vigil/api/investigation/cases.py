@@ -35,6 +35,7 @@ from vigil.api.investigation.case_schemas import (
     form_data,
 )
 from vigil.audit.services import Action, log
+from vigil.core.paging import capped_count
 from vigil.core.permissions import CONFIRM_CASE, DELETE_CASE, EDIT_CASES, READ_CASES, api_requires
 from vigil.core.scope import get_for_user
 from vigil.investigation import chain, services
@@ -121,11 +122,17 @@ def case_list(request, filters: CaseQuery = FILTERS):
     form = CaseFilterForm(data, user=user)
     if errors or not form.is_valid():
         return invalid(request, errors or _form_errors(form))
-    qs = with_tests(form.filter_qs(Case.objects.visible_to(user)), user)
+    filtered = form.filter_qs(Case.objects.visible_to(user))
+    total, capped = capped_count(filtered)
+    ids = filtered.order_by("-created_at", "-id").values_list("pk", flat=True)
+    result = page(ids, filters, lambda pk: pk, total=total)
+    qs = with_tests(Case.objects.filter(pk__in=result["items"]), user)
     qs = qs.select_related("person", "residence", "detection").prefetch_related(
         "source_links__source"
     )
-    result = page(qs.order_by("-created_at", "-id"), filters, lambda c: c)
+    rows = {c.pk: c for c in qs}
+    result["items"] = [rows[pk] for pk in result["items"] if pk in rows]
+    result["capped"] = capped
     ids = [link.source_id for c in result["items"] for link in c.source_links.all()]
     visible = set(Case.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     result["items"] = [case_out(c, user, visible) for c in result["items"]]

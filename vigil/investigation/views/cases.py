@@ -6,13 +6,13 @@ entry.create_with_person for a new person)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vigil.audit.services import Action, log
+from vigil.core.paging import CappedPaginator, load_page
 from vigil.core.permissions import (
     CONFIRM_CASE,
     DELETE_CASE,
@@ -63,12 +63,18 @@ def case_for(request, case_id):
 def case_list(request):
     user = request.user
     form = CaseFilterForm(request.GET, user=user)
-    cases = form.filter_qs(Case.objects.visible_to(user))
-    # select_related + one subquery for the tests: one query for the page.
-    cases = with_tests(cases.select_related("person", "residence__parent__parent"), user).order_by(
-        "-created_at", "-id"
+    filtered = form.filter_qs(Case.objects.visible_to(user))
+    ids = filtered.order_by("-created_at", "-id").values_list("pk", flat=True)
+    paginator = CappedPaginator(ids, PAGE_SIZE, count_qs=filtered)
+    page = paginator.get_page(request.GET.get("page"))
+    # The page's rows with select_related and one subquery for the tests.
+    load_page(
+        page,
+        lambda pks: with_tests(
+            Case.objects.filter(pk__in=pks).select_related("person", "residence__parent__parent"),
+            user,
+        ),
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -77,7 +83,8 @@ def case_list(request):
         {
             "form": form,
             "page": page,
-            "total": page.paginator.count,
+            "total": paginator.count,
+            "capped": paginator.capped,
             "suffix": f"?{query.urlencode()}" if query else "",
             "see_identity": may(user, SEE_IDENTITY),
             "may_edit": may(user, EDIT_CASES),
