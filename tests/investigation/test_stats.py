@@ -113,6 +113,20 @@ def test_the_epidemic_curve_counts_confirmed_cases_per_day(make_case, cdc, place
     assert stats.new_cases(cdc).value == 4
 
 
+def test_each_day_of_the_curve_opens_the_cases_it_counts(client, make_case, cdc):
+    make_case(CaseKind.CONFIRMED, confirmed_on=TODAY)
+    make_case(CaseKind.CONFIRMED, confirmed_on=TODAY)
+    make_case(CaseKind.CONFIRMED, confirmed_on=TODAY - datetime.timedelta(days=2))
+    client.force_login(cdc)
+    start, end = stats.default_range()
+    for day, cell in stats.epidemic_curve(cdc, start, end):
+        assert cell.url, day
+        page = client.get(cell.url).content.decode()
+        assert page.count('class="case-row"') == cell.value, (day, cell.url)
+    new = stats.new_cases(cdc)
+    assert client.get(new.url).content.decode().count('class="case-row"') == new.value == 3
+
+
 def test_contacts_per_case_and_their_distribution(chain, cdc):
     figures = stats.contacts_per_case(cdc)
     # f0 has two direct contacts, far0 one.

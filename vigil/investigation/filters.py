@@ -12,7 +12,7 @@ import re
 
 from django import forms
 from django.db.models import Count, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, StrIndex
+from django.db.models.functions import Coalesce, StrIndex, TruncDate
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,13 +33,17 @@ LEVELS = [("", _("All")), ("0", "F0"), ("1", "F1"), ("2", "F2"), ("3+", "F3+"), 
 
 
 class CaseFilterForm(DateOrderMixin, AreaFilterMixin, forms.Form):
-    CREATED, INVESTIGATED = "created", "investigated"
+    CREATED, INVESTIGATED, CONFIRMED = "created", "investigated", "confirmed"
 
     q = search_filter(_("Case code, ID number or name"))
     date_on = forms.ChoiceField(
         label=_("Date of"),
         required=False,
-        choices=[(CREATED, _("recording")), (INVESTIGATED, _("investigation"))],
+        choices=[
+            (CREATED, _("recording")),
+            (INVESTIGATED, _("investigation")),
+            (CONFIRMED, _("confirmation")),
+        ],
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(DATE_ATTRS))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(DATE_ATTRS))
@@ -81,6 +85,15 @@ class CaseFilterForm(DateOrderMixin, AreaFilterMixin, forms.Form):
 
     def _filter_dates(self, qs, data):
         start, end = data.get("date_from"), data.get("date_to")
+        if data.get("date_on") == self.CONFIRMED:
+            # The day a confirmed case counts on in the statistics' epidemic
+            # curve: its confirmation date, else the day it was recorded.
+            qs = qs.annotate(counted_on=Coalesce("confirmed_on", TruncDate("created_at")))
+            if start:
+                qs = qs.filter(counted_on__gte=start)
+            if end:
+                qs = qs.filter(counted_on__lte=end)
+            return qs
         if data.get("date_on") == self.INVESTIGATED:
             if start:
                 qs = qs.filter(investigation_date__gte=start)
