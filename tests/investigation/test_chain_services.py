@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from vigil.accounts.models import Task
 from vigil.investigation import chain, services, worklists
@@ -88,7 +89,7 @@ def test_a_link_that_would_make_a_cycle_is_refused_and_nothing_changes(make_case
     f2 = make_case(sources=[(f1, DAY)])
     f3 = make_case(sources=[(f2, DAY)])
     f1 = Case.objects.get(pk=f1.pk)
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.update_case(f1, actor=cdc, version=f1.version, fields={}, sources=[(f3, DAY)])
     assert "cycle" in str(refused.value.message_dict["sources"])
     assert not CaseLink.objects.filter(contact=f1).exists()
