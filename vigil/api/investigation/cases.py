@@ -73,6 +73,17 @@ def _answer(request, case):
     return case_out(_cases().get(pk=case.pk), request.auth)
 
 
+def _change(request, change):
+    """Run a service's change of a record: the record as answered, or the
+    refusal as the API's 409 (stale) or 422 (bad values)."""
+    try:
+        return _answer(request, change())
+    except services.StaleCase:
+        return stale(request, services.stale_message())
+    except ValidationError as exc:
+        return invalid(request, service_fields(exc))
+
+
 # The list ----------------------------------------------------------------------
 
 
@@ -230,19 +241,16 @@ def case_update(request, case_id: int = CASE_PATH):
     sources = None
     if payload.sources is not None and case.kind == CaseKind.CONTACT:
         sources = form.sources
-    try:
-        case = services.update_case(
+    return _change(
+        request,
+        lambda: services.update_case(
             case,
             actor=request.auth,
             version=payload.version,
             fields=form.case_fields(),
             sources=sources,
-        )
-    except services.StaleCase:
-        return stale(request, services.stale_message())
-    except ValidationError as exc:
-        return invalid(request, service_fields(exc))
-    return _answer(request, case)
+        ),
+    )
 
 
 class VersionIn(Schema):
@@ -309,8 +317,9 @@ def case_confirm(request, case_id: int = CASE_PATH):
     confirmed_on = iso_date(payload.confirmed_on, "confirmed_on", errors)
     if errors:
         return invalid(request, errors)
-    try:
-        case = services.confirm_case(
+    return _change(
+        request,
+        lambda: services.confirm_case(
             case,
             actor=request.auth,
             version=payload.version,
@@ -318,12 +327,8 @@ def case_confirm(request, case_id: int = CASE_PATH):
             confirmed_on=confirmed_on,
             classification=payload.classification or "",
             note=payload.note or "",
-        )
-    except services.StaleCase:
-        return stale(request, services.stale_message())
-    except ValidationError as exc:
-        return invalid(request, service_fields(exc))
-    return _answer(request, case)
+        ),
+    )
 
 
 class SendIn(Schema):
@@ -349,18 +354,15 @@ def case_send(request, case_id: int = CASE_PATH):
     )
     if not form.is_valid():
         return invalid(request, {"facility_id": form.errors.get("facility", [])})
-    try:
-        case = services.send_to_facility(
+    return _change(
+        request,
+        lambda: services.send_to_facility(
             case,
             actor=request.auth,
             version=payload.version,
             facility=form.cleaned_data["facility"],
-        )
-    except services.StaleCase:
-        return stale(request, services.stale_message())
-    except ValidationError as exc:
-        return invalid(request, service_fields(exc))
-    return _answer(request, case)
+        ),
+    )
 
 
 class SourcesIn(Schema):
@@ -400,15 +402,12 @@ def case_sources(request, case_id: int = CASE_PATH):
             sources.append((visible[item.case_id], day))
     if errors:
         return invalid(request, errors)
-    try:
-        case = services.update_case(
+    return _change(
+        request,
+        lambda: services.update_case(
             case, actor=request.auth, version=payload.version, fields={}, sources=sources
-        )
-    except services.StaleCase:
-        return stale(request, services.stale_message())
-    except ValidationError as exc:
-        return invalid(request, service_fields(exc))
-    return _answer(request, case)
+        ),
+    )
 
 
 # Worklists ----------------------------------------------------------------------
