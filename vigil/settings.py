@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "vigil.quarantine",
     "vigil.testing",
     "vigil.investigation",
+    "vigil.lodging",
     "vigil.reports",
     "vigil.audit",
     "vigil.jobs",
@@ -377,6 +378,10 @@ VIGIL_MONITORING_DAYS = envint("VIGIL_MONITORING_DAYS", 14)
 # A contact is "reached" when investigated within this many hours of being
 # recorded (the dashboard's share of contacts reached).
 VIGIL_CONTACT_REACHED_HOURS = envint("VIGIL_CONTACT_REACHED_HOURS", 24)
+
+# Accommodation (vigil.lodging): a guest's declaration made in this many days
+# before the check-in is linked to the stay instead of asking for a new one.
+VIGIL_GUEST_DECLARATION_DAYS = envint("VIGIL_GUEST_DECLARATION_DAYS", 14)
 
 VIGIL_EXPORT_DIR = envstr("VIGIL_EXPORT_DIR", str(VAR_DIR / "exports"))
 VIGIL_EXPORT_SYNC_ROWS = envint("VIGIL_EXPORT_SYNC_ROWS", 20000)

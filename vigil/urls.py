@@ -23,6 +23,7 @@ urlpatterns = [
     path("quarantine/", include("vigil.quarantine.urls")),
     path("tests/", include("vigil.testing.urls")),
     path("investigation/", include("vigil.investigation.urls")),
+    path("lodging/", include("vigil.lodging.urls")),
     path("audit/", include("vigil.audit.urls")),
     path("reports/", include("vigil.reports.urls")),
     path("jobs/", include("vigil.jobs.urls")),

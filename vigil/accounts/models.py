@@ -50,6 +50,15 @@ class User(AbstractUser):
         related_name="managers",
         help_text=_("For a facility manager: the account sees only this facility."),
     )
+    establishment = models.ForeignKey(
+        "lodging.Establishment",
+        verbose_name=_("accommodation establishment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        help_text=_("For an establishment's reception: the account sees only its guests."),
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = VigilUserManager()
@@ -66,6 +75,9 @@ class User(AbstractUser):
         if self.facility_id:
             # A facility manager works where the facility is.
             self.jurisdiction = self.facility.area
+        if self.establishment_id:
+            # So does an establishment's account.
+            self.jurisdiction = self.establishment.area
         self.jurisdiction_path = self.jurisdiction.path if self.jurisdiction_id else ""
         super().save(*args, **kwargs)
 
@@ -96,6 +108,15 @@ class AccountRequest(models.Model):
     task = models.CharField(_("task group"), max_length=32, choices=Task.choices)
     jurisdiction = models.ForeignKey(
         "areas.AdminUnit", verbose_name=_("jurisdiction"), on_delete=models.PROTECT
+    )
+    establishment = models.ForeignKey(
+        "lodging.Establishment",
+        verbose_name=_("accommodation establishment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For an establishment's account: the establishment it works for."),
     )
     area_path = models.CharField(max_length=128, db_index=True)
     note = models.TextField(_("note"), blank=True)

@@ -7,6 +7,7 @@ from vigil.api import (
     areas,
     declarations,
     investigation,
+    lodging,
     military,
     people,
     quarantine,
@@ -30,6 +31,7 @@ api.add_router("/military", military.router)
 api.add_router("/quarantine", quarantine.router)
 api.add_router("/testing", testing.router)
 api.add_router("/investigation", investigation.router)
+api.add_router("/lodging", lodging.router)
 api.add_router("/account-requests", account_requests.router)
 api.add_router("/statistics", statistics.router)
 api.add_router("/exports", "vigil.api.exports.router")

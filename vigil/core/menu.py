@@ -132,6 +132,26 @@ SECTIONS = (
         ),
     ),
     Section(
+        "lodging",
+        _("Accommodation"),
+        (
+            Entry(_("Check in a guest"), "lodging:check-in", p.CHECK_IN_GUESTS),
+            Entry(_("Group check-in"), "lodging:group-check-in", p.CHECK_IN_GUESTS),
+            Entry(_("Guest register"), "lodging:guests", p.READ_GUESTS),
+            Entry(_("Import a paper guest register"), "lodging:import", p.IMPORT_GUESTS),
+            Entry(
+                _("Guests without a declaration"),
+                "lodging:police",
+                p.POLICE_VIEW,
+                count="vigil.lodging.police.count_undeclared",
+            ),
+            Entry(
+                _("Accommodation establishments"), "lodging:establishments", p.READ_ESTABLISHMENTS
+            ),
+            Entry(_("Guest statistics"), "lodging:stats", p.READ_STATISTICS),
+        ),
+    ),
+    Section(
         "statistics",
         _("Statistics"),
         (

@@ -227,6 +227,44 @@ RECORD_MONITORING = capability(
     (*_TRACERS, _T.COMMUNITY),
 )
 
+# Accommodation establishments (R-A1, R-A2) ---------------------------------
+# The establishment's reception registers its guests and sees nothing else;
+# the police of the area keep the catalogue and watch who has not declared.
+_LODGING_WATCH = (_T.POLICE, _T.ADMIN, _T.LEADER)
+READ_ESTABLISHMENTS = capability(
+    "establishment.read",
+    _("List accommodation establishments"),
+    (*_LODGING_WATCH, _T.ESTABLISHMENT),
+)
+MANAGE_ESTABLISHMENTS = capability(
+    "establishment.manage",
+    _("Add and change accommodation establishments"),
+    (_T.POLICE, _T.ADMIN),
+)
+MANAGE_PMS_TOKENS = capability(
+    "establishment.tokens",
+    _("Issue and revoke an establishment's keys for its property-management system"),
+    (_T.ESTABLISHMENT, _T.ADMIN),
+)
+CHECK_IN_GUESTS = capability(
+    "guest.check_in",
+    _("Check guests in and out with their health declaration"),
+    (_T.ESTABLISHMENT,),
+)
+READ_GUESTS = capability(
+    "guest.read", _("Read the guest register"), (*_LODGING_WATCH, _T.ESTABLISHMENT)
+)
+IMPORT_GUESTS = capability(
+    "guest.import",
+    _("Import a paper guest register"),
+    (_T.ESTABLISHMENT, _T.POLICE),
+)
+POLICE_VIEW = capability(
+    "lodging.police",
+    _("Watch the establishments and their undeclared guests"),
+    _LODGING_WATCH,
+)
+
 # Statistics and exports ---------------------------------------------------
 _STEERING = (_T.LEADER, _T.CDC, _T.ADMIN, *_COMMUNE_TEAMS, _T.FACILITY)
 READ_STATISTICS = capability("statistics.read", _("Read statistics and the dashboard"), _STEERING)

@@ -38,11 +38,20 @@ class ScopedQuerySet(models.QuerySet):
     # belongs to where it was detected and to where the person lives).
     extra_scope_fields = ()
     facility_field = None
+    # For an accommodation establishment's account: the rows linked to its
+    # establishment (its guests and their declarations); None: nothing.
+    establishment_field = None
 
     def visible_to(self, user):
         path = scope_path(user)
         if path is None:
             return self.none()
+        establishment_id = getattr(user, "establishment_id", None)
+        if establishment_id:
+            if self.establishment_field is None:
+                return self.none()
+            linked = self.model.objects.filter(**{self.establishment_field: establishment_id})
+            return self.filter(pk__in=linked.values("pk"))
         facility_id = getattr(user, "facility_id", None)
         if facility_id:
             if self.facility_field is None:

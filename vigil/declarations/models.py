@@ -119,6 +119,7 @@ VERIFICATION_QUEUES = _verification_queues()
 
 class DeclarationQuerySet(ScopedQuerySet):
     facility_field = "person__stays__facility"
+    establishment_field = "guest_stays__establishment"
 
     def from_phone(self, phone):
         """Declarations a citizen's phone made, for themselves or on behalf of others.

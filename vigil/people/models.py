@@ -23,6 +23,7 @@ class Gender(models.TextChoices):
 
 class PersonQuerySet(ScopedQuerySet):
     facility_field = "stays__facility"
+    establishment_field = "guest_stays__establishment"
 
 
 class Person(models.Model):

@@ -1,0 +1,3 @@
+"""Placeholder: the operations of this part of the lodging API."""
+
+from vigil.api.lodging import router  # noqa: F401

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LodgingConfig(AppConfig):
+    name = "vigil.lodging"
+    label = "lodging"

@@ -1,0 +1,15 @@
+"""Placeholder: replaced by the module's real pages."""
+
+from django.http import Http404
+
+from vigil.core.permissions import READ_GUESTS, requires
+
+
+@requires(READ_GUESTS)
+def import_register(request, **kwargs):
+    raise Http404
+
+
+@requires(READ_GUESTS)
+def import_template(request, **kwargs):
+    raise Http404
