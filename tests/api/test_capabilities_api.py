@@ -7,7 +7,7 @@ import pathlib
 import pytest
 
 from vigil.api.api import api
-from vigil.core.permissions import CAPABILITIES, CITIZEN, PUBLIC
+from vigil.core.permissions import CAPABILITIES, CITIZEN, PMS, PUBLIC
 
 API_DIR = pathlib.Path(__file__).resolve().parents[2] / "vigil" / "api"
 
@@ -20,7 +20,7 @@ def operations():
 
 
 def test_every_operation_carries_a_known_capability():
-    known = set(CAPABILITIES) | {PUBLIC, CITIZEN}
+    known = set(CAPABILITIES) | {PUBLIC, CITIZEN, PMS}
     seen = list(operations())
     assert len(seen) > 60
     for path, operation in seen:

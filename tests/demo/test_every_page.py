@@ -71,6 +71,26 @@ def _records(facility_commune):
         "registration_code": registration.code,
         "rule_id": rule.pk,
         **_investigation_records(facility_commune, leader),
+        **_lodging_records(facility_commune),
+    }
+
+
+def _lodging_records(commune):
+    """An establishment of the demo in the commune, one of its guests in house
+    and a PMS key of it (the demo has none: one is added)."""
+    from vigil.lodging.models import Establishment, GuestStay, PmsToken
+
+    establishments = Establishment.objects.order_by("pk")
+    establishment = establishments.filter(area=commune).first() or establishments.first()
+    stays = GuestStay.objects.filter(establishment=establishment).order_by("pk")
+    stay = stays.filter(check_out__isnull=True).first() or stays.first()
+    key = PmsToken.objects.create(
+        establishment=establishment, name="every page", prefix="everypg", key_hash="-"
+    )
+    return {
+        "establishment_id": establishment.pk,
+        "guest_stay_id": stay.pk,
+        "pms_token_id": key.pk,
     }
 
 

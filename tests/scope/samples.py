@@ -22,6 +22,7 @@ from vigil.investigation.models import (
     Outbreak,
 )
 from vigil.jobs.models import Job
+from vigil.lodging.models import Establishment, GuestStay, PmsToken
 from vigil.people.models import Person
 from vigil.quarantine import services as quarantine
 from vigil.quarantine.models import Bed, Facility, Stay
@@ -101,8 +102,10 @@ def build_world(places, make_user, make_person):
         transport="car",
     )
     far = investigation_world(places, far_user, far_person)
+    lodging = lodging_world(places, far_person, far_declaration, make_user, make_person)
     return SimpleNamespace(
         **vars(far),
+        **vars(lodging),
         far_registration=far_registration,
         far_facility=far_facility,
         far_stay=far_stay,
@@ -129,6 +132,48 @@ def build_world(places, make_user, make_person):
             far.far_outbreak.name,
             far.far_entry.description,
             far.far_attachment.name,
+            lodging.far_establishment.name,
+        ],
+    )
+
+
+def lodging_world(places, far_person, far_declaration, make_user, make_person):
+    """A hotel of the far commune with far_person as its guest and a PMS key;
+    and, in the harness user's own commune, a guest house whose reception
+    account must see nothing of the commune but its own guests
+    (`near_markers`: a neighbour who is nobody's guest)."""
+    far_establishment = Establishment.objects.create(
+        name="Khách sạn Bímật", kind="hotel", area=places.far, phone="0911222333"
+    )
+    far_guest = GuestStay.objects.create(
+        establishment=far_establishment, person=far_person, declaration=far_declaration, room="B1"
+    )
+    far_pms = PmsToken.objects.create(
+        establishment=far_establishment, name="PMS Bímật", prefix="bimat", key_hash="-"
+    )
+    near_establishment = Establishment.objects.create(
+        name="Nhà nghỉ Gần", kind="guest_house", area=places.neighbour
+    )
+    reception = make_user(
+        "reception.near",
+        places.neighbour,
+        tasks=[Task.ESTABLISHMENT],
+        establishment=near_establishment,
+    )
+    neighbour = make_person(
+        places.neighbour, full_name="Lê Văn Hàngxóm", id_number="046111222333", phone="0987111222"
+    )
+    neighbour_declaration = make_declaration(neighbour, places.neighbour)
+    return SimpleNamespace(
+        far_establishment=far_establishment,
+        far_guest=far_guest,
+        far_pms=far_pms,
+        reception_user=reception,
+        near_markers=[
+            neighbour.full_name,
+            neighbour.id_number,
+            neighbour.phone,
+            neighbour_declaration.code,
         ],
     )
 
@@ -203,6 +248,9 @@ SAMPLES = {
     "entry_id": lambda w: w.far_entry.pk,
     "attachment_id": lambda w: w.far_attachment.pk,
     "period_id": lambda w: w.far_period.pk,
+    "establishment_id": lambda w: w.far_establishment.pk,
+    "guest_stay_id": lambda w: w.far_guest.pk,
+    "pms_token_id": lambda w: w.far_pms.pk,
 }
 
 
@@ -229,5 +277,8 @@ def snapshot(world):
         rows(Attachment.objects.filter(case=world.far_case)),
         rows(MonitoringPeriod.objects.filter(person=world.far_person)),
         rows(MonitoringCheck.objects.filter(period__person=world.far_person)),
+        rows(Establishment.objects.filter(pk=world.far_establishment.pk)),
+        rows(GuestStay.objects.filter(pk=world.far_guest.pk)),
+        rows(PmsToken.objects.filter(pk=world.far_pms.pk)),
         AuditEvent.objects.filter(area_path=world.far_person.area_path).count(),
     )

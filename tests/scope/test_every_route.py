@@ -55,14 +55,21 @@ def _token(user):
     return ApiToken.issue(user, "harness")[1]
 
 
+# The outsiders: a commune user holding every task group, and an accommodation
+# establishment's reception account (whose scope is its establishment only).
+OUTSIDERS = ["neighbour_user", "reception_user"]
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
 @pytest.mark.parametrize("route", [r for r in ROUTES if params(r)])
-def test_records_outside_scope_answer_404_and_stay_unchanged(client, world, route):
+def test_records_outside_scope_answer_404_and_stay_unchanged(client, world, route, who):
     values = {name: SAMPLES[name](world) for name in params(route)}
     url = fill(route, values)
     before = snapshot(world)
+    outsider = getattr(world, who)
 
-    client.force_login(world.neighbour_user)
-    token = _token(world.neighbour_user)
+    client.force_login(outsider)
+    token = _token(outsider)
     for method in METHODS:
         response = request(client, method, url, token)
         # 401: the route takes another kind of credential (a citizen's phone
@@ -70,7 +77,7 @@ def test_records_outside_scope_answer_404_and_stay_unchanged(client, world, rout
         # decided before any record is looked up, so they reveal nothing.
         refused = (401, 404, 405)
         capability = capability_of(route, method)
-        if capability in CAPABILITIES and not may(world.neighbour_user, capability):
+        if capability in CAPABILITIES and not may(outsider, capability):
             refused += (403,)
         assert response.status_code in refused, (
             f"{method.upper()} {url} as a user of another commune answered "
@@ -84,11 +91,16 @@ def test_records_outside_scope_answer_404_and_stay_unchanged(client, world, rout
     assert response.status_code != 404, f"GET {url} is 404 even for the record's own commune"
 
 
+@pytest.mark.parametrize("who", OUTSIDERS)
 @pytest.mark.parametrize("route", [r for r in ROUTES if not params(r)])
-def test_lists_and_pages_show_nothing_from_outside_scope(client, world, route):
+def test_lists_and_pages_show_nothing_from_outside_scope(client, world, route, who):
     url = fill(route, {})
-    client.force_login(world.neighbour_user)
-    token = _token(world.neighbour_user)
+    outsider = getattr(world, who)
+    client.force_login(outsider)
+    token = _token(outsider)
+    # The reception of an establishment sees nothing of its own commune
+    # either, but its own guests.
+    markers = world.markers + (world.near_markers if who == "reception_user" else [])
     # Searches that would find the outsider, spelled so that the echo of the
     # query in the page is not itself a marker.
     queries = ["", "?q=bui thi bimat", "?q=046 999 888 777", "?q=%2B84 912 345 678"]
@@ -96,9 +108,9 @@ def test_lists_and_pages_show_nothing_from_outside_scope(client, world, route):
         for method in ("get", "post"):
             response = request(client, method, url + query, token)
             body = response.content.decode("utf-8", "replace")
-            for marker in world.markers:
+            for marker in markers:
                 assert marker not in body, (
-                    f"{method.upper()} {url}{query} shows '{marker}' from another district"
+                    f"{method.upper()} {url}{query} shows '{marker}' to {who}, outside its scope"
                 )
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.apps import apps
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -86,6 +87,17 @@ class AccountForm(forms.Form):
             "only, and its jurisdiction is the facility's commune."
         ),
     )
+    establishment = forms.ModelChoiceField(
+        label=_("Accommodation establishment"),
+        queryset=None,
+        required=False,
+        empty_label=_("None"),
+        help_text=_(
+            "Only for an accommodation establishment's account: the account then sees this "
+            "establishment and its guests only, and its jurisdiction is the establishment's "
+            "commune."
+        ),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, actor, instance=None, **kwargs):
@@ -101,6 +113,7 @@ class AccountForm(forms.Form):
                 "tasks": instance.tasks,
                 "jurisdiction": instance.jurisdiction_id,
                 "facility": instance.facility_id,
+                "establishment": instance.establishment_id,
                 "version": instance.version,
             }
         super().__init__(*args, **kwargs)
@@ -112,13 +125,31 @@ class AccountForm(forms.Form):
         self.fields["facility"].queryset = (
             Facility.objects.visible_to(actor).filter(in_use).order_by("name")
         )
+        self.fields["establishment"].queryset = establishments_for(
+            actor, keep=instance.establishment_id if instance is not None else None
+        )
         if instance is not None:
             self.fields["username"].disabled = True
 
     def clean(self):
         data = super().clean()
-        facility = data.get("facility")
-        if facility is not None:
+        facility, establishment = data.get("facility"), data.get("establishment")
+        if establishment is not None:
+            if Task.ESTABLISHMENT not in data.get("tasks", [Task.ESTABLISHMENT]):
+                self.add_error(
+                    "establishment",
+                    _(
+                        "An accommodation establishment is for establishment accounts: tick "
+                        "that task group."
+                    ),
+                )
+            if facility is not None:
+                self.add_error(
+                    "establishment",
+                    _("An account works for a quarantine facility or an establishment, not both."),
+                )
+            data["jurisdiction"] = establishment.area
+        elif facility is not None:
             if Task.FACILITY not in data.get("tasks", [Task.FACILITY]):
                 self.add_error(
                     "facility",
@@ -141,6 +172,13 @@ class AccountRequestForm(forms.Form):
     phone = PhoneField(label=_("Phone"))
     task = forms.ChoiceField(label=_("Task group"), choices=Task.choices)
     jurisdiction = UnitChoiceField(label=_("Jurisdiction"), queryset=AdminUnit.objects.none())
+    establishment = forms.ModelChoiceField(
+        label=_("Accommodation establishment"),
+        queryset=None,
+        required=False,
+        empty_label=_("None"),
+        help_text=_('Required for the task group "Accommodation establishment" only.'),
+    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -149,6 +187,38 @@ class AccountRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].queryset = jurisdiction_choices(actor)
         self.fields["jurisdiction"].initial = actor.jurisdiction_id
+        self.fields["establishment"].queryset = establishments_for(actor)
+
+    def clean(self):
+        data = super().clean()
+        establishment, unit = data.get("establishment"), data.get("jurisdiction")
+        if data.get("task") == Task.ESTABLISHMENT:
+            if establishment is None:
+                if "establishment" not in self.errors:
+                    self.add_error(
+                        "establishment", _("Choose the establishment the account works for.")
+                    )
+            elif unit is not None and not establishment.area_path.startswith(unit.path):
+                self.add_error(
+                    "establishment", _("This establishment is outside the jurisdiction chosen.")
+                )
+        elif establishment is not None:
+            self.add_error(
+                "establishment",
+                _("Only an accommodation establishment's account works for an establishment."),
+            )
+        return data
+
+
+def establishments_for(actor, keep=None):
+    """The open establishments `actor` can see, and `keep` (an account's own);
+    the model by name: vigil.accounts does not import vigil.lodging."""
+    establishment = apps.get_model("lodging", "Establishment")
+    return (
+        establishment.objects.visible_to(actor)
+        .filter(Q(status="open") | Q(pk=keep))
+        .order_by("name")
+    )
 
 
 class RejectForm(forms.Form):

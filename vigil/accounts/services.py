@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,7 +14,7 @@ from vigil.audit.services import Action, log, serialized
 from vigil.core.permissions import MANAGE_ACCOUNTS, REVIEW_ACCOUNT_REQUESTS, may
 from vigil.core.scope import in_scope
 
-from .models import AccountRequest, ApiToken, LoginFailure, User
+from .models import AccountRequest, ApiToken, LoginFailure, Task, User
 
 # Exclude 0, O, 1, l, I so that a password read out over the phone or written
 # on paper cannot be mistyped.
@@ -53,19 +54,43 @@ def _check_facility(actor, facility):
         raise PermissionDenied(_("That quarantine facility is outside your jurisdiction."))
 
 
+def _check_establishment(actor, establishment):
+    """An establishment's account works for an establishment the actor can see
+    (the model by name: vigil.accounts does not import vigil.lodging)."""
+    model = apps.get_model("lodging", "Establishment")
+    if (
+        establishment is not None
+        and not model.objects.visible_to(actor).filter(pk=establishment.pk).exists()
+    ):
+        raise PermissionDenied(_("That establishment is outside your jurisdiction."))
+
+
 @transaction.atomic
 def create_account(
-    actor, *, username, full_name, tasks, jurisdiction, phone="", unit_name="", facility=None
+    actor,
+    *,
+    username,
+    full_name,
+    tasks,
+    jurisdiction,
+    phone="",
+    unit_name="",
+    facility=None,
+    establishment=None,
 ):
     """Create an account and return (user, initial password shown once).
 
     With `facility`, the account sees that quarantine facility only, and its
-    jurisdiction becomes the facility's commune.
+    jurisdiction becomes the facility's commune; with `establishment`, that
+    accommodation establishment only, in its commune.
     """
     _require_admin(actor)
     _check_facility(actor, facility)
+    _check_establishment(actor, establishment)
     if facility is not None:
         jurisdiction = facility.area
+    if establishment is not None:
+        jurisdiction = establishment.area
     _check_jurisdiction(actor, jurisdiction)
     password = generate_password()
     user = User(
@@ -76,12 +101,15 @@ def create_account(
         tasks=sorted(set(tasks)),
         jurisdiction=jurisdiction,
         facility=facility,
+        establishment=establishment,
     )
     user.set_password(password)
     user.save()
     detail = {"tasks": user.tasks}
     if facility is not None:
         detail["facility"] = facility.pk
+    if establishment is not None:
+        detail["establishment"] = establishment.pk
     log(actor, Action.CREATE, user, area_path=user.jurisdiction_path, detail=detail)
     return user, password
 
@@ -91,12 +119,16 @@ def update_account(actor, user, *, version, **fields):
     """Change an account's details; refuses a form opened before another change.
 
     A `facility` (or None to clear it) makes the account a facility manager's
-    that sees that quarantine facility only; its jurisdiction follows it.
+    that sees that quarantine facility only; its jurisdiction follows it. So
+    does an `establishment` (an accommodation establishment's account).
     """
     _require_admin(actor)
     if fields.get("facility") is not None:
         _check_facility(actor, fields["facility"])
         fields["jurisdiction"] = fields["facility"].area
+    if fields.get("establishment") is not None:
+        _check_establishment(actor, fields["establishment"])
+        fields["jurisdiction"] = fields["establishment"].area
     if "jurisdiction" in fields:
         _check_jurisdiction(actor, fields["jurisdiction"])
     current = User.objects.select_for_update().get(pk=user.pk)
@@ -151,17 +183,26 @@ def reset_password(actor, user):
 
 
 @transaction.atomic
-def file_request(actor, *, full_name, phone, task, jurisdiction, note=""):
-    """A unit leader asks for an account for a member of their unit."""
+def file_request(actor, *, full_name, phone, task, jurisdiction, note="", establishment=None):
+    """A unit leader asks for an account for a member of their unit; for an
+    accommodation establishment's account, `establishment` says which one
+    (visible to the leader, inside `jurisdiction`)."""
     if not may(actor, REVIEW_ACCOUNT_REQUESTS):
         raise PermissionDenied(_("Only unit leaders can request accounts."))
     _check_jurisdiction(actor, jurisdiction)
+    if task == Task.ESTABLISHMENT:
+        _check_establishment(actor, establishment)
+        if establishment is None or not establishment.area_path.startswith(jurisdiction.path):
+            raise PermissionDenied(_("Choose an establishment inside the jurisdiction."))
+    else:
+        establishment = None
     req = AccountRequest.objects.create(
         requested_by=actor,
         full_name=full_name,
         phone=phone,
         task=task,
         jurisdiction=jurisdiction,
+        establishment=establishment,
         note=note,
     )
     log(actor, Action.CREATE, req, object_repr=f"{full_name} ({task})")
@@ -196,6 +237,7 @@ def approve_request(actor, req, username=None):
         phone=req.phone,
         tasks=[req.task],
         jurisdiction=req.jurisdiction,
+        establishment=req.establishment if req.task == Task.ESTABLISHMENT else None,
     )
     req.status = AccountRequest.Status.APPROVED
     req.decided_by, req.decided_at, req.created_user = actor, timezone.now(), user
@@ -350,7 +392,9 @@ def requests_for(user, status=None):
     """The account requests `user` may read: those of their jurisdiction for
     whoever manages accounts, their own requests for a unit leader; only
     those in `status` when it is one of AccountRequest.Status."""
-    qs = AccountRequest.objects.visible_to(user).select_related("jurisdiction", "requested_by")
+    qs = AccountRequest.objects.visible_to(user).select_related(
+        "jurisdiction", "requested_by", "establishment"
+    )
     if not may(user, MANAGE_ACCOUNTS):
         qs = qs.filter(requested_by=user)
     if status in AccountRequest.Status.values:

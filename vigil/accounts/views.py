@@ -82,6 +82,7 @@ def account_create(request):
             tasks=data["tasks"],
             jurisdiction=data["jurisdiction"],
             facility=data["facility"],
+            establishment=data["establishment"],
         )
         return render(request, "accounts/created.html", {"account": user, "password": password})
     return render(request, "accounts/form.html", {"form": form})
@@ -104,6 +105,7 @@ def account_edit(request, user_id):
                 tasks=data["tasks"],
                 jurisdiction=data["jurisdiction"],
                 facility=data["facility"],
+                establishment=data["establishment"],
             )
         except services.StaleRecord:
             # Keep what the user typed; only the version moves on so that a

@@ -30,6 +30,10 @@ class AccountRequestOut(Schema):
     task: str = Field(..., json_schema_extra=enum(Task.choices))
     jurisdiction_code: str
     jurisdiction_name: str
+    establishment_id: int | None = Field(
+        None, description="For an accommodation establishment's account: its establishment."
+    )
+    establishment_name: str | None = None
     note: str
     status: str = Field(..., json_schema_extra=enum(AccountRequest.Status.choices))
     requested_by: str
@@ -47,6 +51,8 @@ def _out(req):
         "task": req.task,
         "jurisdiction_code": req.jurisdiction.code,
         "jurisdiction_name": req.jurisdiction.name,
+        "establishment_id": req.establishment_id,
+        "establishment_name": req.establishment.name if req.establishment_id else None,
         "note": req.note,
         "status": req.status,
         "requested_by": req.requested_by.username,
@@ -85,6 +91,13 @@ class AccountRequestIn(Schema):
     phone: str | None = Field(None, description="Required.")
     task: str | None = Field(None, json_schema_extra=enum(Task.choices, null=True))
     jurisdiction_code: str | None = Field(None, description="A unit of the caller's jurisdiction.")
+    establishment_id: int | None = Field(
+        None,
+        description=(
+            "Required for the task `establishment` (an establishment the caller sees, inside "
+            "the jurisdiction); refused otherwise."
+        ),
+    )
     note: str | None = ""
 
 
@@ -111,21 +124,30 @@ def request_create(request):
     payload = read_body(request, AccountRequestIn)
     code = (payload.jurisdiction_code or "").strip()
     unit = AdminUnit.objects.active_tree().filter(code=code).only("pk").first() if code else None
-    data = {**payload.model_dump(exclude={"jurisdiction_code"}), "jurisdiction": ""}
+    data = {
+        **payload.model_dump(exclude={"jurisdiction_code", "establishment_id"}),
+        "jurisdiction": "",
+        "establishment": payload.establishment_id,
+    }
     data = {k: "" if v is None else v for k, v in data.items()}
     data["jurisdiction"] = unit.pk if unit else code
     form = AccountRequestForm(data, actor=request.auth)
     if not form.is_valid():
         fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
-        if "jurisdiction" in fields:
-            fields["jurisdiction_code"] = fields.pop("jurisdiction")
+        for name in ("jurisdiction", "establishment"):
+            if name in fields:
+                fields[f"{name}_code" if name == "jurisdiction" else "establishment_id"] = (
+                    fields.pop(name)
+                )
         return invalid(request, fields)
     req = services.file_request(request.auth, **form.cleaned_data)
     return Status(201, _out(_scoped(request, req.pk)))
 
 
 def _scoped(request, request_id):
-    qs = AccountRequest.objects.select_related("jurisdiction", "requested_by", "created_user")
+    qs = AccountRequest.objects.select_related(
+        "jurisdiction", "requested_by", "created_user", "establishment"
+    )
     return get_for_user(qs, request.auth, pk=request_id)
 
 

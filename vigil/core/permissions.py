@@ -68,6 +68,9 @@ CAPABILITIES = {}
 # pages, the health check), or a citizen signed in with their phone.
 PUBLIC = "public"
 CITIZEN = "citizen"
+# An establishment's property-management system, authenticated by the
+# establishment's own key (not an account): task groups decide nothing.
+PMS = "pms"
 
 
 def capability(key, label, tasks, condition="", web_only=""):
@@ -270,7 +273,9 @@ _STEERING = (_T.LEADER, _T.CDC, _T.ADMIN, *_COMMUNE_TEAMS, _T.FACILITY)
 READ_STATISTICS = capability("statistics.read", _("Read statistics and the dashboard"), _STEERING)
 # The export pages themselves; what may be exported is the capability of the
 # list (ExportSpec.capability): an account exports the lists it may read.
-EXPORT = capability("export.run", _("Export lists to Excel"), STAFF)
+# An accommodation establishment exports its own guest register (the list the
+# police ask for), and nothing else: it reads no other list.
+EXPORT = capability("export.run", _("Export lists to Excel"), ANY_ACCOUNT)
 
 
 def at_province(user):
@@ -365,4 +370,11 @@ def public(view):
 def citizen(view):
     """Mark a page or API operation for citizens signed in with their phone."""
     view.capability = CITIZEN
+    return view
+
+
+def pms(view):
+    """Mark an API operation for establishments' property-management systems,
+    authenticated by an establishment's key (vigil.lodging.pms)."""
+    view.capability = PMS
     return view

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vigil.core.scope import ScopedQuerySet
 
@@ -30,8 +31,8 @@ class EstablishmentKind(models.TextChoices):
 
 
 class EstablishmentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("establishment", "Open")
+    CLOSED = "closed", pgettext_lazy("establishment", "Closed")
 
 
 class EstablishmentQuerySet(ScopedQuerySet):
@@ -128,6 +129,16 @@ class GuestStay(models.Model):
     planned_check_out = models.DateField(_("planned check-out"), null=True, blank=True)
     check_out = models.DateTimeField(_("check-out"), null=True, blank=True, db_index=True)
     group_code = models.CharField(_("group"), max_length=32, blank=True)
+    # A foreign guest's nationality (the passport's country), for the police
+    # register and the statistics; empty for Vietnamese guests.
+    nationality = models.ForeignKey(
+        "areas.Country",
+        verbose_name=_("nationality"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     source = models.CharField(
         max_length=16, choices=StaySource.choices, default=StaySource.RECEPTION
     )
@@ -156,8 +167,12 @@ class GuestStay(models.Model):
         ]
         indexes = [
             models.Index(fields=["area_path", "check_in"], name="lodging_stay_scope"),
+            # An establishment's register, sorted by check-in, and its last
+            # check-in (the police view's idle establishments).
+            models.Index(fields=["establishment", "check_in"], name="lodging_stay_register"),
+            # Who is in house tonight, per area and establishment (the police view).
             models.Index(
-                fields=["establishment", "check_in"],
+                fields=["area_path", "establishment"],
                 condition=Q(check_out__isnull=True),
                 name="lodging_stay_in_house",
             ),

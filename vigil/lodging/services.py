@@ -124,6 +124,7 @@ def check_in(
     group_code="",
     source=StaySource.RECEPTION,
     idempotency_key="",
+    nationality=None,
 ):
     """Register one guest's stay. The guest is `declaration`'s person, or
     `person`, or the person `identity` names; with `data` (the cleaned fields
@@ -140,6 +141,11 @@ def check_in(
     guest_person, guest_declaration = _guest(
         actor, person=person, declaration=declaration, identity=identity, data=data
     )
+    if nationality is None and guest_person.id_kind == "passport" and guest_declaration:
+        # A passport holder declared at the reception or online: the country
+        # the declaration names, unless the caller knows the nationality.
+        country = guest_declaration.departure_country
+        nationality = None if country is None or country.pk == "VN" else country
     stay = GuestStay(
         establishment=establishment,
         person=guest_person,
@@ -148,6 +154,7 @@ def check_in(
         check_in=at,
         planned_check_out=planned_check_out,
         group_code=group_code,
+        nationality=nationality,
         source=source,
         idempotency_key=key,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -189,7 +196,11 @@ def _event(stay, actor, action, before=None, after=None, note=""):
 
 
 def _locked(stay, version):
-    current = GuestStay.objects.select_for_update().select_related("declaration").get(pk=stay.pk)
+    current = (
+        GuestStay.objects.select_for_update(of=("self",))
+        .select_related("declaration")
+        .get(pk=stay.pk)
+    )
     if version is not None and current.version != version:
         raise StaleGuestStay(current)
     return current

@@ -23,7 +23,7 @@ urlpatterns = [
         establishments.token_new,
         name="token-new",
     ),
-    path("tokens/<int:token_id>/revoke/", establishments.token_revoke, name="token-revoke"),
+    path("pms-keys/<int:pms_token_id>/revoke/", establishments.token_revoke, name="token-revoke"),
     # The reception: check-in, group check-in, check-out, the register
     path("check-in/", checkin.check_in, name="check-in"),
     path("check-in/group/", checkin.group_check_in, name="group-check-in"),

@@ -289,6 +289,7 @@ register(
 )
 
 
-# The investigation's lists register from their own module (its builders
-# import vigil.investigation, which sits below reports).
-from . import exports_investigation  # noqa: E402, F401
+# The investigation's and the accommodation's lists register from their own
+# modules (their builders import vigil.investigation and vigil.lodging, which
+# sit below reports).
+from . import exports_investigation, exports_lodging, exports_police  # noqa: E402, F401, I001

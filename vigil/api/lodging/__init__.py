@@ -13,6 +13,7 @@ router = Router(tags=["lodging"])
 from vigil.api.lodging import establishments  # noqa: E402, F401  (routes register on import)
 from vigil.api.lodging import guests  # noqa: E402, F401
 from vigil.api.lodging import pms  # noqa: E402, F401
+from vigil.api.lodging import police  # noqa: E402, F401
 
 # isort: on
 

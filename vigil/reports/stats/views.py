@@ -12,9 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from vigil.core.menu import worklists_for
-from vigil.core.permissions import READ_CASES, READ_STATISTICS, may, requires
+from vigil.core.permissions import (
+    POLICE_VIEW,
+    READ_CASES,
+    READ_GUESTS,
+    READ_STATISTICS,
+    may,
+    requires,
+)
 from vigil.declarations.models import Declaration
 from vigil.investigation import stats as investigation
+from vigil.lodging import stats as lodging
 
 from .. import stats, tally
 from ..registry import describe
@@ -155,6 +163,11 @@ def dashboard(request):
                 if may(request.user, READ_CASES)
                 else None
             ),
+            # Guests tonight, undeclared, red/orange (issue 14), for whoever reads guests.
+            "lodging": (
+                lodging.dashboard_figures(request.user) if may(request.user, READ_GUESTS) else None
+            ),
+            "lodging_police": may(request.user, POLICE_VIEW),
             "current": "dashboard",
             **_filter_layout(board.form),
         },

@@ -18,6 +18,7 @@ from vigil.declarations.models import Channel, Declaration
 from vigil.declarations.services import IDENTITY_FIELDS, submit_declaration
 from vigil.demo.accounts import DEMO_PASSWORD, demo_accounts, demo_units
 from vigil.demo.investigation import seed_investigation
+from vigil.demo.lodging import seed_lodging
 from vigil.people.models import Person
 from vigil.people.synthetic import people
 from vigil.quarantine import services as quarantine
@@ -60,9 +61,10 @@ class Command(BaseCommand):
         stays = self.seed_quarantine()
         self.seed_handoffs()
         cases = seed_investigation()
+        guests = seed_lodging()
         self.stdout.write(
             f"Demo data: {created} accounts, {made} people, {declared} declarations, "
-            f"{stays} quarantine stays and {cases} case records added."
+            f"{stays} quarantine stays, {cases} case records and {guests} guest stays added."
         )
 
     def seed_people(self, count):
