@@ -6,33 +6,19 @@ writes, so that the page and the API give the same messages.
 """
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.forms import record_filter, search_filter
-from vigil.core.scope import scope_path
-from vigil.declarations.forms import GroupedUnitField, unit_choices
+from vigil.declarations.forms import GroupedUnitField
+from vigil.declarations.places import setup_commune_and_village, units_in_scope
 
 from .models import OutbreakStatus
 from .outbreaks import FIELDS
 
 DATE_ATTRS = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
 COORD_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "step": "0.000001"}
-
-
-def _units_in_scope(user, level):
-    path = scope_path(user)
-    if path is None:
-        return AdminUnit.objects.none()
-    units = AdminUnit.objects.active_tree().in_home_province()
-    return units.filter(path__startswith=path, level=level).order_by("path")
-
-
-def _pre2025():
-    return settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025
 
 
 class OutbreakForm(forms.Form):
@@ -78,34 +64,7 @@ class OutbreakForm(forms.Form):
                 "version": instance.version,
             }
         super().__init__(*args, **kwargs)
-        communes = _units_in_scope(user, Level.COMMUNE)
-        area = self.fields["area"]
-        area.queryset = communes
-        area.choices = unit_choices(communes, _pre2025())
-        url = reverse("areas:options") + f"?from={self.add_prefix('area')}&level={Level.VILLAGE}"
-        area.widget.attrs.update(
-            {
-                "hx-get": url,
-                "hx-target": f"#id_{self.add_prefix('village')}",
-                "hx-trigger": "change",
-            }
-        )
-        commune = self._chosen_commune(communes)
-        if commune is not None:
-            self.fields["village"].queryset = AdminUnit.objects.filter(
-                parent=commune, level=Level.VILLAGE
-            ).order_by("code")
-
-    def _chosen_commune(self, communes):
-        value = self.data.get(self.add_prefix("area")) if self.is_bound else None
-        if value in (None, ""):
-            value = self.initial.get("area")
-        if value in (None, ""):
-            return None
-        try:
-            return communes.filter(pk=value).first()
-        except (ValueError, TypeError):
-            return None
+        setup_commune_and_village(self, user)
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
@@ -123,7 +82,7 @@ class OutbreakFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = _units_in_scope(user, Level.DISTRICT)
+        self.fields["district"].queryset = units_in_scope(user, Level.DISTRICT)
 
     def filter_qs(self, queryset):
         if not self.is_valid():

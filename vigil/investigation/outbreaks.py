@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.areas.models import AdminUnit, Level
+from vigil.areas.models import Level
 from vigil.audit.services import Action, log
-from vigil.core.scope import in_scope
+from vigil.declarations.places import check_place
 
 from .models import Case, CaseKind, Outbreak, OutbreakStatus
 
@@ -52,31 +52,6 @@ class StaleOutbreak(Exception):
 def province_bbox():
     """(min_lon, min_lat, max_lon, max_lat) of the home province."""
     return tuple(Decimal(str(v)) for v in settings.VIGIL_PROVINCE_BBOX)
-
-
-def has_villages(commune):
-    return AdminUnit.objects.filter(parent=commune, level=Level.VILLAGE).exists()
-
-
-def _check_place(actor, values, errors):
-    commune, village = values.get("area"), values.get("village")
-    if commune is None:
-        errors["area"] = _("Choose the commune.")
-        return
-    home = AdminUnit.objects.home_province()
-    if (
-        commune.level != Level.COMMUNE
-        or commune.tree != settings.VIGIL_AREA_TREE
-        or not commune.path.startswith(home.path)
-    ):
-        errors["area"] = _("Choose a commune of the province.")
-    elif not in_scope(actor, commune.path):
-        errors["area"] = _("This commune is outside your area.")
-    if village is not None:
-        if village.level != Level.VILLAGE or village.parent_id != commune.pk:
-            errors["village"] = _("This is not inside the place chosen above.")
-    elif "area" not in errors and has_villages(commune):
-        errors["village"] = _("Choose the village or residential group.")
 
 
 def _check_coordinates(values, errors):
@@ -123,7 +98,7 @@ def validate(actor, values):
     errors = {}
     if not values["name"]:
         errors["name"] = _("Enter the name of the outbreak.")
-    _check_place(actor, values, errors)
+    check_place(actor, values, errors)
     _check_coordinates(values, errors)
     _check_dates(values, errors)
     if errors:

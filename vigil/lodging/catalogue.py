@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 from vigil.areas.models import AdminUnit, Level
 from vigil.audit.services import Action, log
 from vigil.core.phones import normalize_phone
-from vigil.core.scope import in_scope
+from vigil.declarations.places import check_place
 
 from .models import Establishment, EstablishmentKind, EstablishmentStatus, GuestStay, PmsToken
 
@@ -55,31 +54,6 @@ class StaleEstablishment(Exception):
     def __init__(self, current):
         self.current = current
         super().__init__("stale")
-
-
-def has_villages(commune):
-    return AdminUnit.objects.filter(parent=commune, level=Level.VILLAGE).exists()
-
-
-def _check_place(actor, values, errors):
-    commune, village = values.get("area"), values.get("village")
-    if commune is None:
-        errors["area"] = _("Choose the commune.")
-        return
-    home = AdminUnit.objects.home_province()
-    if (
-        commune.level != Level.COMMUNE
-        or commune.tree != settings.VIGIL_AREA_TREE
-        or not commune.path.startswith(home.path)
-    ):
-        errors["area"] = _("Choose a commune of the province.")
-    elif not in_scope(actor, commune.path):
-        errors["area"] = _("This commune is outside your area.")
-    if village is not None:
-        if village.level != Level.VILLAGE or village.parent_id != commune.pk:
-            errors["village"] = _("This is not inside the place chosen above.")
-    elif "area" not in errors and has_villages(commune):
-        errors["village"] = _("Choose the village or residential group.")
 
 
 def _check_licence(values, errors, instance):
@@ -135,7 +109,7 @@ def validate(actor, values, instance=None):
     values["status"] = values["status"] or EstablishmentStatus.OPEN
     errors = {}
     _check_rest(values, errors)
-    _check_place(actor, values, errors)
+    check_place(actor, values, errors)
     _check_licence(values, errors, instance)
     if errors:
         raise ValidationError(errors)

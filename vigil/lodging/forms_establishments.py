@@ -7,30 +7,16 @@ writes, so that the page and the API give the same messages.
 """
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.forms import record_filter, search_filter
-from vigil.core.scope import scope_path
-from vigil.declarations.forms import GroupedUnitField, unit_choices
+from vigil.declarations.forms import GroupedUnitField
+from vigil.declarations.places import setup_commune_and_village, units_in_scope
 
 from .catalogue import FIELDS
 from .models import EstablishmentKind, EstablishmentStatus
-
-
-def units_in_scope(user, level):
-    path = scope_path(user)
-    if path is None:
-        return AdminUnit.objects.none()
-    units = AdminUnit.objects.active_tree().in_home_province()
-    return units.filter(path__startswith=path, level=level).order_by("path")
-
-
-def _pre2025():
-    return settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025
 
 
 class EstablishmentForm(forms.Form):
@@ -61,34 +47,7 @@ class EstablishmentForm(forms.Form):
                 "version": instance.version,
             }
         super().__init__(*args, **kwargs)
-        communes = units_in_scope(user, Level.COMMUNE)
-        area = self.fields["area"]
-        area.queryset = communes
-        area.choices = unit_choices(communes, _pre2025())
-        url = reverse("areas:options") + f"?from={self.add_prefix('area')}&level={Level.VILLAGE}"
-        area.widget.attrs.update(
-            {
-                "hx-get": url,
-                "hx-target": f"#id_{self.add_prefix('village')}",
-                "hx-trigger": "change",
-            }
-        )
-        commune = self._chosen_commune(communes)
-        if commune is not None:
-            self.fields["village"].queryset = AdminUnit.objects.filter(
-                parent=commune, level=Level.VILLAGE
-            ).order_by("code")
-
-    def _chosen_commune(self, communes):
-        value = self.data.get(self.add_prefix("area")) if self.is_bound else None
-        if value in (None, ""):
-            value = self.initial.get("area")
-        if value in (None, ""):
-            return None
-        try:
-            return communes.filter(pk=value).first()
-        except (ValueError, TypeError):
-            return None
+        setup_commune_and_village(self, user)
 
     def values(self):
         return {name: self.cleaned_data.get(name) for name in FIELDS}
