@@ -74,13 +74,17 @@ def test_another_account_never_sees_an_export(client, station, token_for, places
     assert client.get(E, **other).json() == []
 
 
-def test_an_account_without_export_gets_403(client, token_for, places, declarations):
+def test_an_establishment_exports_its_register_and_no_other_list(
+    client, token_for, places, declarations
+):
+    """Every account holds the export capability since establishments export
+    their own guest register; what may be exported is the list's capability."""
     _hotel, auth = token_for("hotel.pn", places.commune, [Task.ESTABLISHMENT])
     assert client.post(f"{E}?list=declarations", **auth).status_code == 403
-    assert client.get(E, **auth).status_code == 403
-    assert client.get(f"{E}/1", **auth).status_code == 403
-    assert client.get(f"{E}/1/file", **auth).status_code == 403
+    assert client.post(f"{E}?list=triage", **auth).status_code == 403
+    assert client.get(E, **auth).status_code == 200
     assert not Job.objects.exists()
+    assert client.post(f"{E}?list=guests", **auth).status_code != 403
 
 
 def test_a_list_the_account_may_not_read_is_403_and_an_unknown_one_404(
