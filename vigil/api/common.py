@@ -84,6 +84,36 @@ def service_fields(exc):
     return {"__all__": exc.messages}
 
 
+# A place in a body: `area_code` (a commune) and `village_code` -------------
+
+PLACE_NAMES = {"area": "area_code", "village": "village_code"}
+
+
+def place_units(payload, values, errors, sent=None):
+    """Set `values["area"]` and `values["village"]` from the body's
+    `area_code` and `village_code` (only those in `sent`, when given); an
+    unknown code is an error on its field. The service checks the rest
+    (vigil.declarations.places.check_place)."""
+    from vigil.areas.models import AdminUnit, Level
+
+    for name, level in (("area", Level.COMMUNE), ("village", Level.VILLAGE)):
+        field = PLACE_NAMES[name]
+        if sent is not None and field not in sent:
+            continue
+        code = (getattr(payload, field) or "").strip()
+        unit = None
+        if code:
+            unit = AdminUnit.objects.active_tree().filter(code=code, level=level).first()
+            if unit is None:
+                errors[field] = [_("No such place.")]
+        values[name] = unit
+
+
+def place_service_fields(exc):
+    """`service_fields`, the place's fields named as in the body."""
+    return {PLACE_NAMES.get(k, k): v for k, v in service_fields(exc).items()}
+
+
 # The OpenAPI document -----------------------------------------------------
 
 

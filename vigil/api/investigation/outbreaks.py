@@ -16,18 +16,19 @@ from ninja import Field, Path, Query, Schema, Status
 
 from vigil.api.common import (
     READ_ERRORS,
+    STATE_ERRORS,
     ErrorOut,
     body_doc,
     choice,
     enum,
     invalid,
     iso_date,
+    place_service_fields,
+    place_units,
     read_body,
-    service_fields,
     stale,
 )
 from vigil.api.investigation import router
-from vigil.areas.models import AdminUnit, Level
 from vigil.audit.services import stale_message
 from vigil.core.permissions import EDIT_OUTBREAKS, READ_CASES, api_requires
 from vigil.core.scope import get_for_user
@@ -38,8 +39,7 @@ from vigil.investigation.models import Case, Outbreak, OutbreakStatus
 
 OUTBREAK_PATH = Path(..., description="The outbreak's `id`.", example=5)
 CASE_PATH = Path(..., description="The case record's `id`.", example=12)
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-API_NAMES = {"area": "area_code", "village": "village_code"}
+ERRORS = STATE_ERRORS
 
 
 class OutbreakOut(Schema):
@@ -160,13 +160,6 @@ EXAMPLE_OUTBREAK = {
 }
 
 
-def _unit(code, level):
-    code = (code or "").strip()
-    if not code:
-        return None
-    return AdminUnit.objects.active_tree().filter(code=code, level=level).first() or code
-
-
 def _decimal(value, name, errors):
     if value in (None, ""):
         return None
@@ -189,17 +182,8 @@ def _values(payload):
         "opened_on": iso_date(payload.opened_on, "opened_on", errors),
         "closed_on": iso_date(payload.closed_on, "closed_on", errors),
     }
-    for name, level in (("area", Level.COMMUNE), ("village", Level.VILLAGE)):
-        unit = _unit(getattr(payload, f"{name}_code"), level)
-        if isinstance(unit, str):
-            errors[API_NAMES[name]] = [_("No such place.")]
-            unit = None
-        values[name] = unit
+    place_units(payload, values, errors)
     return values, errors
-
-
-def _service_errors(exc):
-    return {API_NAMES.get(k, k): v for k, v in service_fields(exc).items()}
 
 
 @router.post(
@@ -221,7 +205,7 @@ def outbreak_create(request):
     try:
         outbreak = services.create_outbreak(request.auth, values)
     except ValidationError as exc:
-        return invalid(request, _service_errors(exc))
+        return invalid(request, place_service_fields(exc))
     return Status(201, _out(_outbreak(request, outbreak.pk)))
 
 
@@ -253,7 +237,7 @@ def outbreak_update(request, outbreak_id: int = OUTBREAK_PATH):
     except services.StaleOutbreak as exc:
         return stale(request, stale_message(exc.current))
     except ValidationError as exc:
-        return invalid(request, _service_errors(exc))
+        return invalid(request, place_service_fields(exc))
     return Status(200, _out(_outbreak(request, outbreak.pk)))
 
 
@@ -277,7 +261,7 @@ def outbreak_delete(
     except services.StaleOutbreak as exc:
         return stale(request, stale_message(exc.current))
     except ValidationError as exc:
-        return invalid(request, _service_errors(exc))
+        return invalid(request, place_service_fields(exc))
     return Status(204, None)
 
 

@@ -16,17 +16,19 @@ from ninja import Field, Path, Query, Schema, Status
 
 from vigil.api.common import (
     READ_ERRORS,
+    STATE_ERRORS,
     ErrorOut,
     body_doc,
     choice,
     enum,
     invalid,
+    place_service_fields,
+    place_units,
     read_body,
     service_fields,
     stale,
 )
 from vigil.api.lodging import router
-from vigil.areas.models import AdminUnit, Level
 from vigil.audit.services import stale_message
 from vigil.core.permissions import (
     MANAGE_ESTABLISHMENTS,
@@ -46,8 +48,7 @@ from vigil.lodging.models import (
 
 ESTABLISHMENT_PATH = Path(..., description="The establishment's `id`.", example=7)
 TOKEN_PATH = Path(..., description="The PMS key's `id`.", example=3)
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-API_NAMES = {"area": "area_code", "village": "village_code"}
+ERRORS = STATE_ERRORS
 
 
 class EstablishmentOut(Schema):
@@ -175,13 +176,6 @@ EXAMPLE_ESTABLISHMENT = {
 }
 
 
-def _unit(code, level):
-    code = (code or "").strip()
-    if not code:
-        return None
-    return AdminUnit.objects.active_tree().filter(code=code, level=level).first() or code
-
-
 def _values(payload, partial=False):
     """The body as the service's values, or ({}, errors) for bad spellings.
     `partial`: only the fields sent (a change)."""
@@ -197,21 +191,10 @@ def _values(payload, partial=False):
         values["kind"] = choice(payload.kind, EstablishmentKind.choices, "kind", errors)
     if "status" in sent:
         values["status"] = choice(payload.status, EstablishmentStatus.choices, "status", errors)
-    for name, level in (("area", Level.COMMUNE), ("village", Level.VILLAGE)):
-        if f"{name}_code" not in sent:
-            continue
-        unit = _unit(getattr(payload, f"{name}_code"), level)
-        if isinstance(unit, str):
-            errors[API_NAMES[name]] = [_("No such place.")]
-            unit = None
-        values[name] = unit
+    place_units(payload, values, errors, sent)
     if partial and "area" in values and "village" not in values:
         values["village"] = None
     return values, errors
-
-
-def _service_errors(exc):
-    return {API_NAMES.get(k, k): v for k, v in service_fields(exc).items()}
 
 
 @router.post(
@@ -231,7 +214,7 @@ def establishment_create(request):
     try:
         establishment = services.create_establishment(request.auth, values)
     except ValidationError as exc:
-        return invalid(request, _service_errors(exc))
+        return invalid(request, place_service_fields(exc))
     return Status(201, _out(_establishment(request, establishment.pk)))
 
 
@@ -263,7 +246,7 @@ def establishment_update(request, establishment_id: int = ESTABLISHMENT_PATH):
     except services.StaleEstablishment as exc:
         return stale(request, stale_message(exc.current))
     except ValidationError as exc:
-        return invalid(request, _service_errors(exc))
+        return invalid(request, place_service_fields(exc))
     return Status(200, _out(_establishment(request, establishment.pk)))
 
 
