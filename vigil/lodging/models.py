@@ -123,6 +123,9 @@ class GuestStay(models.Model):
         on_delete=models.SET_NULL,
         related_name="guest_stays",
     )
+    # A copy of the declaration's risk colour (NULL without one), kept by
+    # database triggers for the police view's counts (vigil/lodging/colour.py).
+    declaration_colour = models.CharField(max_length=8, null=True, blank=True, editable=False)
     area_path = models.CharField(max_length=128, db_index=True)
     room = models.CharField(_("room"), max_length=32, blank=True)
     check_in = models.DateTimeField(_("check-in"), default=timezone.now, db_index=True)
@@ -170,11 +173,18 @@ class GuestStay(models.Model):
             # An establishment's register, sorted by check-in, and its last
             # check-in (the police view's idle establishments).
             models.Index(fields=["establishment", "check_in"], name="lodging_stay_register"),
-            # Who is in house tonight, per area and establishment (the police view).
+            # Who is in house tonight, per area, establishment and colour: the
+            # police view counts them from this index alone.
             models.Index(
-                fields=["area_path", "establishment"],
+                fields=["area_path", "establishment", "declaration_colour"],
                 condition=Q(check_out__isnull=True),
                 name="lodging_stay_in_house",
+            ),
+            # Guests in house at two establishments tonight.
+            models.Index(
+                fields=["person", "establishment"],
+                condition=Q(check_out__isnull=True),
+                name="lodging_stay_in_house_person",
             ),
         ]
 

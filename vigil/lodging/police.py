@@ -20,7 +20,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.scope import scope_path
-from vigil.declarations.models import Declaration, RiskColour
+from vigil.declarations.models import RiskColour
 
 from .models import Establishment, EstablishmentStatus, GuestStay
 
@@ -144,22 +144,6 @@ def _under(qs, unit):
     return qs if unit is None else qs.filter(area_path__startswith=unit.path)
 
 
-def _coloured(colour):
-    """The stay's declaration has `colour`: a lookup per stay by primary key
-    (a correlated EXISTS), never a join of the whole declarations table."""
-    return Exists(Declaration.objects.filter(pk=OuterRef("declaration_id"), risk_colour=colour))
-
-
-def stay_counts():
-    """The conditional counts of in-house stays, for `.aggregate` / `.annotate`."""
-    return {
-        "guests": Count("pk"),
-        "undeclared": Count("pk", filter=Q(declaration__isnull=True)),
-        "red": Count("pk", filter=_coloured(RiskColour.RED)),
-        "orange": Count("pk", filter=_coloured(RiskColour.ORANGE)),
-    }
-
-
 def idle_establishments(user, unit=None, now=None):
     """Open establishments in scope, in the catalogue for more than the idle
     days, with no guest checked in since then (one NOT IN over the recent
@@ -175,11 +159,18 @@ def idle_establishments(user, unit=None, now=None):
 
 def twice(user, unit=None):
     """Guests in house in scope who are also in house at another establishment
-    (anywhere in the province): the same guest, two establishments, tonight."""
-    elsewhere = GuestStay.objects.filter(person=OuterRef("person"), check_out__isnull=True).exclude(
-        establishment=OuterRef("establishment")
+    (anywhere in the province): the same guest, two establishments, tonight.
+    The people in house twice are found once, grouped over the in-house
+    partial index by person, then their stays in scope are kept."""
+    doubled = (
+        GuestStay.objects.in_house()
+        .order_by()
+        .values("person_id")
+        .annotate(places=Count("establishment_id", distinct=True))
+        .filter(places__gt=1)
+        .values("person_id")
     )
-    return _under(in_house(user), unit).filter(Exists(elsewhere))
+    return _under(in_house(user), unit).filter(person_id__in=doubled)
 
 
 @dataclass
@@ -262,17 +253,14 @@ def _establishments(user, unit):
 
 def _per_establishment(user, unit):
     """{establishment id: {guests, undeclared, red, orange}}: one GROUP BY
-    (establishment, declaration's colour), the colour read by one primary-key
-    lookup per guest in house (the declarations table is never scanned)."""
-    colour = (
-        Declaration.objects.filter(pk=OuterRef("declaration_id")).order_by().values("risk_colour")
-    )
+    (establishment, declaration's colour) over the in-house partial index
+    alone. The colour is the stay's copy of its declaration's, kept by
+    triggers (vigil/lodging/colour.py); no colour means no declaration."""
     groups = (
         _under(in_house(user), unit)
         .order_by()
-        .annotate(colour=Subquery(colour))
-        .values_list("establishment_id", "colour")
-        .annotate(n=Count("pk"))
+        .values_list("establishment_id", "declaration_colour")
+        .annotate(n=Count("*"))
     )
     out = {}
     for establishment_id, colour_key, n in groups:
@@ -364,14 +352,18 @@ def idle_list(user, unit=None):
 
 
 def with_last_check_in(establishments):
-    """Set `last_check_in` on each of a page of establishments: one GROUP BY
-    over their stays."""
+    """Set `last_check_in` on each of a page of establishments: the newest
+    check-in of each, one backward step of the register index apiece."""
     establishments = list(establishments)
+    newest = (
+        GuestStay.objects.filter(establishment=OuterRef("pk"))
+        .order_by("-check_in")
+        .values("check_in")[:1]
+    )
     last = dict(
-        GuestStay.objects.filter(establishment__in=establishments)
-        .order_by()
-        .values_list("establishment_id")
-        .annotate(at=Max("check_in"))
+        Establishment.objects.filter(pk__in=[e.pk for e in establishments])
+        .annotate(at=Subquery(newest))
+        .values_list("pk", "at")
     )
     for establishment in establishments:
         establishment.last_check_in = last.get(establishment.pk)

@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Count,
     DateField,
-    Exists,
     F,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     Sum,
     Value,
@@ -31,8 +29,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from vigil.declarations.models import Declaration
 
 from .models import EstablishmentKind, GuestStay
 from .police import area_param, guests_url, owner, row_units
@@ -229,22 +225,22 @@ def chart(nights):
 
 def dashboard_figures(user):
     """The reports dashboard's card: guests tonight, without a declaration,
-    red/orange, and the share of the last DASHBOARD_DAYS days' arrivals with a
-    declaration: one query (the guests in house or arrived since, through the
-    check-out and check-in indexes)."""
+    red/orange (the stays' copy of their declaration's colour), and the share
+    of the last DASHBOARD_DAYS days' arrivals with a declaration: one query
+    (the guests in house or arrived since, through the check-out and check-in
+    indexes)."""
     from .police import RISKY
 
     start, _end = default_range(days=DASHBOARD_DAYS)
     since = timezone.make_aware(datetime.datetime.combine(start, datetime.time()))
     tonight, arrived = Q(check_out__isnull=True), Q(check_in__gte=since)
-    risky = Declaration.objects.filter(pk=OuterRef("declaration_id"), risk_colour__in=RISKY)
     row = (
         GuestStay.objects.visible_to(user)
         .filter(tonight | arrived)
         .aggregate(
             guests=Count("pk", filter=tonight),
             undeclared=Count("pk", filter=tonight & Q(declaration__isnull=True)),
-            risky=Count("pk", filter=tonight & Q(Exists(risky))),
+            risky=Count("pk", filter=tonight & Q(declaration_colour__in=RISKY)),
             arrivals=Count("pk", filter=arrived),
             declared=Count("pk", filter=arrived & Q(declaration__isnull=False)),
         )
