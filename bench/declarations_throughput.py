@@ -1,23 +1,32 @@
 """Benchmark: declarations per second through the mobile API, against raw SQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vigil_bench_decl \\
-        .venv/bin/python bench/declarations_throughput.py [--declarations 2000] [--concurrency 16]
+        .venv/bin/python bench/declarations_throughput.py [--declarations 2000] [--concurrency 20]
 
 1. Creates the database if it is missing, migrates it, loads the administrative
    units, and empties people, declarations, audit events and OTP codes (use a
    database of its own).
-2. Starts gunicorn (`vigil.wsgi`, 3 sync workers, loopback) with debug off, a
+2. Baselines, first (then deleted, untimed): the same N people and N
+   declarations written straight into PostgreSQL, with COPY in one transaction
+   on one connection, and with INSERTs, one transaction per declaration, from
+   C connections at once.
+3. Starts gunicorn (`vigil.wsgi`, 2 sync workers, loopback) with debug off, a
    throw-away secret key, the file SMS backend and OTP limits raised.
-3. Signs K phones in through the real OTP endpoints, reading each code from the
+4. Signs K phones in through the real OTP endpoints, reading each code from the
    SMS file, then POSTs N declarations to /api/v1/declarations from C threads
    (http.client, one connection per request, an Idempotency-Key each): every
    request runs the whole path, citizen token, DeclarationForm validation,
    person matching, the declaration, the audit event, the JSON answer with QR.
-4. Baseline: the same N people and N declarations written straight into
-   PostgreSQL with COPY in one transaction on one connection.
+   Then R of those requests are sent again with the same Idempotency-Key: each
+   must answer 200 with the same declaration, and the database must hold
+   exactly one row per acknowledged declaration.
+5. Counts the SQL statements of S more declarations (new people, then the same
+   people again) sent through django.test.Client in this process, with
+   CaptureQueriesContext (BEGIN and COMMIT count).
 
-Prints the HTTP rate with p50/p95/max latency, the raw SQL rate and their
-ratio; the last line is the figure for the release notes. Gunicorn is always
+Prints the HTTP rate with p50/p95/max latency, the CPU the gunicorn workers
+used per declaration, the statements per declaration, the raw SQL rates and the
+ratios; the last line is the figure for the release notes. Gunicorn is always
 stopped at the end.
 """
 
@@ -55,9 +64,11 @@ REQUEST_TIMEOUT_S = 60
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--declarations", type=int, default=2000, help="N timed declarations")
-    parser.add_argument("--concurrency", type=int, default=16, help="C client threads")
+    parser.add_argument("--concurrency", type=int, default=20, help="C client threads")
     parser.add_argument("--phones", type=int, default=50, help="K citizen phones signed in")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--retries", type=int, default=50, help="R idempotent replays")
+    parser.add_argument("--counted", type=int, default=50, help="S declarations counted")
     parser.add_argument("--warmup", type=int, default=30, help="untimed declarations first")
     parser.add_argument("--seed", type=int, default=2021)
     return parser.parse_args()
@@ -248,7 +259,7 @@ def workload(count, seed, phones):
             person["phone"] = f"0905{rng.randrange(10**6):06d}"
         if not person["id_number"]:
             # Children without an ID card: the form wants the birth certificate number.
-            person["id_number"] = f"{rng.randrange(1, 1000)}/{person['birth_year']}"
+            person["id_number"] = f"{i + 1}/{person['birth_year']}"  # unique
         body = {
             **{k: person[k] for k in ("full_name", "id_kind", "id_number", "phone")},
             **{k: person[k] for k in ("birth_year", "gender", "occupation")},
@@ -269,8 +280,11 @@ def workload(count, seed, phones):
 
 
 def run_http(port, tokens, jobs, concurrency):
-    """Send every job from `concurrency` threads; (elapsed s, latencies ms, errors)."""
-    latencies, errors = [], []
+    """Send every job from `concurrency` threads.
+
+    (elapsed s, latencies ms, errors, [(phone, body, key, code) acknowledged]).
+    """
+    latencies, errors, acknowledged = [], [], []
     lock = threading.Lock()
     queue = iter(jobs)
 
@@ -281,10 +295,8 @@ def run_http(port, tokens, jobs, concurrency):
             if job is None:
                 return
             phone, body = job
-            headers = {
-                "Authorization": f"Bearer {tokens[phone]}",
-                "Idempotency-Key": str(uuid.uuid4()),
-            }
+            key = str(uuid.uuid4())
+            headers = {"Authorization": f"Bearer {tokens[phone]}", "Idempotency-Key": key}
             started = time.perf_counter()
             try:
                 status, answer = call(port, "POST", f"{API}/declarations", body, headers)
@@ -293,7 +305,9 @@ def run_http(port, tokens, jobs, concurrency):
             ms = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(ms)
-                if status != 201:
+                if status == 201:
+                    acknowledged.append((phone, body, key, answer["code"]))
+                else:
                     errors.append((status, answer))
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -302,7 +316,59 @@ def run_http(port, tokens, jobs, concurrency):
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - started, latencies, errors
+    return time.perf_counter() - started, latencies, errors, acknowledged
+
+
+def replay(port, tokens, acknowledged):
+    """Send acknowledged requests again with their key: [problem, ...] (none: each
+    answered 200 with the same declaration)."""
+    problems = []
+    for phone, body, key, code in acknowledged:
+        headers = {"Authorization": f"Bearer {tokens[phone]}", "Idempotency-Key": key}
+        status, answer = call(port, "POST", f"{API}/declarations", body, headers)
+        if status != 200 or answer.get("code") != code:
+            problems.append((status, str(answer)[:200]))
+    return problems
+
+
+def worker_cpu_seconds(process):
+    """User + system CPU seconds of the gunicorn workers (children of the master)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def count_statements(jobs, seed):
+    """(statements per new person's declaration, per returning person's) through
+    django.test.Client in this process: [counts], [counts]. The first job is
+    sent once uncounted first (this process loads its reference caches), so it
+    is counted as a returning person only."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from vigil.api.citizen_auth import issue_token
+
+    client = Client(SERVER_NAME=HOST)
+    counts = {"new": [], "returning": []}
+    for kind, sent in (("warm", jobs[:1]), ("new", jobs[1:]), ("returning", jobs)):
+        for phone, body in sent:
+            headers = {
+                "Authorization": f"Bearer {issue_token(phone)}",
+                "Idempotency-Key": f"count-{seed}-{kind}-{uuid.uuid4()}",
+            }
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(
+                    f"{API}/declarations", body, content_type="application/json", headers=headers
+                )
+            if response.status_code != 201:
+                raise RuntimeError(f"counted: {response.status_code} {response.content[:300]}")
+            counts.setdefault(kind, []).append(len(queries.captured_queries))
+    return counts["new"], counts["returning"]
 
 
 # --- raw SQL baseline ---------------------------------------------------------
@@ -321,11 +387,15 @@ def raw_rows(jobs):
 
     units = {u.code: u for u in AdminUnit.objects.active_tree()}
     now = timezone.now()
-    people, declarations = [], []
+    people, declarations, seen = [], [], set()
     for submitter, body in jobs:
         area = units[body["area_code"]]
+        # A number typed twice: the API keeps the second person apart, without it.
+        id_number = "" if body["id_number"] in seen else body["id_number"]
+        seen.add(id_number)
         person = Person(
-            **{k: body[k] for k in ("full_name", "id_kind", "id_number", "phone")},
+            **{k: body[k] for k in ("full_name", "id_kind", "phone")},
+            id_number=id_number,
             **{k: body[k] for k in ("birth_year", "gender", "occupation")},
             area=area,
             area_path=area.path,
@@ -404,6 +474,59 @@ def run_raw_sql(url, jobs):
     return elapsed
 
 
+def run_raw_inserts(url, jobs, concurrency):
+    """Seconds to INSERT the people and declarations of `jobs` one declaration
+    per transaction (person INSERT … RETURNING id, then the declaration), from
+    `concurrency` connections at once: what the API's requests must at least
+    do, with the same commits to wait for."""
+    import psycopg
+    from psycopg import sql
+
+    person_cols, person_rows, decl_cols, decl_rows = raw_rows(jobs)
+
+    def insert_sql(table, cols, returning=""):
+        return sql.SQL("INSERT INTO {} ({}) VALUES ({}){}").format(
+            sql.Identifier(table),
+            sql.SQL(", ").join(map(sql.Identifier, cols)),
+            sql.SQL(", ").join(sql.Placeholder() * len(cols)),
+            sql.SQL(returning),
+        )
+
+    person_insert = insert_sql("people_person", person_cols, " RETURNING id")
+    decl_insert = insert_sql("declarations_declaration", ["person_id", *decl_cols])
+    ids, lock = [], threading.Lock()
+    pending = iter(zip(person_rows, decl_rows, strict=True))
+    connections = [psycopg.connect(url) for _ in range(concurrency)]
+
+    def worker(conn):
+        while True:
+            with lock:
+                rows = next(pending, None)
+            if rows is None:
+                return
+            with conn.transaction():
+                pk = conn.execute(person_insert, rows[0]).fetchone()[0]
+                conn.execute(decl_insert, [pk, *rows[1]])
+            with lock:
+                ids.append(pk)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in connections]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    for conn in connections:
+        conn.close()
+    with psycopg.connect(url) as conn, conn.transaction():
+        conn.execute("DELETE FROM declarations_declaration WHERE person_id = ANY(%s)", [ids])
+        conn.execute("DELETE FROM people_person WHERE id = ANY(%s)", [ids])
+    if len(ids) != len(jobs):
+        raise RuntimeError(f"raw INSERT: {len(ids)} of {len(jobs)} rows written")
+    return elapsed
+
+
 # --- main -------------------------------------------------------------------
 
 
@@ -437,9 +560,24 @@ def main():
     rng = random.Random(args.seed)
     phones = sorted({f"09{rng.randrange(10**8):08d}" for _ in range(args.phones * 2)})
     phones = phones[: args.phones]
-    jobs = workload(args.warmup + args.declarations, args.seed, phones)
-    warmup, timed = jobs[: args.warmup], jobs[args.warmup :]
+    jobs = workload(args.warmup + args.declarations + args.counted, args.seed, phones)
+    warmup, timed = jobs[: args.warmup], jobs[args.warmup : args.warmup + args.declarations]
+    counted = jobs[args.warmup + args.declarations :]
 
+    # The baselines first, on the same empty tables (then deleted): after the
+    # HTTP run their people would collide with the unique ID numbers.
+    raw_elapsed = run_raw_sql(url, timed)
+    raw_rate = len(timed) / raw_elapsed
+    print(
+        f"raw SQL (COPY, one connection, one transaction): {len(timed):,} people + "
+        f"{len(timed):,} declarations in {raw_elapsed:.2f} s = {raw_rate:,.0f} declarations/s"
+    )
+    insert_elapsed = run_raw_inserts(url, timed, args.concurrency)
+    insert_rate = len(timed) / insert_elapsed
+    print(
+        f"raw SQL (INSERT person + declaration, a transaction each, {args.concurrency} "
+        f"connections): {insert_elapsed:.2f} s = {insert_rate:,.0f} declarations/s"
+    )
     print(f"{os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}")
     port = free_port()
     server = None
@@ -451,22 +589,30 @@ def main():
         print(
             f"signed in {len(tokens)} phones by SMS code in {time.perf_counter() - started:.1f} s"
         )
-        _s, _l, errors = run_http(port, tokens, warmup, min(args.concurrency, len(warmup) or 1))
-        if errors:
-            sys.exit(f"warm-up failed: {errors[:3]}")
-        elapsed, latencies, errors = run_http(port, tokens, timed, args.concurrency)
+        warm = run_http(port, tokens, warmup, min(args.concurrency, len(warmup) or 1))
+        if warm[2]:
+            sys.exit(f"warm-up failed: {warm[2][:3]}")
+        cpu_before = worker_cpu_seconds(server)
+        elapsed, latencies, errors, acknowledged = run_http(port, tokens, timed, args.concurrency)
+        worker_cpu = worker_cpu_seconds(server) - cpu_before
+        load_after = os.getloadavg()[0]
+        replayed = acknowledged[: args.retries]
+        problems = replay(port, tokens, replayed)
     finally:
         stop_gunicorn(server)
 
-    load_after = os.getloadavg()[0]
     stored = Declaration.objects.filter(channel="app").count()
+    answered = len(warm[3]) + len(acknowledged)
     http_rate = len(timed) / elapsed
     p50, p95 = percentile(latencies, 0.50), percentile(latencies, 0.95)
     print(
         f"\nHTTP: {len(timed):,} declarations in {elapsed:.2f} s = {http_rate:,.0f}/s; "
         f"latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms, "
-        f"mean {statistics.fmean(latencies):.0f} ms; errors {len(errors)}; "
-        f"{stored:,} app declarations stored (warm-up included)"
+        f"mean {statistics.fmean(latencies):.0f} ms; errors {len(errors)}"
+    )
+    print(
+        f"gunicorn workers' CPU: {worker_cpu * 1000 / len(timed):.1f} ms per declaration "
+        f"({worker_cpu:.1f} s over the run)"
     )
     print(
         f"load average (1 min) at the end of the HTTP run: {load_after:.2f} "
@@ -474,20 +620,29 @@ def main():
     )
     for status, answer in errors[:5]:
         print(f"  error {status}: {str(answer)[:300]}")
-
-    raw_elapsed = run_raw_sql(url, timed)
-    raw_rate = len(timed) / raw_elapsed
     print(
-        f"raw SQL (COPY, one connection, one transaction): {len(timed):,} people + "
-        f"{len(timed):,} declarations in {raw_elapsed:.2f} s = {raw_rate:,.0f} declarations/s"
+        f"exactly once: {answered:,} declarations acknowledged (201), {stored:,} stored; "
+        f"{len(replayed)} replayed with their Idempotency-Key, {len(problems)} not answered "
+        "200 with the same declaration"
     )
-    ratio = raw_rate / http_rate
+    for problem in problems[:5]:
+        print(f"  replay: {problem}")
+
+    new, returning = count_statements(counted, args.seed)
+    print(
+        f"SQL statements per declaration (django.test.Client, {len(counted)} each): "
+        f"new person max {max(new)} (mean {statistics.fmean(new):.1f}), "
+        f"returning person max {max(returning)} (mean {statistics.fmean(returning):.1f})"
+    )
+
     print(
         f"\ndeclarations via HTTP: {http_rate:,.0f}/s, p95 {p95:.0f} ms "
-        f"({args.workers} workers, concurrency {args.concurrency}); "
-        f"raw SQL: {raw_rate:,.0f}/s; ratio {ratio:,.1f}"
+        f"({args.workers} workers, concurrency {args.concurrency}), "
+        f"at most {max(new + returning)} statements each; raw INSERT {insert_rate:,.0f}/s "
+        f"(ratio {insert_rate / http_rate:,.1f}), COPY {raw_rate:,.0f}/s "
+        f"(ratio {raw_rate / http_rate:,.1f})"
     )
-    if errors or stored != len(jobs):
+    if errors or problems or stored != answered:
         print(f"kept {workdir} (gunicorn log, SMS file) for a look")
         return 1
     shutil.rmtree(workdir, ignore_errors=True)

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "vigil.accounts.twofactor.TwoFactorMiddleware",
+    "vigil.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vigil.core.middleware.SecurityHeadersMiddleware",
@@ -146,20 +147,63 @@ def sqlite_database(name, options=None):
     }
 
 
+# PgBouncer in transaction pooling mode between Vigil and PostgreSQL
+# (docs/scaling.md): consecutive statements may run on different server
+# connections, so no server-side cursors (an export then reads its rows in one
+# piece: let the worker connect directly) and no startup options, which
+# PgBouncer refuses (set `jit = off` on the role instead).
+VIGIL_PGBOUNCER = envbool("VIGIL_PGBOUNCER", False)
+
+
+def postgresql_database(url, **extra):
+    """Vigil's settings for the database of `url` (PostgreSQL, or any other
+    engine dj-database-url knows, left as it is)."""
+    database = dj_database_url.parse(url, conn_max_age=60, **extra)
+    if not database["ENGINE"].endswith("postgresql"):
+        return database
+    options = database.setdefault("OPTIONS", {})
+    if VIGIL_PGBOUNCER:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif not envbool("VIGIL_PG_JIT", False):
+        # PostgreSQL's JIT compiles any query whose estimated cost is high, 35-55
+        # ms at a time: the police view over a million guest stays spent more
+        # in compiling than in answering. Vigil's queries are short; off.
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return database
+
+
 if DATABASE_URL.startswith("sqlite:"):
     _parsed = dj_database_url.parse(DATABASE_URL)
     DATABASES = {"default": sqlite_database(_parsed["NAME"], _parsed.get("OPTIONS"))}
 elif DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"].endswith("postgresql") and not envbool("VIGIL_PG_JIT", False):
-        # PostgreSQL's JIT compiles any query whose estimated cost is high, 35-55
-        # ms at a time: the police view over a million guest stays spent more
-        # in compiling than in answering. Vigil's queries are short; off.
-        _options = DATABASES["default"].setdefault("OPTIONS", {})
-        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    DATABASES = {"default": postgresql_database(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {"default": sqlite_database(VAR_DIR / "vigil.sqlite3")}
+
+# A PostgreSQL streaming replica of the default database, for the reads that
+# may be a few seconds old (statistics, dashboard, exports, list counts): see
+# vigil/core/db_router.py and docs/scaling.md. Writes never go there. Only
+# beside a PostgreSQL DATABASE_URL (ignored on SQLite, which has no replicas).
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _replica = postgresql_database(DATABASE_REPLICA_URL, conn_health_checks=True)
+    if not _replica["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL server.")
+    # A replica that does not answer must not hold a page: give up quickly.
+    _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    # The replica copies the whole server, the test database included: the
+    # test runner creates nothing there and only renames the database it reads
+    # (same host and port, the test database's name).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["vigil.core.db_router.ReplicaRouter"]
+# Reads go to the primary while the replica is further behind than this.
+VIGIL_REPLICA_MAX_LAG_SECONDS = envint("VIGIL_REPLICA_MAX_LAG_SECONDS", 30)
+# How often each process checks the replica's health and lag, and how long a
+# replica that failed stays out before the next try.
+VIGIL_REPLICA_CHECK_SECONDS = envint("VIGIL_REPLICA_CHECK_SECONDS", 5)
+VIGIL_REPLICA_RETRY_SECONDS = envint("VIGIL_REPLICA_RETRY_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,8 +1,8 @@
 from django.urls import include, path
-from django.views import csrf, defaults
 
 from vigil.api import instance as api_errors
 from vigil.api.api import api
+from vigil.core import views as error_pages
 from vigil.core.views import home
 from vigil.declarations import urls_public as declaration_pages
 from vigil.verification import urls_public as registration_pages
@@ -32,34 +32,41 @@ urlpatterns = [
 
 
 # Django's error pages; under /api/ they answer in the API's JSON error shape
-# (vigil.api.instance), elsewhere Django's own.
+# (vigil.api.instance), elsewhere Vigil's pages (vigil.core.views).
 
 
 def bad_request(request, exception=None):
     if api_errors.is_api(request):
         return api_errors.bad_request(request, exception)
-    return defaults.bad_request(request, exception)
+    return error_pages.bad_request(request, exception)
 
 
 def page_not_found(request, exception=None):
     if api_errors.is_api(request):
         return api_errors.page_not_found(request, exception)
-    return defaults.page_not_found(request, exception)
+    return error_pages.page_not_found(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if api_errors.is_api(request):
+        return api_errors.forbidden(request, exception)
+    return error_pages.permission_denied(request, exception)
 
 
 def server_error(request):
     if api_errors.is_api(request):
         return api_errors.server_error(request)
-    return defaults.server_error(request)
+    return error_pages.server_error(request)
 
 
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW."""
     if api_errors.is_api(request):
         return api_errors.csrf_failure(request, reason)
-    return csrf.csrf_failure(request, reason)
+    return error_pages.csrf_failure(request, reason)
 
 
 handler400 = bad_request
+handler403 = permission_denied
 handler404 = page_not_found
 handler500 = server_error

@@ -5,6 +5,7 @@ and the OpenAPI document of verification and triage."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -45,7 +46,7 @@ def editor(token_for, places):
 # Triage -----------------------------------------------------------------------
 
 
-def test_the_triage_queue_counts_each_colour_in_one_query(client, cdc, make_person, places):
+def test_the_triage_queue_counts_each_colour_up_to_the_cap(client, cdc, make_person, places):
     def flagged(**answers):
         return declare(make_person(places.commune), places.commune, **answers)
 
@@ -65,8 +66,12 @@ def test_the_triage_queue_counts_each_colour_in_one_query(client, cdc, make_pers
     assert [item["id"] for item in page["items"]] == [red.pk, orange.pk, yellow.pk]
     assert page["items"][0]["yes_answers"] == ["exp_case_contact", "sym_fever", "sym_cough"]
     assert page["items"][0]["risk_reasons"]
+    assert page["capped"] is False and not any(page["counts_capped"].values())
+    # A count per colour and one for the list, each stopping at the cap
+    # (VIGIL_LIST_COUNT_CAP + 1 rows): never a count of the whole queue.
     counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert len(counting) == 1
+    assert len(counting) == 5
+    assert all(f"LIMIT {settings.VIGIL_LIST_COUNT_CAP + 1}" in sql for sql in counting)
 
     only_red = get(client, f"{T}/queue", cdc, colour="red").json()
     assert only_red["counts"] == page["counts"]

@@ -329,13 +329,20 @@ def test_a_transfer_moves_the_declaration_out_of_the_callers_reach(
     client, verifier, token_for, places, pending
 ):
     url = f"{V}/{pending.pk}/transfer"
-    response = post(client, url, {"version": 1, "target_commune_code": "00001"}, verifier)
+    response = post(
+        client, url, {"version": 1, "target_commune_code": "00001", "note": "x"}, verifier
+    )
     assert response.status_code == 422  # a commune of Hà Nội
     assert list(response.json()["error"]["fields"]) == ["target_commune_code"]
-    response = post(client, url, {"version": 1, "target_commune_code": "nope"}, verifier)
+    response = post(
+        client, url, {"version": 1, "target_commune_code": "nope", "note": "x"}, verifier
+    )
     assert list(response.json()["error"]["fields"]) == ["target_commune_code"]
     response = post(
-        client, url, {"version": 1, "target_commune_code": places.commune.code}, verifier
+        client,
+        url,
+        {"version": 1, "target_commune_code": places.commune.code, "note": "x"},
+        verifier,
     )
     assert response.json()["error"]["fields"] == {
         "target_commune_code": [site_language("The declaration is already in this commune.")]

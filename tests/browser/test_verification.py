@@ -55,6 +55,7 @@ def test_a_commune_verifies_one_arrival_and_transfers_another(
     page.click(f"#verify-{wrong.pk}")
     page.check("#id_outcome_2")
     page.select_option("#id_target", str(places.neighbour.pk))
+    page.fill("#id_transfer_reason", "Ở với con tại Vĩnh Ninh")
     page.click("#verify-button")
     page.wait_for_selector(".alert-success")
     assert page.locator(f"#declaration-{wrong.pk}").count() == 0

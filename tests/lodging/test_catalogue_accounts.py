@@ -53,6 +53,9 @@ def test_a_request_for_an_establishment_account_binds_the_user(
     user.refresh_from_db()
     assert user.establishment == establishment and user.jurisdiction == establishment.area
     assert user.tasks == [Task.ESTABLISHMENT]
+    page = login(user).get(f"/lodging/establishments/{establishment.pk}/")
+    assert page.status_code == 302 and page.url.startswith("/accounts/password/")  # issued
+    services.password_changed(user)
     client = login(user)
     assert client.get(f"/lodging/establishments/{establishment.pk}/").status_code == 200
 

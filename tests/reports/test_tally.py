@@ -54,7 +54,9 @@ def test_every_kind_of_write_keeps_the_tally_exact(places, world, make_user, mak
         first, actor=cdc, version=first.version, surveillance="home_monitoring", start=DAY
     )
     fifth = Declaration.objects.get(pk=declarations[4].pk)
-    verification.transfer(fifth, actor=cdc, version=fifth.version, target=places.commune)
+    verification.transfer(
+        fifth, actor=cdc, version=fifth.version, target=places.commune, note="Sai địa bàn"
+    )
     second = Declaration.objects.get(pk=declarations[1].pk)
     second.address = "not counted: no delta"
     second.save()

@@ -17,7 +17,7 @@ from vigil.areas.models import AdminUnit
 from vigil.declarations.models import Declaration
 from vigil.declarations.transitions import TransitionRefused
 from vigil.people.locks import lock_people
-from vigil.reports import tally
+from vigil.reports import rollups, tally
 from vigil.testing import services as testing
 from vigil.testing.models import TestResult
 from vigil.verification import services as verification
@@ -154,6 +154,7 @@ def test_concurrent_tests_declarations_transfers_and_deletes_keep_the_tally_exac
                     actor=cdc,
                     version=declaration.version,
                     target=places.neighbour if here else places.commune,
+                    note="Sai địa bàn",
                 )
 
     def deletes(rng, n):
@@ -184,4 +185,5 @@ def test_concurrent_tests_declarations_transfers_and_deletes_keep_the_tally_exac
     assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert tally.differences() == []
+    assert rollups.differences() == []  # the statistics' rollups, same writes
     assert set(Declaration.objects.values_list("person_id", flat=True)) == set(ids)

@@ -107,7 +107,7 @@ def test_could_not_verify_needs_a_reason(declaration, clerk):
 
 def test_a_transfer_moves_the_record_to_the_target_commune(declaration, clerk, places):
     moved = services.transfer(
-        declaration, actor=clerk, version=declaration.version, target=places.neighbour
+        declaration, actor=clerk, version=declaration.version, target=places.neighbour, note="x"
     )
     assert moved.area == places.neighbour
     assert moved.area_path == places.neighbour.path
@@ -127,5 +127,7 @@ def test_a_transfer_to_the_same_or_an_outside_commune_is_refused(declaration, cl
     )
     for (target,) in ((places.commune,), (outside,), (places.district,)):
         with pytest.raises(ValidationError):
-            services.transfer(declaration, actor=clerk, version=declaration.version, target=target)
+            services.transfer(
+                declaration, actor=clerk, version=declaration.version, target=target, note="x"
+            )
     assert Declaration.objects.get(pk=declaration.pk).area == places.commune

@@ -60,6 +60,9 @@ class User(AbstractUser):
         help_text=_("For an establishment's reception: the account sees only its guests."),
     )
     version = models.PositiveIntegerField(default=1)
+    # Set when an administrator issues a password (a new account, a reset):
+    # the person must replace it before anything else (ForcePasswordChange).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = VigilUserManager()
 

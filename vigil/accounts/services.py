@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.audit.services import Action, log, serialized
-from vigil.core.permissions import MANAGE_ACCOUNTS, REVIEW_ACCOUNT_REQUESTS, may
+from vigil.core.permissions import CAPABILITIES, MANAGE_ACCOUNTS, REVIEW_ACCOUNT_REQUESTS, may
 from vigil.core.scope import in_scope
 
 from .models import AccountRequest, ApiToken, LoginFailure, Task, User
@@ -102,6 +102,7 @@ def create_account(
         jurisdiction=jurisdiction,
         facility=facility,
         establishment=establishment,
+        must_change_password=True,  # the issued password was seen by the administrator
     )
     user.set_password(password)
     user.save()
@@ -172,7 +173,8 @@ def reset_password(actor, user):
     _require_admin(actor)
     password = generate_password()
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
     detail = {
         "password": "reset",
         "tokens_revoked": revoke_all_tokens(user),
@@ -221,6 +223,12 @@ def suggest_username(full_name, phone):
         n += 1
         candidate = f"{base}{n}"
     return candidate
+
+
+def capabilities_of(task):
+    """Labels of what an account of this task group may do (the permission
+    registry), for the approval screen."""
+    return [str(cap.label) for cap in CAPABILITIES.values() if task in cap.tasks]
 
 
 @transaction.atomic
@@ -336,7 +344,11 @@ def revoke_all_tokens(user):
 @transaction.atomic
 def password_changed(user, keep_session=None):
     """The owner changed their password: their API tokens are revoked and
-    their other sessions end (the current one, `keep_session`, stays)."""
+    their other sessions end (the current one, `keep_session`, stays). A
+    password an administrator issued is now replaced."""
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
     tokens = revoke_all_tokens(user)
     sessions = end_sessions(user, keep=keep_session)
     log(

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.audit.services import Action, log, stale_message
 from vigil.core.permissions import (
@@ -170,10 +170,30 @@ def request_create(request):
     return render(request, "accounts/request_form.html", {"form": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @requires(MANAGE_ACCOUNTS)
 def request_approve(request, request_id):
-    req = get_for_user(AccountRequest.objects, request.user, pk=request_id)
+    """GET: what approving would grant (task group and what it may do,
+    jurisdiction, establishment, username); POST: approve it."""
+    req = get_for_user(
+        AccountRequest.objects.select_related("jurisdiction", "establishment", "requested_by"),
+        request.user,
+        pk=request_id,
+    )
+    if req.status != AccountRequest.Status.PENDING:
+        messages.error(request, _("This request was already decided."))
+        return redirect("accounts:requests")
+    if request.method == "GET":
+        return render(
+            request,
+            "accounts/request_approve.html",
+            {
+                "req": req,
+                "grants": services.capabilities_of(req.task),
+                "username": services.suggest_username(req.full_name, req.phone),
+                "reject_form": RejectForm(),
+            },
+        )
     try:
         user, password = services.approve_request(request.user, req)
     except services.StaleRecord:

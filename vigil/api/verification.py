@@ -58,8 +58,8 @@ from vigil.api.common import (
     invalid,
     list_queryset,
     one_of,
+    page,
     page_example,
-    queue_page,
     required_error,
     response_example,
     run_action,
@@ -70,6 +70,7 @@ from vigil.api.common import (
 )
 from vigil.areas.models import AdminUnit
 from vigil.audit.services import Action, log
+from vigil.core.paging import capped_count
 from vigil.core.permissions import DECIDE_PROPOSED_COLOUR as DECIDE_COLOUR
 from vigil.core.permissions import (
     READ_DECLARATIONS,
@@ -146,6 +147,12 @@ class QueueItemOut(Schema):
 
 
 class QueueOut(PageOut):
+    capped: bool = Field(
+        False,
+        description="True when more than VIGIL_LIST_COUNT_CAP (10,000) declarations match: "
+        "`total` is then the cap (the page shows “10.000+”); narrow the filters to count "
+        "them all.",
+    )
     items: list[QueueItemOut]
 
 
@@ -215,7 +222,8 @@ QUEUE_EXAMPLE = {
         "`commune_code`, `registration_kind` (e.g. `student`, `medical` for the special "
         "queues), `channel`, `risk_colour`, `q` (name words, ID number, phone or code), and "
         "a date range `date_from`..`date_to` (YYYY-MM-DD) on the date of declaration or, "
-        "with `date_on=arrival`, of arrival. `total` counts every match; page with `limit` "
+        "with `date_on=arrival`, of arrival. `total` counts every match up to 10,000 "
+        "(`capped`: more than that); page with `limit` "
         f"(at most {PAGE_MAX}) and `offset`. ID numbers and phones are masked. The verifying "
         "task groups read it; school accounts read /verification/students."
     ),
@@ -277,7 +285,15 @@ def _queue(request, filters, state, registration_kind, channel, risk_colour):
     # The pages' queues, named once on the queryset (pending, failed, amended).
     qs = for_user(list_queryset(request.auth), request.auth).verification_queue(state)
     qs = common_filters(qs, errors, filters).filter(**{k: v for k, v in where.items() if v})
-    return queue_page(request, qs, filters, _queue_item, errors)
+    if errors:
+        return invalid(request, errors)
+    # Counted up to the cap, as the pages count; the page's ids first, then its rows.
+    total, capped = capped_count(qs)
+    result = page(qs.order_by("created_at", "id").values_list("pk", flat=True), filters,
+                  lambda pk: pk, total=total)  # fmt: skip
+    rows = list_queryset(request.auth).filter(pk__in=result["items"]).in_bulk()
+    items = [_queue_item(rows[pk]) for pk in result["items"] if pk in rows]
+    return {**result, "items": items, "capped": capped}
 
 
 # Actions ------------------------------------------------------------------
@@ -414,6 +430,8 @@ def transfer(request, declaration_id: int = DECLARATION_PATH):
     if not code:
         errors["target_commune_code"] = [required_error()]
     note = text(payload.note, "note", errors)
+    if not note and "note" not in errors:
+        errors["note"] = [required_error()]  # the reason for the transfer
     if errors:
         return invalid(request, errors)
     # An unknown code goes to the service as None: it says what is expected.

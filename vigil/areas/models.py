@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.levels import Level
@@ -94,17 +95,46 @@ class AdminUnit(models.Model):
         return ", ".join(u.name for u in [self, *reversed(self.ancestors())])
 
 
+def english():
+    """Whether the interface speaks English now (else Vietnamese, the default)."""
+    return (get_language() or settings.LANGUAGE_CODE).startswith("en")
+
+
+class CountryQuerySet(models.QuerySet):
+    def localized(self):
+        """Vietnam first, the rest alphabetically in the interface language."""
+        return self.order_by("sort_order_en" if english() else "sort_order", "code")
+
+
+class CountryManager(models.Manager.from_queryset(CountryQuerySet)):
+    # The order follows the language of the request that reads the list
+    # (forms' choices, the API), so it is decided when the queryset is made.
+    def get_queryset(self):
+        return super().get_queryset().localized()
+
+
 class Country(models.Model):
-    """Departure countries. Vietnam sorts first; the rest by Vietnamese name."""
+    """Departure countries, named by CLDR (vigil/areas/countries.py).
+
+    The one place that picks the name for the interface language is `label`
+    (and so `__str__`): templates, choices, exports and the API use it.
+    """
 
     code = models.CharField(max_length=3, primary_key=True)  # ISO 3166-1 alpha-2
     name = models.CharField(max_length=200)  # Vietnamese name
     name_en = models.CharField(max_length=200)
-    sort_order = models.PositiveIntegerField(default=1000)
+    sort_order = models.PositiveIntegerField(default=1000)  # rank of `name`
+    sort_order_en = models.PositiveIntegerField(default=1000)  # rank of `name_en`
+
+    objects = CountryManager()
 
     class Meta:
         ordering = ["sort_order", "name"]
         verbose_name_plural = "countries"
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return self.name_en if english() else self.name

@@ -15,6 +15,7 @@ so a row is refused for exactly the reasons the entry page would refuse it.
 pages' forms (views/citizen.py).
 """
 
+import copy
 import datetime
 import functools
 import re
@@ -23,12 +24,15 @@ import uuid
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from vigil.areas import refdata
 from vigil.areas.models import AdminUnit, Country, Level
+from vigil.core import refcache
 from vigil.core.phones import PhoneField
 from vigil.core.scope import in_scope, scope_path
 from vigil.core.xlsx import XlsxUploadForm
@@ -36,6 +40,7 @@ from vigil.people.models import Gender, IdKind
 from vigil.people.validators import validate_id_number
 
 from . import otp, questions
+from .fields import CachedChoiceField
 from .models import Channel, RegistrationKind, Transport
 from .services import IDENTITY_FIELDS
 from .transitions import LOCKED_IDENTITY
@@ -45,7 +50,7 @@ YES_NO = [("1", _("Yes")), ("0", _("No"))]
 NUMBERED_TRANSPORT = ("plane", "train", "coach")
 
 
-class GroupedUnitField(forms.ModelChoiceField):
+class GroupedUnitField(CachedChoiceField):
     """Communes grouped by district in one <select>: fast to pick by keyboard."""
 
     def label_from_instance(self, obj):
@@ -66,30 +71,52 @@ def unit_choices(queryset, group_by_parent):
     return groups
 
 
-@functools.lru_cache(maxsize=4)
 def commune_choices(home_pk, home_path):
-    """The grouped commune choices of the home province, built once per process.
+    """The grouped commune choices of the home province, built once per process
+    and again after any change to the units (the reference stamp, refcache).
 
-    Building them took most of the time of every declaration form, API calls
-    included. Keyed on the home province's row, so reloading the areas (new
-    primary keys) builds them again.
+    `DeclarationForm` passes it as a callable: only a page that renders the
+    <select> builds or reads them, never an API call.
     """
-    communes = (
-        AdminUnit.objects.filter(path__startswith=home_path, level=Level.COMMUNE)
-        .active_tree()
-        .order_by("path")
-    )
-    return unit_choices(communes, settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025)
+    tree = settings.VIGIL_AREA_TREE
+
+    def build():
+        communes = (
+            AdminUnit.objects.using(DEFAULT_DB_ALIAS)
+            .filter(path__startswith=home_path, level=Level.COMMUNE, tree=tree)
+            .order_by("path")
+        )
+        return unit_choices(communes, tree == AdminUnit.TREE_PRE2025)
+
+    return refcache.get(("declarations.commune_choices", tree, home_pk, home_path), build)
+
+
+def _yes(value):
+    return value == "1"
+
+
+class YesNoField(forms.TypedChoiceField):
+    """A yes/no question. Copying one for a new form (twenty per declaration)
+    shares its two constant choices instead of deep-copying them."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
 
 
 def yes_no_field(label):
-    return forms.TypedChoiceField(
+    return YesNoField(
         label=label,
         choices=YES_NO,
-        coerce=lambda v: v == "1",
+        coerce=_yes,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Answer yes or no.")},
     )
+
+
+# Made once; each form takes copies (building them was a fifth of an API call).
+QUESTION_FIELDS = {key: yes_no_field(label) for key, label in questions.ALL}
 
 
 class DeclarationForm(forms.Form):
@@ -119,16 +146,16 @@ class DeclarationForm(forms.Form):
     school = forms.CharField(label=_("School"), max_length=200, required=False)
 
     # Departure
-    departure_country = forms.ModelChoiceField(
+    departure_country = CachedChoiceField(
         label=_("Departure country"), queryset=Country.objects.all(), initial="VN"
     )
-    departure_province = forms.ModelChoiceField(
+    departure_province = CachedChoiceField(
         label=_("Departure province"), queryset=AdminUnit.objects.none(), required=False
     )
-    departure_district = forms.ModelChoiceField(
+    departure_district = CachedChoiceField(
         label=_("Departure district"), queryset=AdminUnit.objects.none(), required=False
     )
-    departure_commune = forms.ModelChoiceField(
+    departure_commune = CachedChoiceField(
         label=_("Departure commune"), queryset=AdminUnit.objects.none(), required=False
     )
     departure_place = forms.CharField(
@@ -137,7 +164,7 @@ class DeclarationForm(forms.Form):
 
     # Destination in the province
     area = GroupedUnitField(label=_("Destination commune"), queryset=AdminUnit.objects.none())
-    village = forms.ModelChoiceField(
+    village = CachedChoiceField(
         label=_("Village / residential group"), queryset=AdminUnit.objects.none(), required=False
     )
     address = forms.CharField(label=_("Street address"), max_length=300)
@@ -162,37 +189,54 @@ class DeclarationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for key, label in questions.ALL:
-            self.fields[key] = yes_no_field(label)
-        units = AdminUnit.objects.active_tree()
-        home = AdminUnit.objects.home_province()
-        communes = units.under(home).filter(level=Level.COMMUNE).order_by("path")
+        for key, field in QUESTION_FIELDS.items():
+            self.fields[key] = copy.deepcopy(field)
+        # Units and countries are validated from the per-process cache; the
+        # querysets only render the options (and the grouped communes only
+        # when a page shows them: an API call never builds them).
+        cache, countries = refdata.units(), refdata.countries()
+        units = AdminUnit.objects.active_tree  # called only when options are rendered
+        home = cache.home()
+
+        def in_home(unit):
+            return unit.level == Level.COMMUNE and unit.path.startswith(home.path)
+
         area = self.fields["area"]
-        area.queryset = communes
-        area.choices = commune_choices(home.pk, home.path)
-        self.fields["departure_province"].queryset = units.filter(level=Level.PROVINCE).order_by(
-            "name"
+        area.accept_from_cache(
+            lambda: units().under(home).filter(level=Level.COMMUNE).order_by("path"),
+            cache.get,
+            in_home,
+        )
+        area.choices = functools.partial(commune_choices, home.pk, home.path)
+        self.fields["departure_country"].accept_from_cache(
+            Country.objects.all, countries.get, lambda country: True
+        )
+        self.fields["departure_province"].accept_from_cache(
+            lambda: units().filter(level=Level.PROVINCE).order_by("name"),
+            cache.get,
+            lambda unit: unit.level == Level.PROVINCE,
         )
         # Dependent selects get their options from what was chosen above them,
         # so that a form sent back with an error keeps every choice.
-        province = self._chosen("departure_province", units)
-        district = self._chosen("departure_district", units)
-        commune = self._chosen("area", communes)
+        province = self._chosen("departure_province", cache, lambda unit: True)
+        district = self._chosen("departure_district", cache, lambda unit: True)
+        commune = self._chosen("area", cache, in_home)
         if province is not None:
-            self.fields["departure_district"].queryset = units.filter(
-                parent=province, level=Level.DISTRICT
-            ).order_by("code")
-            below = district or province
-            self.fields["departure_commune"].queryset = units.filter(
-                parent=below, level=Level.COMMUNE
-            ).order_by("code")
+            self._below("departure_district", units, cache, province, Level.DISTRICT)
+            self._below("departure_commune", units, cache, district or province, Level.COMMUNE)
         self._cascade("departure_province", "departure_district", Level.DISTRICT)
         self._cascade("departure_district", "departure_commune", Level.COMMUNE)
         self._cascade("area", "village", Level.VILLAGE)
         if commune is not None:
-            self.fields["village"].queryset = units.filter(
-                parent=commune, level=Level.VILLAGE
-            ).order_by("code")
+            self._below("village", units, cache, commune, Level.VILLAGE)
+
+    def _below(self, name, units, cache, parent, level):
+        """Field `name` offers and accepts the units of `level` right under `parent`."""
+        self.fields[name].accept_from_cache(
+            lambda: units().filter(parent=parent, level=level).order_by("code"),
+            cache.get,
+            lambda unit: unit.parent_id == parent.pk and unit.level == level,
+        )
 
     def _cascade(self, parent, child, level):
         """Reload `child`'s options from the server when `parent` changes (htmx)."""
@@ -201,7 +245,8 @@ class DeclarationForm(forms.Form):
             {"hx-get": url, "hx-target": f"#id_{self.add_prefix(child)}", "hx-trigger": "change"}
         )
 
-    def _chosen(self, name, queryset):
+    def _chosen(self, name, cache, accepts):
+        """The unit chosen in field `name` (sent, else initial) if `accepts` it."""
         value = self.data.get(self.add_prefix(name)) if self.is_bound else None
         if value in (None, ""):
             value = self.initial.get(name)
@@ -209,10 +254,8 @@ class DeclarationForm(forms.Form):
             return value
         if value in (None, ""):
             return None
-        try:
-            return queryset.filter(pk=value).first()
-        except (ValueError, TypeError):
-            return None
+        unit = cache.get(value)
+        return unit if unit is not None and accepts(unit) else None
 
     # Field cleaning ---------------------------------------------------------
 

@@ -116,6 +116,13 @@ def _verification_queues():
 
 VERIFICATION_QUEUES = _verification_queues()
 
+# CDC's queue (R-M2), shared by `awaiting_medical` and its partial indexes.
+AWAITING_MEDICAL = (
+    models.Q(medical_state="pending")
+    | models.Q(amended_after_decision=True, medical_state="verified")
+    | ~models.Q(proposed_colour="")
+)
+
 
 class DeclarationQuerySet(ScopedQuerySet):
     facility_field = "person__stays__facility"
@@ -133,11 +140,7 @@ class DeclarationQuerySet(ScopedQuerySet):
     def awaiting_medical(self):
         """CDC's queue (R-M2): flagged and not yet medically verified, and the
         ones a citizen amended after CDC decided, until CDC reviews them."""
-        return self.filter(
-            models.Q(medical_state=MedicalState.PENDING)
-            | models.Q(amended_after_decision=True, medical_state=MedicalState.VERIFIED)
-            | ~models.Q(proposed_colour="")
-        )
+        return self.filter(AWAITING_MEDICAL)
 
     def amended(self):
         """Amended by the citizen after staff decided, not yet reviewed."""
@@ -237,6 +240,51 @@ class DeclaredIdentity:
         from vigil.core.masking import mask_phone
 
         return mask_phone(self.phone)
+
+
+def _queue_indexes():
+    t, i, p, s = "timestamptz_ops", "int8_ops", "varchar_pattern_ops", "int2_ops"
+    pending, failed = models.Q(verification_state="pending"), models.Q(verification_state="failed")
+
+    def index(name, fields, opclasses, condition):
+        return models.Index(fields=fields, opclasses=opclasses, condition=condition, name=name)
+
+    return [
+        index("decl_pending_created", ["created_at", "id", "area_path"], [t, i, p], pending),
+        index("decl_pending_scope", ["area_path", "created_at", "id"], [p, t, i], pending),
+        index(
+            "decl_pending_kind",
+            ["registration_kind", "created_at", "id", "area_path"],
+            [p, t, i, p],
+            pending,
+        ),
+        index("decl_failed_created", ["created_at", "id", "area_path"], [t, i, p], failed),
+        index("decl_failed_scope", ["area_path", "created_at", "id"], [p, t, i], failed),
+        index(
+            "decl_amended_created",
+            ["created_at", "id", "area_path"],
+            [t, i, p],
+            models.Q(amended_after_decision=True),
+        ),
+        index(
+            "decl_medical_order",
+            ["-risk_level", "created_at", "id", "area_path"],
+            [s, t, i, p],
+            AWAITING_MEDICAL,
+        ),
+        index(
+            "decl_medical_scope",
+            ["area_path", "risk_colour", "risk_level", "created_at", "id"],
+            [p, p, s, t, i],
+            AWAITING_MEDICAL,
+        ),
+        index(
+            "decl_to_take_in",
+            ["area_path", "id"],
+            [p, i],
+            models.Q(medical_state="verified", surveillance="concentrated"),
+        ),
+    ]
 
 
 class Declaration(Journey):
@@ -344,7 +392,8 @@ class Declaration(Journey):
     # wrote it). While the Person still has it, nobody else recorded anything
     # about them and the citizen may still correct their own typing.
     person_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Indexed first in decl_created_scope (below).
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -353,8 +402,35 @@ class Declaration(Journey):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["area_path", "created_at"], name="decl_scope_created"),
+            # The scope (`area_path LIKE '46/474/%'`, vigil.core.scope) as a range
+            # of the index: the pattern operator class compares bytes, which the
+            # default one cannot do under the database's C.UTF-8 collation.
+            models.Index(
+                fields=["area_path", "created_at"],
+                name="decl_scope_created",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
+            # The lists' order (newest first, then id) with the scope checked in
+            # the index: a page of a commune reads index entries only until it
+            # has its 50 rows, whatever the depth (keyset pages) or the size of
+            # the table. It replaces the index on created_at alone.
+            models.Index(
+                fields=["created_at", "id", "area_path"],
+                name="decl_created_scope",
+                opclasses=["timestamptz_ops", "int8_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["channel", "created_at"], name="decl_channel_created"),
+            # The registration kind is no column of the tally: the list counts
+            # a kind inside a scope, and by channel, from this index alone.
+            models.Index(
+                fields=["registration_kind", "area_path", "channel"],
+                name="decl_kind_scope",
+                opclasses=["varchar_pattern_ops"] * 3,
+            ),
+            # The work queues, each a small part of the table: newest first
+            # within the province, or a commune's range, read from the index
+            # alone for the page and the capped count of each tab.
+            *_queue_indexes(),
         ]
 
     def __str__(self):

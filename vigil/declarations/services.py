@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vigil.areas import refdata
 from vigil.audit.services import Action, log
 from vigil.core.text import fold
 from vigil.people.models import Person
@@ -79,24 +80,36 @@ def match_person(identity):
     Matching order (R-P2): the ID number; then phone + name + birth year. The
     same ID number under a different name is a conflict: the caller keeps the
     people apart and flags the declaration for staff instead of merging them.
+
+    One query for both: the ID number is unique (people migration 0005), so
+    the first rows by id hold it and the earliest phone + name + birth year match.
     """
     id_number = normalize_id_number(identity.get("id_number"))
     key = fold(identity.get("full_name"))
+    phone, birth_year = identity.get("phone"), identity.get("birth_year")
+    condition = Q()
     if id_number:
-        same_id = list(Person.objects.filter(id_number=id_number).order_by("id")[:5])
+        condition |= Q(id_number=id_number)
+    if phone and key:
+        condition |= Q(phone=phone, search_key=key, birth_year=birth_year)
+    if not condition:
+        return None, False
+    found = list(Person.objects.filter(condition).order_by("id")[:6])
+    if id_number:
+        same_id = [p for p in found if p.id_number == id_number]
         for person in same_id:
             if person.search_key == key:
                 return person, False
         if same_id:
             return None, True
-    phone = identity.get("phone")
     if phone and key:
-        person = (
-            Person.objects.filter(
-                phone=phone, search_key=key, birth_year=identity.get("birth_year")
-            )
-            .order_by("id")
-            .first()
+        person = next(
+            (
+                p
+                for p in found
+                if p.phone == phone and p.search_key == key and p.birth_year == birth_year
+            ),
+            None,
         )
         if person is not None and (not person.id_number or not id_number):
             return person, False
@@ -205,6 +218,11 @@ def recent_for(user, condition, limit=5):
 # Declarations -------------------------------------------------------------
 
 
+# A new person inserted at the same time by another submission, or a code
+# drawn twice: each attempt is a new transaction.
+ATTEMPTS = 3
+
+
 def submit_declaration(
     identity,
     data,
@@ -222,47 +240,72 @@ def submit_declaration(
     `identity` holds the Person fields, `data` the Declaration fields (cleaned
     values: model instances, dates, booleans). A repeated `idempotency_key`
     (double tap, retry on a flaky network) returns the first declaration.
+
+    The key is not looked up first: the unique index on it refuses the second
+    insert (a retry racing the first waits for it to commit), the whole
+    transaction rolls back, and the first declaration is returned. A new person
+    racing another submission of the same ID number fails the same way; the
+    next attempt finds the winner. The normal path is one transaction of
+    match, person insert (a new person), declaration insert and audit insert.
     """
-    earlier = _earlier(idempotency_key)
-    if earlier is not None:
-        return Submission(earlier, False)
-    try:
-        with transaction.atomic():
-            matched = _matched_person(identity, data, channel)
-            declaration = Declaration(
-                person=matched.person,
-                declared_identity=declared(identity),
-                person_version=matched.person.version if matched.created else None,
-                channel=channel,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
-                submitter_phone=submitter_phone,
-                is_proxy=is_proxy,
-                idempotency_key=idempotency_key or None,
-                identity_conflict=matched.conflict,
-                external_payload=external_payload,
-                # Staff saw the person (walk-in, paper, checkpoint, door-step scan):
-                # only online declarations wait for verification at home.
-                verification_state=(
-                    VerificationState.PENDING
-                    if channel in ONLINE_CHANNELS
-                    else VerificationState.NOT_REQUIRED
-                ),
-                **_declaration_values(data),
-            )
-            risk.assess(declaration)
-            declaration.save()
-            detail = {"channel": channel, "proxy": is_proxy, "submitter_phone": submitter_phone}
-            detail["identity_conflict"] = matched.conflict
-            if matched.mismatch:
-                _flag_mismatch(declaration, matched.mismatch)
-            log(request or actor, Action.CREATE, declaration, detail=detail)
-    except IntegrityError:
-        # Two retries raced past the check above: the first one won.
-        earlier = _earlier(idempotency_key)
-        if earlier is not None:
-            return Submission(earlier, False)
-        raise
-    return Submission(declaration, True)
+    for attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                declaration = _record(
+                    identity,
+                    data,
+                    channel=channel,
+                    actor=actor,
+                    submitter_phone=submitter_phone,
+                    is_proxy=is_proxy,
+                    idempotency_key=idempotency_key,
+                    external_payload=external_payload,
+                    request=request,
+                )
+        except IntegrityError:
+            earlier = _earlier(idempotency_key)
+            if earlier is not None:
+                return Submission(earlier, False)
+            if attempt == ATTEMPTS - 1:
+                raise
+        else:
+            return Submission(declaration, True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _record(identity, data, *, channel, actor, submitter_phone, is_proxy, **extra):
+    """The person (matched, updated or created), the declaration and its audit
+    event, in the caller's transaction; an IntegrityError leaves it to be
+    rolled back and tried again."""
+    matched = _matched_person(identity, data, channel)
+    declaration = Declaration(
+        person=matched.person,
+        declared_identity=declared(identity),
+        person_version=matched.person.version if matched.created else None,
+        channel=channel,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        submitter_phone=submitter_phone,
+        is_proxy=is_proxy,
+        idempotency_key=extra["idempotency_key"] or None,
+        identity_conflict=matched.conflict,
+        external_payload=extra["external_payload"],
+        # Staff saw the person (walk-in, paper, checkpoint, door-step scan):
+        # only online declarations wait for verification at home.
+        verification_state=(
+            VerificationState.PENDING
+            if channel in ONLINE_CHANNELS
+            else VerificationState.NOT_REQUIRED
+        ),
+        **_declaration_values(data),
+    )
+    risk.assess(declaration)
+    declaration.save(force_insert=True)
+    detail = {"channel": channel, "proxy": is_proxy, "submitter_phone": submitter_phone}
+    detail["identity_conflict"] = matched.conflict
+    if matched.mismatch:
+        _flag_mismatch(declaration, matched.mismatch)
+    log(extra["request"] or actor, Action.CREATE, declaration, detail=detail)
+    return declaration
 
 
 def _flag_mismatch(declaration, mismatch):
@@ -299,29 +342,41 @@ def _matched_person(identity, data, channel):
     the record becomes a flag for the commune. A new person lands in the
     declared commune. Two submissions racing to create the same new person
     (same ID number) end with one Person: the loser's insert fails on the
-    unique index and it takes the winner (people.services.insert_person).
+    unique index, and its next attempt (submit_declaration) takes the winner.
     """
     online = channel in ONLINE_CHANNELS
-    for _attempt in range(3):
-        person, conflict = match_person(identity)
-        if person is None:
-            person = _apply_identity(Person(), identity, data["area"])
-            if conflict:
-                # The number is someone else's: this person is kept apart,
-                # without it (one Person per ID number); the declaration
-                # keeps the number typed, and the commune checks.
-                person.id_number = ""
-            if insert_person(person) is None:
-                continue
-            return Matched(person, conflict, True, {})
-        mismatch = identity_mismatch(person, identity) if online else {}
-        before = {f: getattr(person, f) for f in (*IDENTITY_FIELDS, "area_id")}
-        _apply_identity(person, identity, data["area"], overwrite=not online)
-        if any(getattr(person, f) != v for f, v in before.items()):
-            person.version += 1
+    person, conflict = match_person(identity)
+    if person is None:
+        person = _apply_identity(Person(), identity, data["area"])
+        if conflict:
+            # The number is someone else's: this person is kept apart,
+            # without it (one Person per ID number); the declaration
+            # keeps the number typed, and the commune checks.
+            person.id_number = ""
+        # No savepoint: losing the race fails the whole attempt (submit_declaration).
+        insert_person(person, savepoint=False)
+        return Matched(person, conflict, True, {})
+    mismatch = identity_mismatch(person, identity) if online else {}
+    before = {f: getattr(person, f) for f in (*IDENTITY_FIELDS, "area_id")}
+    _apply_identity(person, identity, data["area"], overwrite=not online)
+    if any(getattr(person, f) != v for f, v in before.items()):
+        person.version += 1
+        _cached_area(person)  # Person.save reads its area's path
+        if online:
+            # Blanks filled: an ID number taken meanwhile by someone else fails
+            # the attempt, and the next one finds the conflict.
+            person.save()
+        else:
             save_identity(person)
-        return Matched(person, conflict or bool(mismatch), False, mismatch)
-    raise IntegrityError("the person could not be created nor found")
+    return Matched(person, conflict or bool(mismatch), False, mismatch)
+
+
+def _cached_area(person):
+    """Give `person` its commune from the per-process cache, not a query."""
+    if person.area_id is not None and not Person.area.is_cached(person):
+        unit = refdata.units().get(person.area_id)
+        if unit is not None:
+            person.area = unit
 
 
 def _declaration_values(data):

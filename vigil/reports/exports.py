@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.timezone import localtime
 
+from vigil.core.db_router import reads_replica
 from vigil.core.masking import mask_id_number, mask_phone
 
 # Column kinds: how a value is written.
@@ -151,6 +152,7 @@ def _label(labels, value):
     return labels.get(value, value) if value is not None else None
 
 
+@reads_replica
 def write(spec, user, params, path, *, progress=None, chunk=2000):
     """Write the export to `path`; returns the number of data rows.
 

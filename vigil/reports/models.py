@@ -63,3 +63,111 @@ class TestedPerson(models.Model):
 
     def __str__(self):
         return str(self.person_id)
+
+
+class _PlaceCounts(models.Model):
+    """The place and count columns of the statistics' rollups
+    (`vigil.reports.rollups`): delta rows written by triggers only, folded by
+    compaction, as `DeclarationTally`'s."""
+
+    area = models.ForeignKey(
+        "areas.AdminUnit",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    area_path = models.CharField(max_length=128)
+    n = models.IntegerField()
+    merged = models.PositiveSmallIntegerField(default=0)  # as DeclarationTally.merged
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class _DepartureCounts(_PlaceCounts):
+    """Where declarations came from: the departure country and, in Vietnam,
+    the province of the departure unit (0 when none is given)."""
+
+    departure_country = models.CharField(max_length=3)
+    departure_province = models.BigIntegerField()  # an AdminUnit id, or 0
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.area_path} {self.departure_country} {self.departure_province}: {self.n}"
+
+
+class _VehicleCounts(_PlaceCounts):
+    """Declarations by plane or train by flight or train number (upper case).
+    Cars, coaches and motorbikes are not counted: every plate is its own
+    group, as many as the declarations."""
+
+    transport = models.CharField(max_length=16)
+    vehicle = models.CharField(max_length=40)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.area_path} {self.vehicle}: {self.n}"
+
+
+class DepartureTally(_DepartureCounts):
+    """Declarations by place, arrival day and departure place: the statistics
+    by departure place between arrival dates."""
+
+    arrival_date = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["arrival_date", "area_path"], name="departure_tally_day_scope"),
+            models.Index(fields=["area_path"], name="departure_tally_scope"),
+            models.Index(
+                fields=["merged"], name="departure_tally_deltas", condition=models.Q(merged=0)
+            ),
+        ]
+
+
+class DepartureTotal(_DepartureCounts):
+    """Declarations by place and departure place, all days: the statistics by
+    departure place without dates (a few rows per commune, however many
+    declarations)."""
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["area_path"], name="departure_total_scope"),
+            models.Index(
+                fields=["merged"], name="departure_total_deltas", condition=models.Q(merged=0)
+            ),
+        ]
+
+
+class VehicleTally(_VehicleCounts):
+    """Flights and trains by place, arrival day and number."""
+
+    arrival_date = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["arrival_date", "area_path"], name="vehicle_tally_day_scope"),
+            models.Index(fields=["area_path"], name="vehicle_tally_scope"),
+            models.Index(
+                fields=["merged"], name="vehicle_tally_deltas", condition=models.Q(merged=0)
+            ),
+        ]
+
+
+class VehicleTotal(_VehicleCounts):
+    """Flights and trains by place and number, all days."""
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["area_path"], name="vehicle_total_scope"),
+            models.Index(
+                fields=["merged"], name="vehicle_total_deltas", condition=models.Q(merged=0)
+            ),
+        ]

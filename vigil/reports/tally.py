@@ -355,6 +355,9 @@ def reinstall_after_migrate(using=None, **kwargs):
     tables = set(conn.introspection.table_names())
     if {SOURCE, TESTS, TABLE, TESTED} <= tables:
         install_triggers(conn.alias)
+    from . import rollups  # the statistics' rollups, kept the same way
+
+    rollups.reinstall_after_migrate(conn.alias)
 
 
 def triggers_installed(using=None):
@@ -402,37 +405,44 @@ def rebuild(using=None):
         )
 
 
-def pending_deltas(limit=None):
+def pending_deltas(limit=None, model=DeclarationTally):
     """How many delta rows wait to be merged, counted up to `limit`."""
     limit = limit or COMPACT_AFTER
-    return DeclarationTally.objects.filter(merged=0).values("pk")[:limit].count()
+    return model.objects.filter(merged=0).values("pk")[:limit].count()
 
 
 def compact(using=None):
     """Fold the delta rows into one merged row per key. Returns the number of
     delta rows folded. Readers see the sums before or after, never between."""
+    return compact_table(TABLE, ALL_COLUMNS, using)
+
+
+def compact_table(table, key_columns, using=None):
+    """`compact()` for any table of delta rows (key columns, n, merged), such as
+    the rollups of vigil.reports.rollups. The key columns must be NOT NULL: the
+    row comparison below never matches a NULL."""
     conn = _connection(using)
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             # One statement: a delta committed meanwhile by another
             # transaction is not seen by the DELETE, so it stays as a delta.
-            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [TABLE])
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [table])
             if not cursor.fetchone()[0]:
                 return 0  # another compaction is running
             # The deltas were not there when the table was last analysed: the
             # planner would expect one and loop over the table per key.
             cursor.execute("SET LOCAL enable_nestloop = off")
-            cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE merged = 0")
+            cursor.execute(f"SELECT count(*) FROM {table} WHERE merged = 0")
             folded = cursor.fetchone()[0]
             cursor.execute(
                 f"""
                 WITH moved AS (
-                    DELETE FROM {TABLE}
-                    WHERE ({ALL_COLUMNS}) IN (SELECT {ALL_COLUMNS} FROM {TABLE} WHERE merged = 0)
-                    RETURNING {ALL_COLUMNS}, n
+                    DELETE FROM {table}
+                    WHERE ({key_columns}) IN (SELECT {key_columns} FROM {table} WHERE merged = 0)
+                    RETURNING {key_columns}, n
                 )
-                INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
-                SELECT {ALL_COLUMNS}, sum(n), 1 FROM moved GROUP BY {ALL_COLUMNS} HAVING sum(n) <> 0
+                INSERT INTO {table} ({key_columns}, n, merged)
+                SELECT {key_columns}, sum(n), 1 FROM moved GROUP BY {key_columns} HAVING sum(n) <> 0
                 """
             )
             return folded
@@ -440,32 +450,32 @@ def compact(using=None):
         # other writer runs until the transaction ends.
         cursor.execute(
             f"""
-            INSERT INTO {TABLE} ({ALL_COLUMNS}, n, merged)
-            SELECT {ALL_COLUMNS}, sum(n), 2 FROM {TABLE}
-            WHERE ({ALL_COLUMNS}) IN (SELECT {ALL_COLUMNS} FROM {TABLE} WHERE merged = 0)
-            GROUP BY {ALL_COLUMNS}
+            INSERT INTO {table} ({key_columns}, n, merged)
+            SELECT {key_columns}, sum(n), 2 FROM {table}
+            WHERE ({key_columns}) IN (SELECT {key_columns} FROM {table} WHERE merged = 0)
+            GROUP BY {key_columns}
             """
         )
-        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE merged = 0")
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE merged = 0")
         folded = cursor.fetchone()[0]
         cursor.execute(
             f"""
-            DELETE FROM {TABLE} WHERE merged < 2
-            AND ({ALL_COLUMNS}) IN (SELECT {ALL_COLUMNS} FROM {TABLE} WHERE merged = 2)
+            DELETE FROM {table} WHERE merged < 2
+            AND ({key_columns}) IN (SELECT {key_columns} FROM {table} WHERE merged = 2)
             """
         )
-        cursor.execute(f"DELETE FROM {TABLE} WHERE merged = 2 AND n = 0")
-        cursor.execute(f"UPDATE {TABLE} SET merged = 1 WHERE merged = 2")
+        cursor.execute(f"DELETE FROM {table} WHERE merged = 2 AND n = 0")
+        cursor.execute(f"UPDATE {table} SET merged = 1 WHERE merged = 2")
         return folded
 
 
-def vacuum(using=None):
+def vacuum(using=None, table=TABLE):
     """PostgreSQL: reclaim the rows compaction deleted and refresh the planner's
     statistics of the tally (whether or not the server's autovacuum is on)."""
     conn = _connection(using)
     if conn.vendor == "postgresql" and not conn.in_atomic_block:
         with conn.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {TABLE}")
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def compact_if_needed():

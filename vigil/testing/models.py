@@ -71,6 +71,17 @@ class TestResult(models.Model):
                 condition=models.Q(result="positive", handled_at__isnull=True),
                 name="test_positive_open",
             ),
+            # The "tested" list walks the results newest first (queries.
+            # LatestTestedOrder): a province's in this order, the scope and
+            # the person read from the index; a commune's from its range.
+            models.Index(
+                fields=["sample_date", "id", "area_path", "person"], name="test_sample_scope"
+            ),
+            models.Index(
+                fields=["area_path", "sample_date", "id", "person"],
+                opclasses=["varchar_pattern_ops", "date_ops", "int8_ops", "int8_ops"],
+                name="test_scope_sample",
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class TriageConfig(AppConfig):
@@ -12,3 +13,10 @@ class TriageConfig(AppConfig):
         from . import engine
 
         risk.provide(engine)
+        post_migrate.connect(_reinstall, sender=self, dispatch_uid="vigil.triage.stamp")
+
+
+def _reinstall(sender, using="default", **kwargs):
+    from . import stamp
+
+    stamp.reinstall_after_migrate(using)

@@ -3,6 +3,9 @@
 Deterministic and fast: the rules, bands and epidemic areas are loaded once per
 batch (`Ruleset.load()`), and a declaration's facts are computed in Python from
 its own columns, so 100,000 declarations evaluate in seconds (bench/risk_rules.py).
+Single declarations use the ruleset each process keeps (`current_ruleset`),
+loaded again when the reference stamp changes (vigil.core.refcache): a rule
+changed anywhere applies to the next declaration.
 
 Rules only add (non-negative weights, conjunctions of positive facts), so a
 declaration with one more "yes" never gets a lower level.
@@ -10,10 +13,17 @@ declaration with one more "yes" never gets a lower level.
 
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core import refcache
 from vigil.declarations import questions
 from vigil.declarations.models import MedicalState, RiskColour
+
+from .stamp import STAMP_SQL
+
+# This app owns the stamp table; every per-process reference cache reads it.
+refcache.use_stamp(STAMP_SQL)
 
 # Facts that are not a single question of the form.
 DERIVED_FACTS = {
@@ -56,13 +66,15 @@ class Ruleset:
         self.areas = [(a.unit_path, a.start, a.end) for a in epidemic_areas]
 
     @classmethod
-    def load(cls):
+    def load(cls, using=None):
+        """The rules, bands and epidemic areas as the database holds them now
+        (`using`: from that database, e.g. the primary rather than a replica)."""
         from .models import EpidemicArea, RiskBand, RiskRule
 
         return cls(
-            RiskRule.objects.filter(active=True),
-            RiskBand.objects.all(),
-            EpidemicArea.objects.all(),
+            RiskRule.objects.using(using).filter(active=True),
+            RiskBand.objects.using(using).all(),
+            EpidemicArea.objects.using(using).all(),
         )
 
     def in_epidemic_area(self, path, day):
@@ -128,9 +140,14 @@ def apply(declaration, result):
         declaration.medical_state = MedicalState.NOT_FLAGGED
 
 
+def current_ruleset():
+    """The ruleset of the process, as of the current reference stamp."""
+    return refcache.get("triage.ruleset", lambda: Ruleset.load(using=DEFAULT_DB_ALIAS))
+
+
 def evaluate(declaration, ruleset=None):
     """The rules' result for one declaration, not applied."""
-    ruleset = ruleset or Ruleset.load()
+    ruleset = ruleset or current_ruleset()
     extra = provided_facts([declaration]).get(declaration.pk, set()) if declaration.pk else set()
     return ruleset.evaluate(declaration, extra)
 

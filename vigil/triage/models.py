@@ -86,3 +86,17 @@ class RiskBand(models.Model):
 
     def __str__(self):
         return f"{self.colour} ≥ {self.min_score}"
+
+
+class ReferenceStamp(models.Model):
+    """One row whose `version` database triggers replace with a random value
+    on any write to the risk rules, bands, epidemic areas, administrative
+    units or countries (vigil/triage/stamp.py): the per-process caches of
+    those (vigil.core.refcache) compare it to the value they were loaded under.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return str(self.version)

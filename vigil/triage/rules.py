@@ -8,6 +8,11 @@ messages; these functions refuse a value the rules cannot hold all the same.
 
 `request` (optional) is what the audit row takes its address from; `via`
 ("api") is written into the audit detail of the changes made through the API.
+
+The database triggers of vigil/triage/stamp.py give every write here a new
+reference stamp, so the per-process rulesets (engine.current_ruleset) load the
+change at their next declaration; `refcache.recheck()` makes this request read
+the stamp again too.
 """
 
 from django.core.exceptions import ValidationError
@@ -15,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.audit.services import Action, log
+from vigil.core import refcache
 
 from . import services
 from .engine import FACTS
@@ -77,6 +83,7 @@ def toggle_rule(actor, rule, *, request=None):
         rule.save(update_fields=["active", "updated_at"])
         log(_who(actor, request), Action.CHANGE, rule, detail={"active": rule.active})
         job = services.start_reevaluation(actor)
+    refcache.recheck()
     return rule, job
 
 
@@ -94,6 +101,7 @@ def save_rule(actor, rule, data, *, request=None, via=None):
         if rule is None:
             rule = RiskRule.objects.create(**values)
             log(who, Action.CREATE, rule, detail=_with_via(_rule_detail(rule), via))
+            refcache.recheck()
             return rule, services.start_reevaluation(actor)
         rule = RiskRule.objects.select_for_update().get(pk=rule.pk)
         changed = {k: v for k, v in values.items() if getattr(rule, k) != v}
@@ -106,6 +114,7 @@ def save_rule(actor, rule, data, *, request=None, via=None):
         if via:
             detail["changed"] = list(changed)
         log(who, Action.CHANGE, rule, detail=detail)
+        refcache.recheck()
         return rule, services.start_reevaluation(actor)
 
 
@@ -141,6 +150,7 @@ def add_epidemic_area(actor, data, *, request=None, via=None):
         )
         log(_who(actor, request), Action.CREATE, area, detail=_with_via(area_detail(area), via))
         job = services.start_reevaluation(actor)
+    refcache.recheck()
     return area, job
 
 
@@ -157,6 +167,7 @@ def end_epidemic_area(actor, area, end, *, request=None):
         area.save(update_fields=["end"])
         log(_who(actor, request), Action.CHANGE, area, detail=area_detail(area))
         job = services.start_reevaluation(actor)
+    refcache.recheck()
     return area, job
 
 
@@ -165,4 +176,6 @@ def delete_epidemic_area(actor, area, *, request=None):
     with transaction.atomic():
         log(_who(actor, request), Action.DELETE, area, detail=area_detail(area))
         area.delete()
-        return services.start_reevaluation(actor)
+        job = services.start_reevaluation(actor)
+    refcache.recheck()
+    return job

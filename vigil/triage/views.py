@@ -4,8 +4,6 @@ as data, and the progress of the re-evaluation their changes start."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from vigil.audit.services import Action, log, stale_message
+from vigil.core.paging import CappedPaginator, capped_count, load_page
 from vigil.core.permissions import (
     EDIT_RULES,
     READ_RULES,
@@ -70,54 +69,22 @@ def queue_url(query=""):
     return f"{url}?{params.urlencode()}" if params else url
 
 
+def _page_rows(pks):
+    return Declaration.objects.filter(pk__in=pks).select_related("person", "area")
+
+
 @require_GET
 @requires(TRIAGE)
 def queue(request):
     """Flagged declarations not yet medically verified, highest risk then oldest first."""
     form = QueueFilterForm(request.GET, user=request.user)
     pending = pending_for(request.user)
-    rows = (
-        form.filter_qs(pending)
-        .select_related("person", "area")
-        .order_by("-risk_level", "created_at", "id")
-    )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    # One aggregate query; every filter but the colour, so that a count is
-    # exactly the length of the list its tab shows.
-    counts = {
-        row["risk_colour"]: row["n"]
-        for row in form.filter_qs(pending, skip=("colour",))
-        .order_by()
-        .values("risk_colour")
-        .annotate(n=Count("id"))
-    }
+    rows = form.filter_qs(pending)
+    ids = rows.order_by("-risk_level", "created_at", "id").values_list("pk", flat=True)
+    paginator = CappedPaginator(ids, PAGE_SIZE, count_qs=rows)
+    page = load_page(paginator.get_page(request.GET.get("page")), _page_rows)
     chosen = form.cleaned_data.get("colour", "") if form.is_valid() else ""
-    labels = dict(RiskColour.choices)
-    base = queue_params(request.GET.urlencode())
-    base.pop("colour", None)
-    tabs = [
-        {
-            "id": "colour-all",
-            "label": _("All"),
-            "count": sum(counts.values()),
-            "url": _with(base),
-            "active": not chosen,
-            "css": "text-bg-secondary",
-        }
-    ]
-    for colour in COLOURS:
-        if colour == RiskColour.GREEN and not counts.get(colour) and chosen != colour:
-            continue  # green is only pending when the bands say so
-        tabs.append(
-            {
-                "id": f"colour-{colour}",
-                "label": labels[colour],
-                "count": counts.get(colour, 0),
-                "url": _with(base, colour=colour),
-                "active": chosen == colour,
-                "css": f"risk-{colour}",
-            }
-        )
+    tabs = _colour_tabs(request, form, pending, chosen, (paginator.count, paginator.capped))
     back = queue_params(request.GET.urlencode()).urlencode()
     return render(
         request,
@@ -125,11 +92,58 @@ def queue(request):
         {
             "form": form,
             "page": page,
-            "total": page.paginator.count,
+            "total": paginator.count,
+            "capped": paginator.capped,
             "tabs": tabs,
             "back": back,
         },
     )
+
+
+def _colour_tabs(request, form, pending, chosen, current):
+    """ "All" and one tab per colour. Each count is of the list its tab opens
+    (every filter but the colour, then the tab's colour), exact up to
+    settings.VIGIL_LIST_COUNT_CAP and "10.000+" beyond: a capped count per
+    tab, so that a province's queue is never counted whole. `current` is the
+    open tab's count, already taken by the pager."""
+    others = form.filter_qs(pending, skip=("colour",))
+    labels = dict(RiskColour.choices)
+    base = queue_params(request.GET.urlencode())
+    base.pop("colour", None)
+
+    def count(colour):
+        if colour == chosen:
+            return current
+        return capped_count(others.filter(risk_colour=colour) if colour else others)
+
+    n, capped = count("")
+    tabs = [
+        {
+            "id": "colour-all",
+            "label": _("All"),
+            "count": n,
+            "capped": capped,
+            "url": _with(base),
+            "active": not chosen,
+            "css": "text-bg-secondary",
+        }
+    ]
+    for colour in COLOURS:
+        n, capped = count(colour)
+        if colour == RiskColour.GREEN and not n and chosen != colour:
+            continue  # green is only pending when the bands say so
+        tabs.append(
+            {
+                "id": f"colour-{colour}",
+                "label": labels[colour],
+                "count": n,
+                "capped": capped,
+                "url": _with(base, colour=colour),
+                "active": chosen == colour,
+                "css": f"risk-{colour}",
+            }
+        )
+    return tabs
 
 
 def _with(params, **changes):

@@ -116,6 +116,13 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("Required for a transfer: the commune the person actually went to."),
     )
+    transfer_reason = forms.CharField(
+        label=_("Reason for the transfer"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a transfer: why the person is in another commune."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, declaration, require_outcome=True, **kwargs):
@@ -150,6 +157,8 @@ class OutcomeForm(ServiceErrorsMixin, forms.Form):
         data = super().clean()
         if self.require_outcome and not data.get("outcome"):
             self.add_error("outcome", _("Choose the outcome of the verification."))
+        if data.get("outcome") == Outcome.TRANSFER and not data.get("transfer_reason"):
+            self.add_error("transfer_reason", _("Give the reason for the transfer."))
         return data
 
 

@@ -117,7 +117,12 @@ def verify_failed(declaration, *, actor, version, reason):
 
 
 def transfer(declaration, *, actor, version, target, note=""):
-    """ "Chuyển địa bàn": the declaration moves to the right commune's queue."""
+    """ "Chuyển địa bàn": the declaration moves to the right commune's queue.
+
+    The reason is required: the receiving commune, and whoever reads the
+    record's history or the audit log later, must know why it moved."""
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Give the reason for the transfer.")})
     home = AdminUnit.objects.home_province()
     if target is None or target.level != Level.COMMUNE or not target.path.startswith(home.path):
         raise ValidationError({"target": _("Choose a commune of the province.")})
@@ -132,7 +137,7 @@ def transfer(declaration, *, actor, version, target, note=""):
         allowed_from=OPEN,
         to_state=VerificationState.PENDING,
         to_area=target,
-        note=note,
+        note=note.strip(),
         data={"from": declaration.area.name, "to": target.name},
     )
 

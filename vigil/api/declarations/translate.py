@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.api.common import iso_date
-from vigil.areas.models import AdminUnit, Level
+from vigil.areas import refdata
+from vigil.areas.models import Level
 from vigil.declarations import questions
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import STAFF_CHANNELS, Channel
@@ -50,30 +51,27 @@ CODE_FIELDS = (
 
 
 def _units(payload, errors):
-    """{API field: unit row} for the unit codes sent; unknown codes are errors.
+    """{API field: unit} for the unit codes sent; unknown codes are errors.
 
-    One query for the three codes and one for the departure unit's ancestors:
-    this runs on every declaration.
+    From the per-process cache of the active tree (vigil.areas.refdata): this
+    runs on every declaration, and asks the database nothing.
     """
     codes = {name: (getattr(payload, name) or "").strip() for name, _f in CODE_FIELDS}
     codes = {name: code for name, code in codes.items() if code}
     if not codes:
         return {}
-    tree = AdminUnit.objects.active_tree()
-    rows = {
-        row["code"]: row
-        for row in tree.filter(code__in=set(codes.values())).values("pk", "code", "level", "path")
-    }
+    cache = refdata.units()
     found = {}
     for name, code in codes.items():
-        if code in rows:
-            found[name] = rows[code]
+        unit = cache.by_code(code)
+        if unit is not None:
+            found[name] = unit
         else:
             errors[name] = [str(UNKNOWN_CODE)]
     departure = found.get("departure_unit_code")
     if departure is not None:
-        path_codes = departure["path"].strip("/").split("/")
-        found["departure_chain"] = list(tree.filter(code__in=path_codes).values("pk", "level"))
+        chain = (cache.by_code(code) for code in departure.path.strip("/").split("/"))
+        found["departure_chain"] = [unit for unit in chain if unit is not None]
     return found
 
 
@@ -91,11 +89,11 @@ def form_values(payload, names, default_phone, errors):
         data["arrival_date"] = arrival
     units = _units(payload, errors)
     for unit in units.get("departure_chain", []):  # the unit and the units above it
-        if unit["level"] in DEPARTURE_LEVELS:
-            data[DEPARTURE_LEVELS[unit["level"]]] = unit["pk"]
+        if unit.level in DEPARTURE_LEVELS:
+            data[DEPARTURE_LEVELS[unit.level]] = unit.pk
     for name, field in CODE_FIELDS:
         if field and name in units:
-            data[field] = units[name]["pk"]
+            data[field] = units[name].pk
     return data
 
 

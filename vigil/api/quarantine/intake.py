@@ -46,6 +46,7 @@ from vigil.api.quarantine.shared import (
     stay_out,
 )
 from vigil.audit.services import stale_message
+from vigil.core.paging import capped_count
 from vigil.core.permissions import FOLLOW_TAKE_IN, TAKE_IN, api_requires
 from vigil.declarations import questions
 from vigil.people.models import Person
@@ -76,6 +77,11 @@ class ToTakeInItem(Schema):
 
 
 class ToTakeInOut(PageOut):
+    capped: bool = Field(
+        False,
+        description="More than VIGIL_LIST_COUNT_CAP (10,000) match: `total` is the cap "
+        "(“10.000+”).",
+    )
     items: list[ToTakeInItem]
 
 
@@ -118,8 +124,11 @@ def to_take_in_list(
     )
     if not form.is_valid():
         return invalid(request, api_fields(form.errors))
-    qs = form.filter_qs(to_take_in(user)).select_related("person", "area")
-    return page(qs, filters, _waiting)
+    qs = form.filter_qs(to_take_in(user))
+    # Counted up to the cap, as the page counts.
+    total, capped = capped_count(qs)
+    return {**page(qs.select_related("person", "area"), filters, _waiting, total=total),
+            "capped": capped}  # fmt: skip
 
 
 class SentItem(Schema):

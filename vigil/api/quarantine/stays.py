@@ -35,6 +35,7 @@ from vigil.api.quarantine.shared import (
     stay_out,
     stays,
 )
+from vigil.core.paging import capped_count
 from vigil.core.permissions import READ_QUARANTINE, TAKE_IN, api_requires
 from vigil.quarantine import services
 from vigil.quarantine.forms import DeleteForm, EndForm, ExtendForm, MoveForm, StayFilterForm
@@ -61,6 +62,11 @@ class StayQuery(KeywordQuery):
 
 
 class StayListOut(PageOut):
+    capped: bool = Field(
+        False,
+        description="More than VIGIL_LIST_COUNT_CAP (10,000) match: `total` is the cap "
+        "(“10.000+”).",
+    )
     items: list[StayListItemOut]
 
 
@@ -91,8 +97,10 @@ def stay_list(request, filters: StayQuery = FILTERS):
         return invalid(request, api_fields(form.errors))
     scoped = stays().visible_to(request.auth)
     qs = form.filter_qs(scoped.ended() if filters.ended else scoped.open())
+    # Counted up to the cap, as the page counts.
+    total, capped = capped_count(qs)
     qs = qs.order_by("-end_date" if filters.ended else "-start_date", "-id")
-    return page(qs, filters, _listed)
+    return {**page(qs, filters, _listed, total=total), "capped": capped}
 
 
 # One stay -----------------------------------------------------------------

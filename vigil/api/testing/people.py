@@ -22,11 +22,13 @@ from vigil.api.common import (
     page,
 )
 from vigil.api.testing import router
+from vigil.core.paging import capped_count
 from vigil.core.permissions import READ_TESTS, api_requires
+from vigil.people.models import Person
 from vigil.testing import stats as test_stats
 from vigil.testing.forms import PeopleFilterForm, StatsFilterForm
 from vigil.testing.models import TestOutcome, TestResult
-from vigil.testing.queries import TESTED, UNTESTED, filter_people, with_columns
+from vigil.testing.queries import TESTED, UNTESTED, filter_people, ordered_ids, with_columns
 
 FILTERS_DOC = (
     "Query parameters are the page's filters: `tab` (`untested`, the default, or "
@@ -51,6 +53,11 @@ class TestedPersonOut(Schema):
 
 class TestedPeopleOut(PageOut):
     tab: str
+    capped: bool = Field(
+        False,
+        description="More than VIGIL_LIST_COUNT_CAP (10,000) people match: `total` is the "
+        "cap (“10.000+”).",
+    )
     items: list[TestedPersonOut]
 
 
@@ -92,9 +99,14 @@ def people(request, window: PageQuery = FILTERS):
     form = PeopleFilterForm(request.GET, user=user)
     if not form.is_valid():
         return _form_errors(request, form)
-    rows = with_columns(user, filter_people(user, form, tab), tab)
-    body = page(rows, window, _person)
-    return {**body, "tab": tab}
+    people = filter_people(user, form, tab)
+    # Counted up to the cap, as the page counts; the page's ids first, then
+    # the columns of those people only.
+    total, capped = capped_count(people)
+    body = page(ordered_ids(user, people, tab), window, lambda pk: pk, total=total)
+    rows = with_columns(user, Person.objects.filter(pk__in=body["items"]), tab).in_bulk()
+    items = [_person(rows[pk]) for pk in body["items"] if pk in rows]
+    return {**body, "items": items, "tab": tab, "capped": capped}
 
 
 class CountsOut(Schema):

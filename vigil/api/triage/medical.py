@@ -2,7 +2,6 @@
 the caller's jurisdiction waiting for CDC, and CDC's result for one of them.
 """
 
-from django.db.models import Count, Q
 from ninja import Query
 
 from vigil.api.common import (
@@ -29,6 +28,7 @@ from vigil.api.common import (
 )
 from vigil.api.triage import router
 from vigil.api.triage.schemas import MedicalIn, TriageQueueOut
+from vigil.core.paging import capped_count
 from vigil.core.permissions import TRIAGE, api_requires
 from vigil.declarations import questions
 from vigil.declarations.models import RiskColour
@@ -64,7 +64,8 @@ def _triage_item(d):
         "oldest. `counts` gives the number per colour (for the tabs at the top), with the "
         "other filters applied; `colour` narrows the list to one. Filters as in the "
         "verification queue: `district_code`, `commune_code`, `q`, `date_on`, `date_from`, "
-        "`date_to`. Page with `limit` and `offset`."
+        "`date_to`. Counts stop at 10,000 (`capped`, `counts_capped`: more than that). Page "
+        "with `limit` and `offset`."
     ),
     url_name="triage_queue",
     openapi_extra=response_example(
@@ -109,15 +110,24 @@ def queue(
     qs = common_filters(list_queryset(request.auth).awaiting_medical(), errors, filters)
     if errors:
         return invalid(request, errors)
-    # One aggregate query for the four tabs.
-    counts = qs.aggregate(
-        **{value: Count("pk", filter=Q(risk_colour=value)) for value in RiskColour.values}
-    )
+    # The tabs' numbers: one capped count per colour (an exact count of a
+    # province's queue would read every flagged declaration), and the list's.
+    counted = {value: capped_count(qs.filter(risk_colour=value)) for value in RiskColour.values}
     if colour:
         qs = qs.filter(risk_colour=colour)
-    total = counts[colour] if colour else sum(counts.values())
-    qs = qs.order_by("-risk_level", "created_at", "id")
-    return {**page(qs, filters, _triage_item, total=total), "counts": counts}
+        total, capped = counted[colour]
+    else:
+        total, capped = capped_count(qs)
+    ids = qs.order_by("-risk_level", "created_at", "id").values_list("pk", flat=True)
+    result = page(ids, filters, lambda pk: pk, total=total)
+    rows = list_queryset(request.auth).filter(pk__in=result["items"]).in_bulk()
+    return {
+        **result,
+        "items": [_triage_item(rows[pk]) for pk in result["items"] if pk in rows],
+        "capped": capped,
+        "counts": {value: n for value, (n, _c) in counted.items()},
+        "counts_capped": {value: c for value, (_n, c) in counted.items()},
+    }
 
 
 # Medical verification -----------------------------------------------------

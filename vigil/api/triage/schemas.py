@@ -48,10 +48,29 @@ class ColourCounts(Schema):
     red: int
 
 
+class ColourCapped(Schema):
+    green: bool
+    yellow: bool
+    orange: bool
+    red: bool
+
+
 class TriageQueueOut(Schema):
-    total: int = Field(..., description="How many declarations match, on every page.")
+    total: int = Field(
+        ...,
+        description="How many declarations match, on every page, up to VIGIL_LIST_COUNT_CAP "
+        "(10,000).",
+    )
+    capped: bool = Field(
+        False, description="More than the cap match: `total` is the cap (“10.000+”)."
+    )
     counts: ColourCounts = Field(
-        ..., description="Per colour, with every filter but `colour` (the tabs' numbers)."
+        ...,
+        description="Per colour, with every filter but `colour` (the tabs' numbers), each up "
+        "to the cap.",
+    )
+    counts_capped: ColourCapped | None = Field(
+        None, description="Per colour: true when more than the cap match (“10.000+”)."
     )
     limit: int
     offset: int

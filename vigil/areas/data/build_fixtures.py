@@ -10,13 +10,13 @@ are read as zip files, never installed, so none of them becomes a dependency):
 
 * vietnam-provinces 0.4.3: provinces, districts, communes before 1 July 2025;
 * vietnam-provinces 2025.10.1: provinces and communes from 1 July 2025;
-* pycountry: ISO 3166-1 countries and their Vietnamese gettext translations.
+* pycountry: the ISO 3166-1 country codes (their names come from CLDR, see
+  vigil/areas/countries.py).
 
 See SOURCES.md for licences and row counts.
 """
 
 import csv
-import gettext
 import gzip
 import io
 import json
@@ -45,49 +45,6 @@ PREFIX = {
     "xã": "xã",
     "thị trấn": "thị trấn",
     "đặc khu": "đặc khu",
-}
-
-# pycountry's Vietnamese names are partly archaic ("Căm Bốt", "Cộng hoà Nam Hàn")
-# or missing; these are the names in current official use.
-COUNTRY_NAME_FIXES = {
-    "AE": "Các Tiểu vương quốc Ả Rập Thống nhất",
-    "AF": "Afghanistan",
-    "AR": "Argentina",
-    "AT": "Áo",
-    "BL": "Saint-Barthélemy",
-    "BN": "Brunei",
-    "CV": "Cabo Verde",
-    "CZ": "Séc",
-    "GB": "Vương quốc Anh",
-    "HK": "Hồng Kông",
-    "ID": "Indonesia",
-    "IE": "Ireland",
-    "IL": "Israel",
-    "IN": "Ấn Độ",
-    "IR": "Iran",
-    "IS": "Iceland",
-    "JP": "Nhật Bản",
-    "KH": "Campuchia",
-    "KP": "Triều Tiên",
-    "KR": "Hàn Quốc",
-    "LA": "Lào",
-    "LK": "Sri Lanka",
-    "LU": "Luxembourg",
-    "MK": "Bắc Macedonia",
-    "MM": "Myanmar",
-    "MO": "Ma Cao",
-    "MY": "Malaysia",
-    "NL": "Hà Lan",
-    "PH": "Philippines",
-    "RU": "Nga",
-    "SA": "Ả Rập Xê Út",
-    "SG": "Singapore",
-    "SZ": "Eswatini",
-    "TL": "Đông Timor",
-    "TR": "Thổ Nhĩ Kỳ",
-    "TW": "Đài Loan",
-    "UA": "Ukraina",
-    "US": "Hoa Kỳ",
 }
 
 
@@ -155,16 +112,11 @@ def current_rows(wheel):
 
 
 def country_rows(wheel):
+    """The ISO 3166-1 codes, Vietnam first. Only the codes: `load_areas` names
+    them from CLDR (Babel) in Vietnamese and English (vigil/areas/countries.py)."""
     countries = json.loads(wheel.read("pycountry/databases/iso3166-1.json"))["3166-1"]
-    mo = wheel.read("pycountry/locales/vi/LC_MESSAGES/iso3166-1.mo")
-    vi = gettext.GNUTranslations(io.BytesIO(mo)).gettext
-    rows = []
-    for c in countries:
-        alpha2, name_en = c["alpha_2"], c.get("common_name") or c["name"]
-        name = COUNTRY_NAME_FIXES.get(alpha2) or vi(c["name"])
-        rows.append([alpha2, name, name_en, 0 if alpha2 == "VN" else 1000])
-    rows.sort(key=lambda r: (r[3], r[0]))
-    return rows
+    codes = sorted(c["alpha_2"] for c in countries)
+    return [["VN"]] + [[code] for code in codes if code != "VN"]
 
 
 def write_units(path, rows):
@@ -182,7 +134,7 @@ def write_units(path, rows):
 def write_countries(path, rows):
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["code", "name", "name_en", "sort_order"])
+        writer.writerow(["code"])
         writer.writerows(rows)
 
 

@@ -1,18 +1,20 @@
 """Staff reading declarations: the list, the declaration page ("Xem chi tiết"),
 the QR scanner and the external-QR completion."""
 
+import datetime
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Q, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vigil.audit.services import Action, log
+from vigil.core.paging import KeysetPaginator, SortChoice, list_url, load_page, pager_links
 from vigil.core.permissions import (
     DECIDE_PROPOSED_COLOUR,
     ENTER_DECLARATION,
@@ -25,10 +27,10 @@ from vigil.core.permissions import (
 )
 from vigil.core.scope import get_for_user
 
-from .. import external, services
-from ..filters import DeclarationFilterForm
+from .. import counts, external, services
+from ..filters import KEYWORD_PEOPLE, DeclarationFilterForm, JumpForm, local_midnight
 from ..forms import DeclarationForm
-from ..models import CODE_LENGTH, Channel, Declaration, RegistrationKind
+from ..models import CODE_LENGTH, Channel, Declaration, RegistrationKind, RiskColour
 from ..services import StaleDeclaration
 from ..transitions import TransitionRefused, review_amendment
 
@@ -181,19 +183,60 @@ def external_qr(request):
 # The list ---------------------------------------------------------------------
 
 
+# Orders of the list: by date on the index of (created_at, id, area_path), flat
+# at any depth; by colour or name only while the filtered rows are within the
+# count cap (no index serves them inside a jurisdiction: the database sorts at
+# most that many rows).
+NEWEST = SortChoice("newest", _("Newest first"), ("-created_at", "-id"))
+OLDEST = SortChoice("oldest", _("Oldest first"), ("created_at", "id"))
+SORTS = (
+    NEWEST,
+    OLDEST,
+    SortChoice("colour", _("Risk colour"), ("colour_rank", "-created_at", "-id"), bounded=True),
+    SortChoice("name", _("Full name"), ("person__search_key", "id"), bounded=True),
+)
+PAGE_SIZE = 50
+COLOUR_RANK = Case(
+    *(When(risk_colour=colour, then=rank) for rank, colour in enumerate(reversed(RiskColour))),
+    default=len(RiskColour),
+)
+
+
+def declarations_of(ids):
+    return Declaration.objects.filter(pk__in=ids).select_related("person", "area")
+
+
+def _ordered(filtered, sort, day):
+    """(queryset ready for `sort`, the Q of a jump to `day` or None)."""
+    if "colour_rank" in sort.fields:
+        filtered = filtered.annotate(colour_rank=COLOUR_RANK)
+    if day is None or sort not in (NEWEST, OLDEST):
+        return filtered, None
+    if sort is NEWEST:
+        return filtered, Q(created_at__lt=local_midnight(day + datetime.timedelta(days=1)))
+    return filtered, Q(created_at__gte=local_midnight(day))
+
+
 @requires(READ_DECLARATIONS)
 def declaration_list(request):
-    form = DeclarationFilterForm(request.GET, user=request.user)
-    scoped = Declaration.objects.visible_to(request.user)
-    # select_related: one query for the page, however many rows (no N+1).
-    declarations = form.filter_qs(scoped).select_related("person", "area")
-    page = Paginator(declarations, 50).get_page(request.GET.get("page"))
-    by_channel = dict(
-        form.filter_qs(scoped, skip=("channel",))
-        .order_by()
-        .values_list("channel")
-        .annotate(n=Count("id"))
+    user, params = request.user, request.GET
+    form = DeclarationFilterForm(params, user=user)
+    jump = JumpForm(params)
+    scoped = Declaration.objects.visible_to(user)
+    filtered = form.filter_qs(scoped)
+    (total, capped), by_channel, all_channels = counts.list_counts(user, form, scoped, filtered)
+    sort = SortChoice.pick(SORTS, params.get("sort"))
+    # Sorting more rows than the cap by colour or name would sort them all.
+    sort_refused = sort.bounded and (capped or total > settings.VIGIL_LIST_COUNT_CAP)
+    if sort_refused:
+        sort = NEWEST
+    ordered, start = _ordered(filtered, sort, jump.day())
+    # A keyword bounds the rows (KEYWORD_PEOPLE people): sorted in Python.
+    keyword = bool(form.is_valid() and form.cleaned_data.get("q"))
+    page = KeysetPaginator(ordered, sort.order, PAGE_SIZE, materialize=keyword).page(
+        after=params.get("after"), before=params.get("before"), start=start
     )
+    load_page(page, declarations_of)
     data = form.cleaned_data if form.is_valid() else {}
     return render(
         request,
@@ -201,10 +244,19 @@ def declaration_list(request):
         {
             "form": form,
             "page": page,
-            "total": page.paginator.count,
+            "total": total,
+            "capped": capped,
+            "keyword_truncated": form.keyword_truncated,
+            "keyword_people": KEYWORD_PEOPLE,
+            "count_cap": settings.VIGIL_LIST_COUNT_CAP,
             "period_tabs": _period_tabs(request, data),
-            "channel_tabs": _channel_tabs(request, data, by_channel),
+            "channel_tabs": _channel_tabs(request, data, by_channel, all_channels),
             "kind_tabs": _kind_tabs(request, data),
+            "sort": sort,
+            "sort_refused": sort_refused,
+            "sort_links": {choice.key: _tab_url(request, sort=choice.key) for choice in SORTS},
+            "pager": pager_links(params, page),
+            "jump_form": jump if sort in (NEWEST, OLDEST) else None,
         },
     )
 
@@ -229,25 +281,29 @@ def _period_tabs(request, data):
     ]
 
 
-def _channel_tabs(request, data, by_channel):
+def _channel_tabs(request, data, by_channel, all_channels):
+    """(label, url, active, id, count, capped) of each channel tab: the count is
+    the total that the list it opens shows; None (no number) when the list
+    without a channel filter holds more than the cap."""
     tabs = [
         (
             _("All channels"),
             _tab_url(request, channel=None),
             not data.get("channel"),
             "channel-all",
-            sum(by_channel.values()),
+            *all_channels,
         )
     ]
     for value, label in Channel.choices:
-        if by_channel.get(value) or data.get("channel") == value:
+        count = (None, False) if by_channel is None else by_channel.get(value, (0, False))
+        if by_channel is None or count[0] or data.get("channel") == value:
             tabs.append(
                 (
                     label,
                     _tab_url(request, channel=value),
                     data.get("channel") == value,
                     f"channel-{value}",
-                    by_channel.get(value, 0),
+                    *count,
                 )
             )
     return tabs
@@ -263,11 +319,4 @@ def _kind_tabs(request, data):
 
 
 def _tab_url(request, **changes):
-    params = request.GET.copy()
-    params.pop("page", None)
-    for key, value in changes.items():
-        if value in (None, ""):
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return "?" + params.urlencode()
+    return list_url(request.GET, **changes)

@@ -5,12 +5,12 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from vigil.core.paging import CappedPaginator, load_page
 from vigil.core.permissions import READ_QUARANTINE, TAKE_IN, may, requires
 from vigil.core.scope import get_for_user
 from vigil.people.models import Person
@@ -36,12 +36,18 @@ def stay_list(request, ended=False):
     form = StayFilterForm(request.GET, user=request.user)
     scoped = Stay.objects.visible_to(request.user)
     stays = form.filter_qs(scoped.ended() if ended else scoped.open())
-    stays = (
-        stays.select_related("person", "facility", "bed__room__building")
-        .with_tests(request.user)
-        .order_by("-end_date" if ended else "-start_date", "-id")
+    ids = stays.order_by("-end_date" if ended else "-start_date", "-id").values_list(
+        "pk", flat=True
     )
-    page = Paginator(stays, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(ids, PAGE_SIZE, count_qs=stays)
+    page = load_page(
+        paginator.get_page(request.GET.get("page")),
+        lambda pks: (
+            Stay.objects.filter(pk__in=pks)
+            .select_related("person", "facility", "bed__room__building")
+            .with_tests(request.user)
+        ),
+    )
     labels = dict(TestOutcome.choices)
     for stay in page:
         stay.latest_result_label = labels.get(stay.latest_result, "")
@@ -57,7 +63,8 @@ def stay_list(request, ended=False):
         {
             "form": form,
             "page": page,
-            "total": page.paginator.count,
+            "total": paginator.count,
+            "capped": paginator.capped,
             "ended": ended,
             "suffix": suffix,
             "may_take_in": may(request.user, TAKE_IN),

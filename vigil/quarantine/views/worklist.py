@@ -2,10 +2,10 @@
 whom no facility has taken in yet, oldest decision first; "Take in" opens the
 intake with everything filled in from the declaration."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from vigil.core.paging import CappedPaginator, load_page
 from vigil.core.permissions import FOLLOW_TAKE_IN, TAKE_IN, may, requires
 
 from ..forms import ToTakeInFilterForm
@@ -18,10 +18,17 @@ from .shared import PAGE_SIZE
 def to_take_in_list(request):
     user = request.user
     form = ToTakeInFilterForm(request.GET, user=user)
-    declarations = form.filter_qs(to_take_in(user)).select_related(
-        "person", "area__parent", "departure_unit", "departure_country"
+    declarations = form.filter_qs(to_take_in(user))
+    paginator = CappedPaginator(declarations.values_list("pk", flat=True), PAGE_SIZE,
+                                count_qs=declarations)  # fmt: skip
+    page = load_page(
+        paginator.get_page(request.GET.get("page")),
+        lambda pks: (
+            to_take_in(user)
+            .filter(pk__in=pks)
+            .select_related("person", "area__parent", "departure_unit", "departure_country")
+        ),
     )
-    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
     # A second, short table: people case tracing sent (not filtered: few).
     sent = list(sent_by_case_tracing(user).select_related("area")[:PAGE_SIZE])
     query = request.GET.copy()
@@ -32,7 +39,8 @@ def to_take_in_list(request):
         {
             "form": form,
             "page": page,
-            "total": page.paginator.count,
+            "total": paginator.count,
+            "capped": paginator.capped,
             "suffix": f"?{query.urlencode()}" if query else "",
             "may_take_in": may(user, TAKE_IN),
             "sent": sent,

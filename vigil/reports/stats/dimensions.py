@@ -6,7 +6,7 @@ import abc
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import TruncDate, Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,9 @@ from vigil.declarations.models import (
     VerificationState,
 )
 
-from .filters import HOME_COUNTRY, NONE, StatsFilterForm
+from ..models import DepartureTally, DepartureTotal, VehicleTally, VehicleTotal
+from ..rollups import ROLLED_TRANSPORTS
+from .filters import HOME_COUNTRY, NONE, ROLLUP_FILTERS, StatsFilterForm, counted, rollup_base
 
 # A flight / vehicle table lists the largest groups only: every car has its
 # own plate, and a table of a million plates helps nobody.
@@ -62,6 +64,12 @@ class Dimension(abc.ABC):
 
     def prepare(self):  # noqa: B027  (optional hook; most dimensions need nothing)
         """Anything to read before counting (queries allowed)."""
+
+    def use_rollup(self, user, form):
+        """As rows without columns: a rollup (vigil.reports.rollups) in `user`'s
+        scope that counts this dimension for the form's filters, from then on
+        grouped by its columns; None to count as `counting_base` says."""
+        return None
 
     def group(self):
         """{name: expression} to GROUP BY."""
@@ -254,15 +262,26 @@ class DepartureDimension(Dimension):
 
     key = "departure"
     label = _("Departure place")
+    rolled = False
+
+    def use_rollup(self, user, form):
+        base = rollup_base(user, form, (DepartureTotal, DepartureTally), ROLLUP_FILTERS)
+        self.rolled = base is not None
+        return base
 
     def group(self):
+        if self.rolled:  # the departure unit's province, already mapped
+            return {
+                f"{self.alias}0": F("departure_country"),
+                f"{self.alias}1": F("departure_province"),
+            }
         return {
             f"{self.alias}0": F("departure_country_id"),
             f"{self.alias}1": F("departure_unit_id"),
         }
 
     def resolve(self, items):
-        unit_ids = {item[f"{self.alias}1"] for item in items} - {None}
+        unit_ids = {item[f"{self.alias}1"] for item in items} - {None, 0}
         if len(unit_ids) > 500:
             # Thousands of departure communes: reading the tree's ~11,000 units
             # is faster than binding thousands of ids in an IN list.
@@ -319,15 +338,27 @@ class VehicleDimension(Dimension):
     key = "vehicle"
     label = _("Flight / vehicle")
     truncated = False
+    rolled = False
+
+    def use_rollup(self, user, form):
+        """Flights or trains only: their numbers are few (VehicleTally)."""
+        base = None
+        if form.is_valid() and form.cleaned_data.get("transport") in ROLLED_TRANSPORTS:
+            rollup = (VehicleTotal, VehicleTally)
+            base = rollup_base(user, form, rollup, ROLLUP_FILTERS | {"transport"})
+        self.rolled = base is not None
+        return base
 
     def group(self):
+        if self.rolled:  # numbers already in upper case
+            return {f"{self.alias}0": F("transport"), f"{self.alias}1": F("vehicle")}
         return {f"{self.alias}0": F("transport"), f"{self.alias}1": Upper("transport_number")}
 
     def restrict(self, qs, column):
         names = list(self.group())
         top = list(
             qs.values(**self.group())
-            .annotate(n=Count("*"))
+            .annotate(n=counted(qs))
             .order_by("-n", *names)[: VEHICLE_ROWS + 1]
         )
         self.truncated = len(top) > VEHICLE_ROWS

@@ -23,7 +23,7 @@ from vigil.declarations.models import (
 )
 from vigil.testing.models import TestResult
 
-from ..models import DeclarationTally
+from ..models import DeclarationTally, DepartureTally, DepartureTotal, VehicleTally, VehicleTotal
 
 # The URL value of an empty dimension ("no village given", "no flight number").
 NONE = "-"
@@ -189,15 +189,31 @@ def counting_base(user, form):
     it can answer the form's filters (place, arrival date, channel, colour,
     states, tested), else the declarations themselves. Both answer the same
     `filter_qs` and `counted`."""
-    declarations = Declaration.objects.visible_to(user)
+    if not _answers(user, form, TALLY_FILTERS):
+        return Declaration.objects.visible_to(user)
+    return DeclarationTally.objects.visible_to(user)
+
+
+def rollup_base(user, form, rollup, allowed):
+    """A rollup (vigil.reports.rollups) in `user`'s scope when it can answer the
+    form's filters (names in `allowed`, dates by arrival), else None. `rollup`
+    is (total, by day): the total of all days unless the form has dates."""
+    if not _answers(user, form, allowed):
+        return None
+    dated = form.cleaned_data.get("date_from") or form.cleaned_data.get("date_to")
+    total, by_day = rollup
+    return (by_day if dated else total).objects.visible_to(user)
+
+
+def _answers(user, form, allowed):
+    """True when a count by place and arrival day (the tally, a rollup) answers
+    the form: only filters of `allowed` are set, and dates are arrival dates."""
     if getattr(user, "facility_id", None) or not form.is_valid():
-        return declarations  # a facility's own people: not in the tally's terms
+        return False  # a facility's own people: not in the tally's terms
     data = form.cleaned_data
     used = {name for name, value in data.items() if value not in (None, "")}
     dated = data.get("date_from") or data.get("date_to")
-    if used - TALLY_FILTERS or (dated and data.get("date_on") != DeclarationFilterForm.ARRIVAL):
-        return declarations
-    return DeclarationTally.objects.visible_to(user)
+    return not (used - allowed or (dated and data.get("date_on") != DeclarationFilterForm.ARRIVAL))
 
 
 # Filters the tally can answer (its columns, see vigil.reports.models).
@@ -205,12 +221,17 @@ TALLY_FILTERS = frozenset(
     ("date_on", "date_from", "date_to", "district", "commune", "channel", "colour",
      "verification", "medical", "tested")
 )  # fmt: skip
+# Filters the rollups can answer (their place and arrival day), and the
+# vehicle rollup also its transport (when a rolled one, see VehicleDimension).
+ROLLUP_FILTERS = frozenset(("date_on", "date_from", "date_to", "district", "commune"))
+# The models that hold counts (a column n) rather than declarations.
+COUNTS = (DeclarationTally, DepartureTally, DepartureTotal, VehicleTally, VehicleTotal)
 
 
 def counted(qs, **where):
     """COUNT(*) over declarations, SUM(n) over the tally; `where` narrows."""
     condition = Q(**where) if where else None
-    if qs.model is DeclarationTally:
+    if qs.model in COUNTS:
         return Coalesce(Sum("n", filter=condition), 0)
     return Count("pk", filter=condition)
 

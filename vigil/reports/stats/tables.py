@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from vigil.areas.models import Level
 from vigil.core.scope import scope_path
 from vigil.declarations.models import Declaration
-from vigil.reports import stats  # looked up at call time: see dashboard.py
+from vigil.reports import rollups, stats  # stats: looked up at call time, see dashboard.py
 from vigil.reports.models import DeclarationTally
 
 from .dimensions import COLUMN_DIMENSIONS, ROW_DIMENSIONS, Context, Dimension
@@ -115,7 +115,10 @@ def build_table(user, query, rows="area", cols=""):
     dimensions = [d for d in (row, column) if d is not None]
     for dimension in dimensions:
         dimension.prepare()
-    items = _grouped_counts(user, form, row, column)
+    rolled = row.use_rollup(user, form) if column is None else None
+    if rolled is not None:
+        rollups.schedule_compaction(rolled.model)
+    items = _grouped_counts(user, form, row, column, rolled)
     for dimension in dimensions:
         dimension.resolve(items)
     counts = _cross_tabulate(items, row, column)
@@ -127,7 +130,7 @@ def build_table(user, query, rows="area", cols=""):
     drill_extra = {"rows": rows if rows != "area" else None, "cols": cols or None}
     _add_rows(table, ctx, row, column, counts, drill_extra)
     table.truncated = getattr(row, "truncated", False)
-    whole = _column_totals(user, form, column, counts, table.truncated)
+    whole = _column_totals(user, form, column, counts, table.truncated, rolled)
     table.totals = [
         Cell(whole.get(ck, 0), list_url(merge(ctx.base, column.params(ck))))
         for ck, _label, _colour in table.columns
@@ -136,10 +139,11 @@ def build_table(user, query, rows="area", cols=""):
     return table
 
 
-def _grouped_counts(user, form, row, column):
-    """[{group values..., "n": count}, ...]: the one GROUP BY of the table."""
+def _grouped_counts(user, form, row, column, rolled=None):
+    """[{group values..., "n": count}, ...]: the one GROUP BY of the table, over
+    the row dimension's rollup `rolled` when it has one for the form."""
     group = {**row.group(), **(column.group() if column else {})}
-    base = stats.counting_base(user, form)
+    base = rolled if rolled is not None else stats.counting_base(user, form)
     if base.model is DeclarationTally and not _tally_groups(row, group):
         base = Declaration.objects.visible_to(user)
     qs = form.filter_qs(base).order_by()
@@ -195,14 +199,18 @@ def _add_rows(table, ctx, row, column, counts, drill_extra):
         )
 
 
-def _column_totals(user, form, column, counts, truncated):
-    """Counter({column key: total}) of the whole selection."""
+def _column_totals(user, form, column, counts, truncated, rolled=None):
+    """Counter({column key: total}) of the whole selection (from the rollup
+    `rolled` when the rows came from it: then there are no columns)."""
     whole = Counter()
     if not truncated:
         for c in counts.values():
             whole.update(c)
         return whole
     # The shown rows are not all: the totals come from the whole selection.
+    if rolled is not None:
+        whole[None] = form.filter_qs(rolled).order_by().aggregate(n=counted(rolled))["n"]
+        return whole
     group = column.group() if column else {}
     full = form.filter_qs(Declaration.objects.visible_to(user)).order_by()
     if group:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from vigil.core.db_router import reads_replica
 from vigil.core.menu import worklists_for
 from vigil.core.permissions import (
     POLICE_VIEW,
@@ -72,6 +73,7 @@ TITLES = {
 
 @require_GET
 @requires(READ_STATISTICS)
+@reads_replica
 def stats_table(request, rows="area"):
     """ "Thống kê người theo cấp huyện / xã / phường thị trấn", "... từ điểm
     khởi hành", "Tổng hợp người theo chuyến bay": one table, grouped as asked."""
@@ -101,6 +103,7 @@ def stats_table(request, rows="area"):
 
 @require_GET
 @requires(READ_STATISTICS)
+@reads_replica
 def stats_people(request):
     """The declarations behind a number whose dimension the declaration list
     does not filter on (village, departure place, flight, risk colour...)."""
@@ -126,6 +129,7 @@ def stats_people(request):
 
 @require_GET
 @requires(READ_STATISTICS)
+@reads_replica
 def paper_share(request):
     """R-P3: the communes that still use paper, largest share first."""
     form = stats.StatsFilterForm(request.GET, user=request.user)
@@ -145,6 +149,7 @@ def paper_share(request):
 
 @require_GET
 @requires(READ_STATISTICS)
+@reads_replica
 def dashboard(request):
     board = stats.build_dashboard(request.user, request.GET)
     tally.schedule_compaction()

@@ -28,7 +28,39 @@ document.addEventListener("DOMContentLoaded", function () {
       )
       .catch(function (err) {
         scanner = null;
-        button.insertAdjacentText("afterend", " " + err);
+        showCameraError(err);
       });
   });
 });
+
+// The camera did not open: say so in the interface language (the messages
+// come from includes/camera_messages.html), never the browser's raw English
+// ("NotAllowedError: Permission denied").
+function cameraErrorKind(err) {
+  var text = String(err && err.name ? err.name + ": " + err.message : err);
+  if (/NotAllowed|Permission|SecurityError/i.test(text)) {
+    return "denied";
+  }
+  if (/NotFound|not found|Overconstrained|not supported|mediaDevices|secure context/i.test(text)) {
+    return "missing";
+  }
+  if (/NotReadable|TrackStart|in use|Could not start/i.test(text)) {
+    return "busy";
+  }
+  return "other";
+}
+
+function showCameraError(err) {
+  var messages = document.getElementById("camera-messages");
+  var box = document.getElementById("camera-error");
+  if (!messages || !box) {
+    return;
+  }
+  var kind = cameraErrorKind(err);
+  box.textContent = messages.dataset[kind];
+  box.dataset.kind = kind;
+  box.classList.remove("d-none");
+  if (window.console) {
+    console.info("Camera:", String(err));
+  }
+}

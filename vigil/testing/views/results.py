@@ -13,7 +13,6 @@ vigil.testing.services: these views never save a model themselves.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from vigil.core.paging import CappedPaginator, load_page
 from vigil.core.permissions import (
     CONFIRM_CASE,
     ENTER_TESTS,
@@ -51,6 +51,7 @@ from ..queries import (
     UNTESTED,
     attach_declarations,
     filter_people,
+    ordered_ids,
     resolve_lines,
     with_columns,
 )
@@ -66,8 +67,12 @@ SESSION_KEY = "testing.row"
 def people_list(request):
     tab = TESTED if request.GET.get("tab") == TESTED else UNTESTED
     form = PeopleFilterForm(request.GET, user=request.user)
-    people = with_columns(request.user, filter_people(request.user, form, tab), tab)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    people = filter_people(request.user, form, tab)
+    paginator = CappedPaginator(ordered_ids(request.user, people, tab), PAGE_SIZE, count_qs=people)
+    page = load_page(
+        paginator.get_page(request.GET.get("page")),
+        lambda pks: with_columns(request.user, Person.objects.filter(pk__in=pks), tab),
+    )
     attach_declarations(page)
     return render(
         request,
@@ -75,7 +80,8 @@ def people_list(request):
         {
             "form": form,
             "page": page,
-            "total": page.paginator.count,
+            "total": paginator.count,
+            "capped": paginator.capped,
             "tab": tab,
             "tabs": [(key, label, _tab_url(request, key), key == tab) for key, label in TABS],
             "may_enter": may(request.user, ENTER_TESTS),

@@ -17,9 +17,8 @@ working on one record never silently overwrite each other.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vigil.audit.services import Action, log, stale_message
+from vigil.core.paging import load_page
 from vigil.core.permissions import SEE_IDENTITY, VERIFY, VERIFY_STUDENTS, may, requires
 from vigil.core.scope import get_for_user
 from vigil.declarations import services as declaration_services
@@ -41,7 +41,7 @@ from vigil.declarations.transitions import ALREADY_DONE, TransitionRefused
 
 from .. import registrations, services
 from ..forms import Outcome, OutcomeForm, QueueFilterForm
-from ..queues import QUEUES, for_user
+from ..queues import QUEUES, QueuePaginator, for_user, tab_counts
 
 PAGE_SIZE = 50
 
@@ -61,23 +61,35 @@ def declaration_queryset():
 # The queues -------------------------------------------------------------------
 
 
-def _tab_counts(scoped):
-    """How many declarations each queue holds (one query)."""
-    counts = scoped.order_by().aggregate(
-        **{key: Count("id", filter=condition) for key, (_t, condition, _u) in QUEUES.items()},
+def _page_rows(queue, pks):
+    """The page's declarations with what the queue shows (only these rows are
+    joined and annotated; the page is chosen on the bare filtered table)."""
+    rows = Declaration.objects.filter(pk__in=pks).select_related(
+        "person", "area", "transferred_from"
     )
-    return counts
+    if queue == "failed":
+        # The reason given by whoever could not verify, for the competent authority.
+        rows = rows.annotate(
+            failed_reason=Subquery(
+                DeclarationEvent.objects.filter(declaration=OuterRef("pk"), action="verify_failed")
+                .order_by("-at", "-id")
+                .values("note")[:1]
+            )
+        )
+    return rows
 
 
 def _tabs(request, current, counts):
+    """(key, title, url, count, capped, active) per queue. A tab's link keeps
+    the filters, and its count is of the same filtered queue: exact up to
+    settings.VIGIL_LIST_COUNT_CAP, "10.000+" beyond."""
     query = request.GET.copy()
     query.pop("page", None)
     suffix = f"?{query.urlencode()}" if query else ""
-    tabs = [
-        (key, title, reverse(url_name) + suffix, counts[key], key == current)
+    return [
+        (key, title, reverse(url_name) + suffix, *counts[key], key == current)
         for key, (title, _c, url_name) in QUEUES.items()
     ]
-    return tabs
 
 
 @require_GET
@@ -95,25 +107,16 @@ def students(request):
 
 
 def _queue(request, queue):
-    title, condition, _url = QUEUES[queue]
+    title, _condition, _url = QUEUES[queue]
     form = QueueFilterForm(request.GET, user=request.user)
     scoped = for_user(Declaration.objects.visible_to(request.user), request.user)
-    rows = (
-        form.filter_qs(scoped.verification_queue(queue))
-        .select_related("person", "area", "transferred_from")
-        .order_by("created_at", "id")
+    filtered = {key: form.filter_qs(scoped.verification_queue(key)) for key in QUEUES}
+    counts = tab_counts(form, filtered)
+    ids = filtered[queue].order_by("created_at", "id").values_list("pk", flat=True)
+    paginator = QueuePaginator(ids, PAGE_SIZE, counted=counts[queue])
+    page = load_page(
+        paginator.get_page(request.GET.get("page")), lambda pks: _page_rows(queue, pks)
     )
-    if queue == "failed":
-        # The reason given by whoever could not verify, for the competent authority.
-        rows = rows.annotate(
-            failed_reason=Subquery(
-                DeclarationEvent.objects.filter(declaration=OuterRef("pk"), action="verify_failed")
-                .order_by("-at", "-id")
-                .values("note")[:1]
-            )
-        )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = _tab_counts(scoped)
     return render(
         request,
         "verification/queue.html",
@@ -122,7 +125,8 @@ def _queue(request, queue):
             "queue": queue,
             "form": form,
             "page": page,
-            "total": page.paginator.count,
+            "total": paginator.count,
+            "capped": paginator.capped,
             "tabs": _tabs(request, queue, counts),
             "approvals_count": registrations.pending_count(request.user),
             "may_verify": queue not in ("failed", "amended"),
@@ -182,7 +186,11 @@ def _apply_outcome(declaration, data, *, actor, version):
     if outcome == Outcome.FAILED:
         return services.verify_failed(declaration, actor=actor, version=version, reason=note)
     return services.transfer(
-        declaration, actor=actor, version=version, target=data.get("target"), note=note
+        declaration,
+        actor=actor,
+        version=version,
+        target=data.get("target"),
+        note=data.get("transfer_reason") or "",
     )
 
 

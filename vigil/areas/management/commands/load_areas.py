@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vigil.areas.countries import country_rows
 from vigil.areas.models import AdminUnit, Country, Level
 from vigil.core.text import fold
 
@@ -28,8 +29,15 @@ def read_units(tree):
 
 
 def read_countries():
+    """{code: (name, name_en, sort_order, sort_order_en)}: the codes from the
+    data file, the names and their order from CLDR."""
     with open(DATA_DIR / "countries.csv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+        return country_rows([row["code"] for row in csv.DictReader(f)])
+
+
+def stored_countries():
+    fields = ("code", "name", "name_en", "sort_order", "sort_order_en")
+    return {code: tuple(rest) for code, *rest in Country.objects.values_list(*fields)}
 
 
 class Command(BaseCommand):
@@ -46,15 +54,18 @@ class Command(BaseCommand):
     def handle(self, *args, tree, **options):
         units, countries = read_units(tree), read_countries()
         loaded = AdminUnit.objects.filter(tree=tree, level__lte=Level.COMMUNE).count()
-        if loaded == len(units) and Country.objects.count() == len(countries):
+        load_units, load_countries = loaded != len(units), stored_countries() != countries
+        if not (load_units or load_countries):
             self.stdout.write(
                 _("Areas already loaded (%(tree)s: %(units)d units, %(countries)d countries).")
                 % {"tree": tree, "units": loaded, "countries": len(countries)}
             )
             return
         with transaction.atomic():
-            self.load_units(tree, units)
-            self.load_countries(countries)
+            if load_units:
+                self.load_units(tree, units)
+            if load_countries:
+                self.load_countries(countries)
         self.stdout.write(
             _("Loaded %(tree)s: %(units)d units, %(countries)d countries.")
             % {"tree": tree, "units": len(units), "countries": len(countries)}
@@ -109,22 +120,10 @@ class Command(BaseCommand):
         AdminUnit.objects.bulk_update(moved, ["path"], batch_size=500)
 
     def load_countries(self, rows):
-        # Vietnam first (sort_order 0 in the file), then the rest in Vietnamese
-        # alphabetical order of their folded names: databases collate "Ả Rập"
-        # differently, so the order is stored rather than left to ORDER BY name.
-        others = sorted((r for r in rows if int(r["sort_order"])), key=lambda r: fold(r["name"]))
-        rank = {r["code"]: n for n, r in enumerate(others, start=1)}
-        Country.objects.bulk_create(
-            [
-                Country(
-                    code=r["code"],
-                    name=r["name"],
-                    name_en=r["name_en"],
-                    sort_order=rank.get(r["code"], 0),
-                )
-                for r in rows
-            ],
-            update_conflicts=True,
-            unique_fields=["code"],
-            update_fields=["name", "name_en", "sort_order"],
-        )
+        """Rename the countries there are (a Babel upgrade changes CLDR names)
+        and add the missing ones; countries that left the file are kept."""
+        fields = ["name", "name_en", "sort_order", "sort_order_en"]
+        countries = [Country(code, *values) for code, values in rows.items()]
+        existing = set(Country.objects.filter(code__in=rows).values_list("code", flat=True))
+        Country.objects.bulk_update([c for c in countries if c.code in existing], fields)
+        Country.objects.bulk_create([c for c in countries if c.code not in existing])
