@@ -43,9 +43,16 @@ def code_at(offset_steps=0, secret=SECRET):
 
 
 def enrolled(user, secret=SECRET, recovery=("aaaaa-bbbbb",)):
-    """An account with an authenticator (as `twofactor.enrol` leaves it)."""
+    """An account with an authenticator (as `twofactor.enrol` leaves it).
+
+    The tests compute codes for the current and previous 30 s steps, then
+    post them: started in a step's last seconds, a test could see its codes
+    age by a step on a busy machine, so it starts in the next step instead."""
     from django.contrib.auth.hashers import make_password
 
+    into_step = time.time() % 30
+    if into_step > 24:
+        time.sleep(30.2 - into_step)
     TwoFactorDevice.objects.create(user=user, secret=secret)
     for code in recovery:
         RecoveryCode.objects.create(user=user, code_hash=make_password(code.replace("-", "")))
