@@ -7,10 +7,12 @@ marked in the queues and every amendment is in the history, before → after.
 """
 
 import datetime
+import html
 
 import pytest
 
 from vigil.accounts.models import Task
+from vigil.audit.services import stale_message
 from vigil.declarations import questions
 from vigil.declarations.models import (
     Declaration,
@@ -188,6 +190,24 @@ def test_cdc_decides_the_proposed_colour_and_others_may_not(
     event = declaration.events.get(action="colour_decided")
     assert event.data == {"proposed_colour": "green", "accepted": False}
     assert declaration not in Declaration.objects.awaiting_medical()
+
+
+def test_a_stale_review_says_who_changed_the_declaration_and_when(
+    client, places, outbox, cdc, verifier, login
+):
+    verify(client, outbox)
+    declaration = declare(client, places, sym_fever="1", sym_cough="1")
+    declaration = decide(declaration, cdc, verifier)
+    edit(client, declaration)
+    declaration.refresh_from_db()
+    response = login(cdc).post(
+        f"/declarations/{declaration.pk}/review/",
+        {"version": declaration.version - 1, "proposal": "keep"},
+        follow=True,
+    )
+    assert stale_message(declaration) in html.unescape(response.content.decode())
+    declaration.refresh_from_db()
+    assert declaration.amended_after_decision
 
 
 def test_accepting_the_proposal_lowers_the_colour(client, places, outbox, cdc, verifier):

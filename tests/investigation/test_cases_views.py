@@ -6,9 +6,11 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 from vigil.accounts.models import Task
 from vigil.audit.models import AuditEvent
+from vigil.investigation import services
 from vigil.investigation.models import Case, CaseKind
 from vigil.people.models import Person
 from vigil.quarantine.models import Facility
@@ -181,6 +183,21 @@ def test_a_stale_edit_is_refused_and_keeps_the_input(login, cdc, make_case, plac
     data["version"] = case.version + 1
     assert c.post(f"/investigation/cases/{case.pk}/edit/", data).status_code == 302
     assert Case.objects.get(pk=case.pk).residence_street == "typed"
+
+
+def test_a_stale_edit_names_who_changed_the_record_and_when(
+    login, cdc, make_user, make_case, places
+):
+    case = make_case(F0, code="BN5100")
+    other = make_user("cdc.other", places.province, tasks=[Task.CDC], full_name="Trần Thị Bích")
+    services.update_case(
+        case, actor=other, version=case.version, fields={"residence_street": "12 Lê Lợi"}
+    )
+    at = localtime(case.events.order_by("-at", "-id").first().at).strftime("%H:%M")
+    data = case_data(places, kind=F0, code="BN5100", residence_street="typed", version=case.version)
+    response = login(cdc).post(f"/investigation/cases/{case.pk}/edit/", data)
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert "Trần Thị Bích" in errors and at in errors
 
 
 def test_the_case_page_is_audited_and_lists_sources_and_contacts(login, cdc, make_case):

@@ -10,6 +10,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from vigil.audit.services import Action, log
@@ -44,11 +46,22 @@ class StaleCase(Exception):
         self.current = current
 
 
-def stale_message():
+def stale_message(case=None):
+    """'This case record was changed by X at HH:MM ...': the newest event of
+    `case` (a change of level moved by the chain names the one who confirmed
+    the source), or the bare message when there is none."""
+    event = case.events.select_related("actor").order_by("-at", "-id").first() if case else None
+    if event is None:
+        return _(
+            "This case record was changed by someone else since you opened it (for example "
+            "its level moved with the chain). Review it and save again."
+        )
+    actor = event.actor
+    who = (actor.full_name or actor.username) if actor else _("another user")
     return _(
-        "This case record was changed by someone else since you opened it (for example "
-        "its level moved with the chain). Review it and save again."
-    )
+        "This case record was changed by %(who)s at %(time)s since you opened it (for "
+        "example its level moved with the chain). Review it and save again."
+    ) % {"who": who, "time": date_format(localtime(event.at), "H:i")}
 
 
 # Validation ------------------------------------------------------------------

@@ -78,8 +78,8 @@ def _change(request, change):
     refusal as the API's 409 (stale) or 422 (bad values)."""
     try:
         return _answer(request, change())
-    except services.StaleCase:
-        return stale(request, services.stale_message())
+    except services.StaleCase as exc:
+        return stale(request, services.stale_message(exc.current))
     except ValidationError as exc:
         return invalid(request, service_fields(exc))
 
@@ -280,8 +280,8 @@ def case_delete(
         return invalid(request, {"version": [required_error()]})
     try:
         services.delete_case(case, actor=request.auth, version=version)
-    except services.StaleCase:
-        return stale(request, services.stale_message())
+    except services.StaleCase as exc:
+        return stale(request, services.stale_message(exc.current))
     except ValidationError as exc:
         return invalid(request, service_fields(exc))
     return Status(204, None)
@@ -451,8 +451,8 @@ def reclassified_acknowledge(request, case_id: int = CASE_PATH):
     payload = read_body(request, VersionIn)
     try:
         case = services.acknowledge_reclassified(case, actor=request.auth, version=payload.version)
-    except services.StaleCase:
-        return stale(request, services.stale_message())
+    except services.StaleCase as exc:
+        return stale(request, services.stale_message(exc.current))
     return _answer(request, case)
 
 

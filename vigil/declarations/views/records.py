@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vigil.audit.services import Action, log
+from vigil.audit.services import Action, log, stale_message
 from vigil.core.paging import KeysetPaginator, SortChoice, list_url, load_page, pager_links
 from vigil.core.permissions import (
     DECIDE_PROPOSED_COLOUR,
@@ -83,8 +83,8 @@ def review(request, declaration_id):
             accept_proposal=accept,
             note=request.POST.get("note", "")[:1000],
         )
-    except StaleDeclaration:
-        messages.error(request, _("This declaration changed meanwhile: review it again."))
+    except StaleDeclaration as exc:
+        messages.error(request, stale_message(exc.current))
     except TransitionRefused as exc:
         messages.error(request, exc.message)
     else:

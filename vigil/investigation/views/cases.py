@@ -204,7 +204,7 @@ def case_edit(request, case_id):
                 sources=form.sources if case.kind == CaseKind.CONTACT else None,
             )
         except services.StaleCase as exc:
-            form.add_error(None, services.stale_message())
+            form.add_error(None, services.stale_message(exc.current))
             form.data = form.data.copy()
             form.data["version"] = exc.current.version
         except ValidationError as exc:
@@ -307,8 +307,8 @@ def case_confirm(request, case_id):
                 classification=form.cleaned_data["classification"],
                 note=form.cleaned_data["note"],
             )
-        except services.StaleCase:
-            messages.error(request, services.stale_message())
+        except services.StaleCase as exc:
+            messages.error(request, services.stale_message(exc.current))
             return redirect("investigation:case", case_id=case.pk)
         except ValidationError as exc:
             add_errors(form, exc)
@@ -336,8 +336,8 @@ def case_send(request, case_id):
                 version=form.cleaned_data["version"],
                 facility=form.cleaned_data["facility"],
             )
-        except services.StaleCase:
-            messages.error(request, services.stale_message())
+        except services.StaleCase as exc:
+            messages.error(request, services.stale_message(exc.current))
             return redirect("investigation:case", case_id=case.pk)
         except ValidationError as exc:
             add_errors(form, exc)
@@ -370,8 +370,8 @@ def case_delete(request, case_id):
         return redirect("investigation:case", case_id=case.pk)
     try:
         services.delete_case(case, actor=request.user, version=form.cleaned_data["version"])
-    except services.StaleCase:
-        messages.error(request, services.stale_message())
+    except services.StaleCase as exc:
+        messages.error(request, services.stale_message(exc.current))
         return redirect("investigation:case", case_id=case.pk)
     except ValidationError as exc:
         for message in exc.messages:

@@ -69,8 +69,8 @@ def reclassified_done(request, case_id):
         services.acknowledge_reclassified(
             case, actor=request.user, version=form.cleaned_data["version"]
         )
-    except services.StaleCase:
-        messages.error(request, services.stale_message())
+    except services.StaleCase as exc:
+        messages.error(request, services.stale_message(exc.current))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
