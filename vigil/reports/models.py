@@ -38,9 +38,18 @@ class DeclarationTally(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
+        # The scope (`area_path LIKE '46/474/%'`) as a range of these indexes:
+        # the pattern operator class compares bytes, which the default one
+        # cannot do under the database's C.UTF-8 collation.
         indexes = [
-            models.Index(fields=["arrival_date", "area_path"], name="tally_day_scope"),
-            models.Index(fields=["area_path"], name="tally_scope"),
+            models.Index(
+                fields=["arrival_date", "area_path"],
+                name="tally_day_scope",
+                opclasses=["date_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["area_path"], name="tally_scope", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["merged"], name="tally_deltas", condition=models.Q(merged=0)),
         ]
 
@@ -124,8 +133,16 @@ class DepartureTally(_DepartureCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["arrival_date", "area_path"], name="departure_tally_day_scope"),
-            models.Index(fields=["area_path"], name="departure_tally_scope"),
+            models.Index(
+                fields=["arrival_date", "area_path"],
+                name="departure_tally_day_scope",
+                opclasses=["date_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["area_path"],
+                name="departure_tally_scope",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(
                 fields=["merged"], name="departure_tally_deltas", condition=models.Q(merged=0)
             ),
@@ -139,7 +156,11 @@ class DepartureTotal(_DepartureCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["area_path"], name="departure_total_scope"),
+            models.Index(
+                fields=["area_path"],
+                name="departure_total_scope",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(
                 fields=["merged"], name="departure_total_deltas", condition=models.Q(merged=0)
             ),
@@ -153,8 +174,14 @@ class VehicleTally(_VehicleCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["arrival_date", "area_path"], name="vehicle_tally_day_scope"),
-            models.Index(fields=["area_path"], name="vehicle_tally_scope"),
+            models.Index(
+                fields=["arrival_date", "area_path"],
+                name="vehicle_tally_day_scope",
+                opclasses=["date_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["area_path"], name="vehicle_tally_scope", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(
                 fields=["merged"], name="vehicle_tally_deltas", condition=models.Q(merged=0)
             ),
@@ -166,7 +193,9 @@ class VehicleTotal(_VehicleCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["area_path"], name="vehicle_total_scope"),
+            models.Index(
+                fields=["area_path"], name="vehicle_total_scope", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(
                 fields=["merged"], name="vehicle_total_deltas", condition=models.Q(merged=0)
             ),
