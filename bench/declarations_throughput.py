@@ -246,8 +246,12 @@ def workload(count, seed, phones):
     units = AdminUnit.objects.active_tree()
     home = AdminUnit.objects.home_province()
     communes = list(units.under(home).filter(level=Level.COMMUNE).values_list("code", flat=True))
-    provinces = list(
-        units.filter(level=Level.PROVINCE).exclude(pk=home.pk).values_list("code", flat=True)
+    # Departures inside Vietnam name their commune (required, #16).
+    departures = list(
+        units.filter(level=Level.COMMUNE)
+        .exclude(path__startswith=home.path)
+        .order_by("code")
+        .values_list("code", flat=True)
     )
     rng = random.Random(seed)
     today = timezone.localdate()
@@ -265,7 +269,7 @@ def workload(count, seed, phones):
             **{k: person[k] for k in ("birth_year", "gender", "occupation")},
             "registration_kind": "return_home",
             "departure_country": "VN",
-            "departure_unit_code": rng.choice(provinces),
+            "departure_unit_code": rng.choice(departures),
             "area_code": rng.choice(communes),
             "address": person["address"],
             "transport": "car",

@@ -61,7 +61,7 @@ def test_an_external_qr_is_read_then_completed(call, make_user, places):
         "birth_year": 1985,
         "gender": "male",
         "registration_kind": "return_home",
-        "departure_unit_code": "79",
+        "departure_unit_code": "26734",  # Phường Tân Định, Quận 1, Hồ Chí Minh City
         "area_code": places.far.code,
         "address": "12 Nguyễn Huệ",
         "transport": "car",

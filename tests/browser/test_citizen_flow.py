@@ -40,13 +40,21 @@ def verify_phone(page, site, outbox, phone):
 
 
 def fill_declaration(page, places, full_name, id_number, phone=None):
-    hanoi = AdminUnit.objects.active_tree().get(code="01")
+    units = AdminUnit.objects.active_tree()
+    hanoi, ba_dinh, phuc_xa = (units.get(code=code) for code in ("01", "001", "00001"))
     page.fill("#id_full_name", full_name)
     page.fill("#id_birth_year", "1985")
+    page.select_option("#id_gender", "male")  # nothing is pre-selected
     page.fill("#id_id_number", id_number)
     if phone:
         page.fill("#id_phone", phone)
+    page.select_option("#id_registration_kind", "return_home")
     page.select_option("#id_departure_province", str(hanoi.pk))
+    page.wait_for_selector(f"#id_departure_district option[value='{ba_dinh.pk}']", state="attached")
+    page.select_option("#id_departure_district", str(ba_dinh.pk))
+    page.wait_for_selector(f"#id_departure_commune option[value='{phuc_xa.pk}']", state="attached")
+    page.select_option("#id_departure_commune", str(phuc_xa.pk))
+    page.select_option("#id_transport", "car")
     page.select_option("#id_area", str(places.commune.pk))
     page.fill("#id_address", "12 Lê Lợi")
     page.fill("#id_arrival_date", timezone.localdate().strftime("%d/%m/%Y"))

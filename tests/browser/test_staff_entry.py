@@ -93,7 +93,8 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
         None, None,  # gender (Nam), ID kind (CCCD)
         "046079001122", "0914555666", "",  # ID number, phone, occupation
         None, "", "",  # registration kind (returning home), student code, school
-        None, "ArrowDown", None, None, "",  # country VN, first province, district, commune, place
+        # country VN, the first province, its first district and commune (required), place
+        None, "ArrowDown", "ArrowDown", "ArrowDown", "",
         "ArrowDown", None, "5 Nguyễn Huệ",  # commune: the first of the district; village; address
         None, "", today, "",  # transport (car), its number, arrival date, places visited
         # The yes/no questions start at "No": Tab to the one answered "Yes".
@@ -101,6 +102,8 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     ]  # fmt: skip
     for step in steps:
         if step == "ArrowDown":
+            # A dependent list is filled by htmx once the one above it changed.
+            page.wait_for_function("() => document.activeElement.options.length > 1")
             keys.press("ArrowDown")
         elif step:
             keys.type(step)

@@ -93,23 +93,23 @@ def test_cdc_lists_an_epidemic_area_and_watches_the_reevaluation(
     sick = declare(places.commune, 1, sym_fever="1")  # from Hà Nội (form_data)
     assert sick.risk_colour == "yellow"
     hanoi = AdminUnit.objects.active_tree().get(code="01")
-    ba_dinh = hanoi.children.order_by("code").first()
+    hoan_kiem = hanoi.children.get(code="002")  # form_data departs from Ba Đình (001)
 
     page = desktop_page
     log_in(page, site, "cdc.tinh", PASSWORD)
     page.goto(f"{site}/triage/areas/")
     page.select_option("#id_province", str(hanoi.pk))
     # The district select is filled by htmx from /areas/options.
-    page.wait_for_selector(f"#id_district option[value='{ba_dinh.pk}']", state="attached")
-    page.select_option("#id_district", str(ba_dinh.pk))
+    page.wait_for_selector(f"#id_district option[value='{hoan_kiem.pk}']", state="attached")
+    page.select_option("#id_district", str(hoan_kiem.pk))
     page.fill(
         "#id_start", (timezone.localdate() - datetime.timedelta(days=20)).strftime("%d/%m/%Y")
     )
     page.click("#save-area")
     page.wait_for_url("**/jobs/*/?back=areas")
     assert page.locator("#job").get_attribute("data-state") == "done"
-    assert EpidemicArea.objects.get().unit == ba_dinh
-    # form_data departs from the province of Hà Nội, not from Ba Đình: unchanged.
+    assert EpidemicArea.objects.get().unit == hoan_kiem
+    # form_data departs from Phúc Xá in Ba Đình, not from Hoàn Kiếm: unchanged.
     assert Declaration.objects.get(pk=sick.pk).risk_colour == "yellow"
 
     # A running job's page polls itself until the job ends.

@@ -9,7 +9,8 @@ from vigil.declarations import questions
 
 
 def form_data(area, **changes):
-    hanoi = AdminUnit.objects.active_tree().get(code="01")
+    units = AdminUnit.objects.active_tree()
+    hanoi, ba_dinh, phuc_xa = (units.get(code=code) for code in ("01", "001", "00001"))
     data = {
         "full_name": "Nguyễn Văn Đức",
         "id_kind": "cccd",
@@ -21,6 +22,8 @@ def form_data(area, **changes):
         "registration_kind": "return_home",
         "departure_country": "VN",
         "departure_province": str(hanoi.pk),
+        "departure_district": str(ba_dinh.pk),
+        "departure_commune": str(phuc_xa.pk),
         "area": str(area.pk),
         "address": "12 Lê Lợi",
         "transport": "car",

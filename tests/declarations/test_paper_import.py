@@ -34,6 +34,8 @@ def row(commune, n=0, **changes):
         "gender": "Nam",
         "registration_kind": "Về địa phương",
         "departure_province": "01",
+        "departure_district": "001",
+        "departure_commune": "00001",
         "area": commune.code,
         "address": f"{n + 1} Trần Hưng Đạo",
         "transport": "Ô tô",
@@ -108,7 +110,7 @@ def test_a_good_file_saves_every_row_and_a_second_upload_saves_nothing_new(clerk
     assert first.sym_fever is True and first.cond_cancer is False
     assert first.arrival_date == yesterday()
     assert first.paper_form_date == yesterday()
-    assert first.departure_unit.code == "01"
+    assert first.departure_unit.code == "00001"
     assert first.created_by == clerk
     assert declarations[1].area == places.neighbour
 
@@ -153,11 +155,12 @@ def test_an_id_number_typed_as_a_number_is_refused_with_a_hint(clerk, places):
 
 
 def test_codes_typed_as_numbers_get_their_leading_zeros_back(clerk, places):
+    codes = {"departure_province": 1, "departure_district": 1, "departure_commune": 1}
     result = import_paper_forms(
-        xlsx([row(places.commune, 0, departure_province=1, area=int(places.commune.code))]), clerk
+        xlsx([row(places.commune, 0, **codes, area=int(places.commune.code))]), clerk
     )
     assert result.ok, [str(e) for e in result.errors]
-    assert Declaration.objects.get().departure_unit.code == "01"
+    assert Declaration.objects.get().departure_unit.code == "00001"
 
 
 def test_the_kind_of_id_is_guessed_from_the_number_when_left_empty(clerk, places):
@@ -216,21 +219,27 @@ def test_rows_sharing_a_form_are_still_checked_one_by_one(clerk, places):
         row(places.commune, 0, departure_province="01", departure_district="001"),
         row(places.commune, 1, departure_province="79", departure_district="001"),
         row(places.commune, 2, departure_province="01", departure_district="001", phone="1"),
-        row(places.commune, 3, departure_province="79", departure_district="760"),
+        row(
+            places.commune,
+            3,
+            departure_province="79",
+            departure_district="760",
+            departure_commune="26734",
+        ),
     ]
     result = import_paper_forms(xlsx(rows), clerk)
     assert [(e.row, [c for c, _m in e.problems]) for e in result.errors] == [
         (3, [HEADER_OF["departure_district"]]),
         (4, [HEADER_OF["phone"]]),
     ]
-    rows[1]["departure_district"] = "760"
+    rows[1].update(departure_district="760", departure_commune="26734")
     rows[2]["phone"] = "0905000002"
     result = import_paper_forms(xlsx(rows), clerk)
     assert result.ok, [str(e) for e in result.errors]
     units = Declaration.objects.order_by("paper_form_number").values_list(
         "departure_unit__code", flat=True
     )
-    assert list(units) == ["001", "760", "001", "760"]
+    assert list(units) == ["00001", "26734", "00001", "26734"]
 
 
 # Large files: checked and saved by the worker ----------------------------------------

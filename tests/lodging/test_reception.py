@@ -108,6 +108,8 @@ def test_a_guest_without_a_declaration_declares_at_the_reception(
         id_number="B 123 4567",
         departure_country="GB",
         departure_province="",
+        departure_district="",
+        departure_commune="",
         phone="0905333444",
     )
     response = client.post(CHECK_IN, {"mode": "declare", "key": "a" * 32, **data, **stay_fields()})

@@ -8,7 +8,7 @@ from vigil.accounts.models import ApiToken, Task
 from vigil.quarantine.models import Facility, Stay
 
 from .conftest import ANSWER_KEYS, DAY, TODAY
-from .test_views import departure_province
+from .test_views import departure_commune
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -74,7 +74,7 @@ def test_intake_of_a_new_person_records_the_full_declaration(api, cdc_hue, kcl, 
         "full_name": "Trần Thị Mới", "id_kind": "cccd", "id_number": "046195009988",
         "phone": "0935222444", "birth_year": 1995, "gender": "female",
         "registration_kind": "return_home", "departure_country": "VN",
-        "departure_unit_code": departure_province().code, "area_code": places.commune.code,
+        "departure_unit_code": departure_commune().code, "area_code": places.commune.code,
         "address": "5 Lê Lợi", "transport": "plane", "transport_number": "",
         "arrival_date": TODAY.isoformat(),
         "answers": dict.fromkeys(ANSWER_KEYS, False),
@@ -94,7 +94,7 @@ def test_intake_of_a_new_person_records_the_full_declaration(api, cdc_hue, kcl, 
     assert response.status_code == 201, response.json()
     declaration = Stay.objects.get().declaration
     assert (declaration.transport_number, declaration.departure_unit) == (
-        "VN1546", departure_province(),
+        "VN1546", departure_commune(),
     )  # fmt: skip
 
 

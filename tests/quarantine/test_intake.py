@@ -14,7 +14,7 @@ from vigil.quarantine.worklists import to_take_in
 
 from ..scope.samples import make_declaration
 from .conftest import ANSWER_KEYS, TODAY, d
-from .test_views import departure_province, kept, new_person_data, pick_token
+from .test_views import departure_commune, kept, new_person_data, pick_token
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -106,7 +106,7 @@ def test_a_new_person_gets_the_full_declaration(client, cdc_hue, kcl_beds, place
     response = client.post("/quarantine/intake/", new_person_data(places, kcl_beds[0]))
     assert response.status_code == 302
     declaration = Stay.objects.get().declaration
-    assert declaration.departure_unit == departure_province()
+    assert declaration.departure_unit == departure_commune()
     assert (declaration.transport, declaration.transport_number) == ("plane", "VN1546")
     assert declaration.registration_kind == "return_home"
     assert declaration.arrival_date == TODAY

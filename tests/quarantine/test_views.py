@@ -101,6 +101,8 @@ def new_person_data(places, free_bed, **changes):
         "registration_kind": "return_home",
         "departure_country": "VN",
         "departure_province": str(departure_province().pk),
+        "departure_district": str(departure_commune().parent_id),
+        "departure_commune": str(departure_commune().pk),
         "area": str(places.neighbour.pk),
         "address": "3 Lê Lợi",
         "transport": "plane",
@@ -119,6 +121,12 @@ def departure_province():
     from vigil.areas.models import AdminUnit
 
     return AdminUnit.objects.active_tree().get(code="79")  # Hồ Chí Minh City
+
+
+def departure_commune():
+    from vigil.areas.models import AdminUnit
+
+    return AdminUnit.objects.active_tree().get(code="26734")  # Phường Tân Định, Quận 1
 
 
 def kept(person):

@@ -100,7 +100,7 @@ def test_a_citizen_registers_and_it_reaches_the_destination_communes_queue_only(
         places.commune,
         "Về cùng con nhỏ",
     )
-    assert registration.departure_unit.code == "01"
+    assert registration.departure_unit.code == "00001"
     assert registration.events.get().action == "submitted"
     html = page(client.get(f"/khai-bao/registrations/{registration.code}/"))
     assert 'data-state="pending"' in html
@@ -276,7 +276,7 @@ def test_an_approved_registration_prefills_the_declaration_which_links_back(
         "arrival_date": TODAY,
     }.items():
         assert form[name].value() == value, name
-    assert form["departure_province"].value() == registration.departure_unit.pk
+    assert form["departure_commune"].value() == registration.departure_unit.pk
     assert form["sym_fever"].value() is None  # health questions are answered on arrival
     assert 'value="Nguyễn Văn Đức"' in html and registration.code in html
 

@@ -173,6 +173,7 @@ SECTIONS = (
             Entry(_("Audit log"), "audit:list", p.READ_AUDIT),
         ),
     ),
+    Section("guide", _("Guide"), (Entry(_("User guide"), "core:guide", p.OWN_ACCOUNT),)),
 )
 
 

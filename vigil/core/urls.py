@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import help, views
 
 app_name = "core"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("language", views.set_language, name="set-language"),
+    *help.urlpatterns(),
 ]

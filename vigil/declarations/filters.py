@@ -25,7 +25,7 @@ from vigil.core.text import fold
 from vigil.people.models import Person
 
 from .forms import DATE_WIDGET_ATTRS, unit_choices
-from .models import Channel, RegistrationKind
+from .models import Channel, PaperReason, RegistrationKind
 
 # The list ------------------------------------------------------------------
 
@@ -101,12 +101,25 @@ class DeclarationFilterForm(AreaFilterMixin, forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
     )
+    # Why a paper form was used (§II.12): the paper-share statistics link
+    # their reasons here. Shown only when set, so that it can be removed.
+    NOT_RECORDED = "-"
+    paper_reason = forms.ChoiceField(
+        label=_("Why paper was used"),
+        required=False,
+        choices=[("", _("All")), *PaperReason.choices, (NOT_RECORDED, _("Not recorded"))],
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.keyword_truncated = False
         self._keyword = None
         self.setup_areas(user)
+        if self.data.get("paper_reason"):
+            self.fields["paper_reason"].widget = forms.Select(
+                choices=self.fields["paper_reason"].choices
+            )
 
     def filter_qs(self, qs, skip=()):
         """Narrow an already scoped queryset. An invalid form (a commune outside
@@ -122,6 +135,12 @@ class DeclarationFilterForm(AreaFilterMixin, forms.Form):
             qs = qs.filter(registration_kind=data["kind"])
         if data.get("channel") and "channel" not in skip:
             qs = qs.filter(channel=data["channel"])
+        if data.get("paper_reason") and "paper_reason" not in skip:
+            reason = data["paper_reason"]
+            if reason == self.NOT_RECORDED:  # paper forms typed without a reason
+                qs = qs.filter(channel=Channel.PAPER, paper_reason="")
+            else:
+                qs = qs.filter(paper_reason=reason)
         qs = self._filter_dates(qs, data)
         if data.get("q") and "q" not in skip:
             if self._keyword is None:  # once per form: the list and its counts

@@ -39,7 +39,7 @@ from vigil.core.xlsx import XlsxUploadForm
 from vigil.people.models import Gender, IdKind
 from vigil.people.validators import validate_id_number
 
-from . import otp, questions
+from . import otp, questions, required
 from .fields import CachedChoiceField
 from .models import Channel, RegistrationKind, Transport
 from .services import IDENTITY_FIELDS
@@ -119,6 +119,10 @@ def yes_no_field(label):
 QUESTION_FIELDS = {key: yes_no_field(label) for key, label in questions.ALL}
 
 
+class TelInput(forms.TextInput):
+    input_type = "tel"  # the phone keypad on a phone
+
+
 class DeclarationForm(forms.Form):
     # Identity
     full_name = forms.CharField(label=_("Full name"), max_length=200)
@@ -130,7 +134,7 @@ class DeclarationForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
     )
     phone = PhoneField(
-        label=_("Phone"), widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
+        label=_("Phone"), widget=TelInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
     )
     birth_year = forms.IntegerField(
         label=_("Birth year"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
@@ -229,6 +233,15 @@ class DeclarationForm(forms.Form):
         self._cascade("area", "village", Level.VILLAGE)
         if commune is not None:
             self._below("village", units, cache, commune, Level.VILLAGE)
+        country = self.data.get(self.add_prefix("departure_country")) if self.is_bound else None
+        vietnam = (country or self.initial.get("departure_country") or "VN") == "VN"
+        wanted = required.required_places(vietnam, province, district, commune)
+        for name in required.LEVELS:
+            field = self.fields[name]
+            field.widget.attrs["data-required-if-options"] = ""
+            if name in wanted:  # the label shows "*"; the message says what is missing
+                field.required = True
+                field.error_messages = {**field.error_messages, "required": wanted[name]}
 
     def _below(self, name, units, cache, parent, level):
         """Field `name` offers and accepts the units of `level` right under `parent`."""
@@ -305,6 +318,10 @@ class DeclarationForm(forms.Form):
         else:
             data["departure_unit"] = None
         self._check_parent("village", "area")
+        vietnam = country is not None and country.pk == "VN"
+        for name, message in required.missing_places(data, vietnam).items():  # R-D1, #16
+            if name not in self.errors:
+                self.add_error(name, message)
         if data.get("registration_kind") == RegistrationKind.STUDENT:
             for name in ("student_code", "school"):
                 if not data.get(name):
@@ -331,9 +348,11 @@ class DeclarationForm(forms.Form):
             data.pop(name, None)
         return data
 
-    def question_rows(self):
-        """[(group label, [bound field, ...]), ...] for the yes/no tables."""
-        return [(label, [self[key] for key, _q in items]) for _g, label, items in questions.GROUPS]
+    def question_groups(self):
+        """[(group key, group label, [bound field, ...]), ...] for the yes/no tables."""
+        return [
+            (g, label, [self[key] for key, _q in items]) for g, label, items in questions.GROUPS
+        ]
 
     @classmethod
     def initial_from(cls, declaration=None, person=None):
@@ -551,6 +570,12 @@ class PublicDeclarationForm(DeclarationForm):
                 max_length=100,
                 help_text=_("For example: mother, son, neighbour, community team."),
             )
+        # No answer is pre-selected: the person picks each one (#16).
+        for name in ("gender", "registration_kind", "transport"):
+            self.fields[name].choices = [("", _("Choose…")), *self.fields[name].choices]
+        kind = self["id_kind"].value()
+        if kind in (IdKind.CCCD, IdKind.CMND):  # digits only (citizen-form.js follows the kind)
+            self.fields["id_number"].widget.attrs["inputmode"] = "numeric"
         if idempotent:
             self.fields["idempotency_key"] = forms.CharField(
                 widget=forms.HiddenInput, required=False, max_length=64

@@ -27,6 +27,16 @@ ONLINE_CHANNELS = (Channel.APP, Channel.WEB)
 STAFF_CHANNELS = (Channel.WALK_IN, Channel.PAPER, Channel.CHECKPOINT)
 
 
+class PaperReason(models.TextChoices):
+    """Why a paper form was used (§II.12: paper only where online was impossible)."""
+
+    NO_SMARTPHONE = "no_smartphone", _("No smartphone")
+    ELDERLY_OR_CHILD = "elderly_child", _("Elderly person or child")
+    NO_NETWORK = "no_network", _("No network")
+    CHECKPOINT = "checkpoint", _("Declared on paper at a checkpoint")
+    OTHER = "other", _("Other")
+
+
 class RegistrationKind(models.TextChoices):
     RETURN_HOME = "return_home", _("Returning home")
     STUDENT = "student", _("Student returning to study")
@@ -324,6 +334,10 @@ class Declaration(Journey):
     )
     paper_form_number = models.CharField(_("paper form number"), max_length=40, blank=True)
     paper_form_date = models.DateField(_("paper form date"), null=True, blank=True)
+    paper_reason = models.CharField(
+        _("why paper was used"), max_length=16, choices=PaperReason.choices, blank=True
+    )
+    paper_reason_other = models.CharField(_("other reason for paper"), max_length=200, blank=True)
     checkpoint = models.CharField(_("checkpoint"), max_length=200, blank=True)
     external_payload = models.TextField(blank=True)
 

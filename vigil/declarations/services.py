@@ -52,6 +52,8 @@ DECLARATION_FIELDS = (
     "proxy_relation",
     "paper_form_number",
     "paper_form_date",
+    "paper_reason",
+    "paper_reason_other",
     "checkpoint",
     *questions.KEYS,
 )

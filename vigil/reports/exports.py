@@ -49,6 +49,10 @@ class Column:
     source: object = None  # values_list() path, or a tuple of paths for `combine`
     combine: object = None  # callable(*values) -> value, for a tuple `source`
     choices: object = None  # "app_label.Model.field": the value is a choice, written as its label
+    # callable(shared) -> combine, made anew for each export: for a `combine`
+    # with a cache that lives as long as one export (`shared` is one dict per
+    # export, for caches that several columns share).
+    per_export: object = None
 
 
 @dataclass
@@ -60,6 +64,24 @@ class ExportSpec:
     # Who may export the list: a key of vigil.core.permissions (e.g.
     # READ_TESTS), beyond EXPORT itself. A spec without one exports to nobody.
     capability: str = ""
+
+
+class Rows(list):
+    """Rows already computed (a table of figures, not a queryset), exported
+    through the same writer: `count()` and `iterator()` as a queryset has,
+    read by columns with a `get(row)`. A table whose columns follow its data
+    (the statistics table's "Columns") brings them as `columns`, which then
+    replace the spec's."""
+
+    def __init__(self, rows=(), columns=None):
+        super().__init__(rows)
+        self.columns = columns
+
+    def count(self):
+        return len(self)
+
+    def iterator(self, chunk_size=None):
+        return iter(self)
 
 
 REGISTRY = {}
@@ -116,28 +138,31 @@ def _follow(row, path):
 def _readers(columns, by_values):
     """One callable(row) -> value per column, for tuple rows (`by_values`) or
     model instances; and the values_list() fields the tuple rows hold."""
-    fields, readers = [], []
+    fields, readers, shared = [], [], {}
     for column in columns:
         if column.source is None:
             readers.append(column.get)
             continue
         paths = _sources(column)
+        combine = column.per_export(shared) if column.per_export else column.combine
         if by_values:
             at = []
             for path in paths:
                 if path not in fields:
                     fields.append(path)
                 at.append(fields.index(path))
-            if len(at) == 1 and column.combine is None:
+            if len(at) == 1 and combine is None:
                 (i,) = at
                 read = lambda row, i=i: row[i]  # noqa: E731
+            elif len(at) == 1:
+                read = lambda row, i=at[0], combine=combine: combine(row[i])  # noqa: E731
             else:
-                combine = column.combine or (lambda *values: values[0])
+                combine = combine or (lambda *values: values[0])
                 read = lambda row, at=tuple(at), combine=combine: combine(*[row[i] for i in at])  # noqa: E731
-        elif len(paths) == 1 and column.combine is None:
+        elif len(paths) == 1 and combine is None:
             read = lambda row, path=paths[0]: _follow(row, path)  # noqa: E731
         else:
-            combine = column.combine or (lambda *values: values[0])
+            combine = combine or (lambda *values: values[0])
             read = lambda row, paths=paths, combine=combine: combine(  # noqa: E731
                 *[_follow(row, p) for p in paths]
             )
@@ -161,22 +186,23 @@ def write(spec, user, params, path, *, progress=None, chunk=2000):
     from vigil.core.permissions import SEE_IDENTITY, may
 
     queryset, filters = spec.build(user, querydict(params))
+    columns = (isinstance(queryset, Rows) and queryset.columns) or spec.columns
     whole = may(user, SEE_IDENTITY)
-    by_values = all(column.source is not None for column in spec.columns)
-    readers, fields = _readers(spec.columns, by_values)
+    by_values = all(column.source is not None for column in columns)
+    readers, fields = _readers(columns, by_values)
     rows = queryset.values_list(*fields) if by_values else queryset
     tz = timezone.get_current_timezone() if settings.USE_TZ else None
     cells = [
         _cell_writer(column.kind, read, whole, tz)
-        for column, read in zip(spec.columns, readers, strict=True)
+        for column, read in zip(columns, readers, strict=True)
     ]
     tmp = Path(f"{path}.part")
-    book = XlsxStream(tmp, "Danh sách", [column.width for column in spec.columns], frozen_rows=3)
+    book = XlsxStream(tmp, "Danh sách", [column.width for column in columns], frozen_rows=3)
     try:
         exported = localtime().strftime("%d/%m/%Y %H:%M")
         book.row([_text(f"{spec.title} — xuất lúc {exported} — {user.username}", XlsxStream.TITLE)])
         book.row([_text("Bộ lọc: " + ("; ".join(filters) if filters else "không"))])
-        book.row([_text(column.header, XlsxStream.HEADER) for column in spec.columns])
+        book.row([_text(column.header, XlsxStream.HEADER) for column in columns])
         count = 0
         for row in rows.iterator(chunk_size=chunk):
             book.row([cell(row) for cell in cells])

@@ -4,19 +4,21 @@ its level read from the chain's stored copy at the moment of the export.
 
 Headers are Vietnamese literals (the province's file format)."""
 
+from vigil.core.levels import Level
 from vigil.core.permissions import READ_CASES
 
 from .exports import DATE, DATETIME, NUMBER, Column, ExportSpec, register
+from .exports_places import place_columns
 
 
 def _level(level):
     return "F?" if level is None else f"F{level}"
 
 
-def _address(street, unit, parent, level):
-    parts = [street, unit]
-    if level == 4:  # a village: its commune too
-        parts.append(parent)
+def _address(street, unit, level):
+    """The street, and the village when the residence is one (its commune,
+    district and province have their own columns)."""
+    parts = [street, unit if level == Level.VILLAGE else None]
     return ", ".join(p for p in parts if p)
 
 
@@ -46,16 +48,12 @@ def case_columns():
         *person_columns("person__"),
         Column(
             "Địa chỉ",
-            source=(
-                "residence_street",
-                "residence__name",
-                "residence__parent__name",
-                "residence__level",
-            ),
+            source=("residence_street", "residence__name", "residence__level"),
             combine=_address,
             width=32,
         ),
-        Column("Nơi phát hiện", source="detection__name"),
+        *place_columns("residence"),
+        *place_columns("detection", "Nơi phát hiện ({})"),
         Column("Ổ dịch", source="outbreak__name"),
         Column("Ngày khởi phát", source="onset_date", kind=DATE, width=11),
         Column("Ngày xác định", source="confirmed_on", kind=DATE, width=11),

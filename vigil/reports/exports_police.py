@@ -9,6 +9,7 @@ Headers are Vietnamese literals (the province's file format)."""
 from vigil.core.permissions import POLICE_VIEW
 
 from .exports import DATETIME, NUMBER, Column, ExportSpec, register
+from .exports_places import place_columns
 
 
 def _count(**conditions):
@@ -62,8 +63,7 @@ register(
         capability=POLICE_VIEW,
         build=build_police,
         columns=[
-            Column("Quận/huyện", source="area__parent__name", width=20),
-            Column("Phường/xã", source="area__name", width=20),
+            *place_columns("area"),
             Column("Cơ sở lưu trú", source="name", width=30),
             Column("Loại hình", source="kind", choices="lodging.Establishment.kind", width=14),
             Column("Số giấy phép", source="licence_number", width=14),

@@ -16,6 +16,7 @@ from vigil.core.permissions import (
 )
 
 from .exports import DATE, DATETIME, ID, NUMBER, PHONE, Column, ExportSpec, register
+from .exports_places import departure_columns, place_columns
 
 
 def describe(form):
@@ -46,10 +47,6 @@ def person_columns(prefix):
     ]
 
 
-def _either(unit, place):
-    return unit or place
-
-
 def declaration_columns():
     def choice(header, name, **options):
         return Column(header, source=name, choices=f"declarations.Declaration.{name}", **options)
@@ -58,8 +55,8 @@ def declaration_columns():
         Column("Mã tờ khai", source="code", width=11),
         *person_columns("person__"),
         choice("Loại đăng ký", "registration_kind"),
-        Column("Nơi đi", source=("departure_unit__name", "departure_place"), combine=_either),
-        Column("Phường/xã đến", source="area__name"),
+        *departure_columns(),
+        *place_columns("area", "{} đến"),
         Column("Địa chỉ", source="address", width=28),
         choice("Phương tiện", "transport", width=12),
         Column("Số hiệu phương tiện", source="transport_number", width=12),
@@ -215,7 +212,7 @@ register(
         build=build_tests,
         columns=[
             *person_columns(""),
-            Column("Phường/xã", source="area__name"),
+            *place_columns("area"),
             Column("Địa chỉ", source="address", width=28),
             Column("Số lần XN", source="test_count", kind=NUMBER, width=9),
             Column(
@@ -274,7 +271,7 @@ register(
         build=build_positive,
         columns=[
             *person_columns(""),
-            Column("Phường/xã", source="area__name"),
+            *place_columns("area"),
             Column("Địa chỉ", source="address", width=28),
             Column("Ngày lấy mẫu dương tính gần nhất", source="latest_positive_date", kind=DATE),
             Column(
@@ -289,7 +286,13 @@ register(
 )
 
 
-# The investigation's and the accommodation's lists register from their own
-# modules (their builders import vigil.investigation and vigil.lodging, which
-# sit below reports).
-from . import exports_investigation, exports_lodging, exports_police  # noqa: E402, F401, I001
+# The investigation's and the accommodation's lists, the registers (approvals,
+# people, audit log) and the tables of figures (statistics, paper share, the
+# facility board) register from their own modules.
+from . import (  # noqa: E402, F401, I001
+    exports_investigation,
+    exports_lodging,
+    exports_police,
+    exports_registers,
+    exports_tables,
+)

@@ -75,5 +75,7 @@ def staff_out(declaration, whole):
         ),
         "paper_form_number": declaration.paper_form_number,
         "paper_form_date": declaration.paper_form_date,
+        "paper_reason": declaration.paper_reason,
+        "paper_reason_other": declaration.paper_reason_other,
         "checkpoint": declaration.checkpoint,
     }

@@ -11,7 +11,7 @@ from pydantic import create_model
 
 from vigil.api.common import enum, source
 from vigil.declarations import questions
-from vigil.declarations.models import STAFF_CHANNELS, RegistrationKind, Transport
+from vigil.declarations.models import STAFF_CHANNELS, PaperReason, RegistrationKind, Transport
 from vigil.people.models import Gender, IdKind
 
 IDEMPOTENCY_KEY_MAX = 200
@@ -64,8 +64,8 @@ class DeclarationFields(Schema):
     departure_unit_code: str | None = Field(
         None,
         description=(
-            "Code of the departure province, district or commune (GET /api/v1/areas/units); "
-            "at least a province when departing from Vietnam."
+            "Code of the departure commune (GET /api/v1/areas/units): required when "
+            "departing from Vietnam; its district and province follow from it."
         ),
     )
     departure_place: str | None = Field("", description="City or place abroad.")
@@ -73,7 +73,11 @@ class DeclarationFields(Schema):
         None, description="Code of the destination commune in the province. Required."
     )
     village_code: str | None = Field(
-        None, description="Code of a village / residential group of that commune."
+        None,
+        description=(
+            "Code of a village / residential group of that commune; required when the "
+            "commune has villages (GET /api/v1/areas/units?parent=<commune>)."
+        ),
     )
     address: str | None = Field(None, description="Street address. Required.")
     transport: str | None = Field(None, json_schema_extra=enum(Transport.choices, null=True))
@@ -196,6 +200,12 @@ class StaffDeclarationOut(DeclarationOut):
     submitter_phone: str
     paper_form_number: str
     paper_form_date: datetime.date | None
+    paper_reason: str = Field(
+        ...,
+        description="Why paper was used (channel 'paper'); '' when not recorded.",
+        json_schema_extra=enum([("", ""), *PaperReason.choices]),
+    )
+    paper_reason_other: str = Field(..., description="The reason, when `paper_reason` is 'other'.")
     checkpoint: str
 
 
@@ -301,6 +311,8 @@ EXAMPLE_STAFF_OUT = {
     "submitter_phone": "0905123456",
     "paper_form_number": "",
     "paper_form_date": None,
+    "paper_reason": "",
+    "paper_reason_other": "",
     "checkpoint": "",
 }
 

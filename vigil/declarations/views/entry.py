@@ -25,6 +25,7 @@ from vigil.people.validators import normalize_id_number
 
 from .. import imports, questions, services
 from ..forms import DeclarationForm, PaperImportForm, StaffDeclarationForm
+from ..forms_paper import PaperReasonForm
 from ..models import STAFF_CHANNELS, Channel, Declaration
 from ..services import RECENT_DAYS, recent_declarations, recent_for
 
@@ -91,17 +92,22 @@ def staff_entry(request, channel=None):
             request, channel, query=query, matches=_matches(request.user, query, limit=20)
         )
     form = StaffDeclarationForm(initial=initial, user=request.user, channel=channel)
+    paper = PaperReasonForm() if channel == Channel.PAPER else None
     # The digitisation clerk opening the page goes straight to the form; at a
     # desk with the person in front, and after every save, staff look the
     # next person up first.
     focus_form = picked or (channel == Channel.PAPER and request.GET.get("step") != "search")
-    return _render_entry(request, channel, form=form, focus_form=focus_form, recent=recent)
+    return _render_entry(
+        request, channel, form=form, paper=paper, focus_form=focus_form, recent=recent
+    )
 
 
 def _save_entry(request, channel):
     """The posted form: saved (then back to the search), or shown again with
     its errors or with the recent declarations of the same person."""
     form = StaffDeclarationForm(request.POST, user=request.user, channel=channel)
+    # Why paper was used (§II.12): a small form of its own, paper only.
+    paper = PaperReasonForm(request.POST) if channel == Channel.PAPER else None
     key = request.POST.get("idempotency_key", "")
     idempotency_key = f"entry:{key}" if _KEY.match(key) else None
     # A repeated post of the same form (double Enter) is not a duplicate:
@@ -111,18 +117,23 @@ def _save_entry(request, channel):
     )
     recent = [] if repeat else recent_declarations(request.user, _typed_identity(form))
     confirmed = bool(request.POST.get(CONFIRM_DUPLICATE))
-    if not form.is_valid() or (recent and not confirmed):
+    valid = form.is_valid() and (paper is None or paper.is_valid())
+    if not valid or (recent and not confirmed):
         return _render_entry(
             request,
             channel,
             form=form,
+            paper=paper,
             key=key,
             recent=recent,
             refused=bool(recent) and not confirmed,
         )
+    data = form.declaration_data()
+    if paper is not None:
+        data.update(paper.declaration_data())
     submission = services.submit_declaration(
         form.identity(),
-        form.declaration_data(),
+        data,
         channel=channel,
         actor=request.user,
         idempotency_key=idempotency_key,
@@ -144,6 +155,7 @@ def _render_entry(
     request,
     channel,
     form=None,
+    paper=None,
     key="",
     query="",
     matches=None,
@@ -154,7 +166,7 @@ def _render_entry(
     # With a recent declaration on screen, its "Use this declaration" button
     # takes the focus: Enter reuses it, creating a second one takes a choice.
     if form is not None and focus_form and not recent:
-        _autofocus(form)
+        _autofocus(form, paper)
     channels = [
         (value, label, entry_url(value))
         for value, label in Channel.choices
@@ -165,6 +177,7 @@ def _render_entry(
         "declarations/staff/entry.html",
         {
             "form": form,
+            "paper_form": paper,
             "channel": channel,
             "channel_label": Channel(channel).label,
             "channels": channels,
@@ -182,11 +195,16 @@ def _render_entry(
     )
 
 
-def _autofocus(form):
+def _autofocus(form, paper=None):
     """Focus the first field with an error, else the first required empty one."""
     order = [name for name in form.field_order_names() if name in form.fields]
     if form.is_bound:
         wanted = [name for name in order if name in form.errors]
+        wrong = [name for name in paper.fields if name in paper.errors] if paper else []
+        if not wanted and wrong:
+            # Only the reason for paper (below the questions) is wrong.
+            paper.fields[wrong[0]].widget.attrs["autofocus"] = True
+            return
     else:
         wanted = [
             name

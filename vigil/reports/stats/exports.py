@@ -21,8 +21,8 @@ def build_stats_people(user, query):
 
 def stats_people_columns():
     columns = declaration_columns()
-    at = next(n for n, c in enumerate(columns) if c.header == "Phường/xã đến") + 1
-    columns.insert(at, Column("Thôn/tổ dân phố", lambda d: d.village.name if d.village else ""))
+    at = next(n for n, c in enumerate(columns) if c.header == "Phường/xã đến")
+    columns.insert(at, Column("Thôn/tổ dân phố", source="village__name"))
     return columns
 
 

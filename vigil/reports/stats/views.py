@@ -139,7 +139,7 @@ def paper_share(request):
         "reports/stats/paper.html",
         {
             "form": form,
-            "rows": stats.paper_ranking(request.user, request.GET, form=form),
+            "rows": stats.paper_ranking(request.user, request.GET, form=form, details=True),
             "invalid": not form.is_valid(),
             "current": "paper",
             **_filter_layout(form),

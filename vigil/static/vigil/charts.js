@@ -17,6 +17,57 @@
     try { return JSON.parse(node.textContent); } catch (e) { return null; }
   }
 
+  // Labels never clip (issue 16): a category axis's long label is wrapped on
+  // two lines and cut with "…" beyond them, a legend's is cut, both to fit
+  // the chart's width; the tooltip (on hover or tap) keeps the full text.
+  var CHAR = 7;  // px per character, about, at Chart.js's 12 px font
+
+  function cut(text, width) {
+    return text.length > width ? text.slice(0, Math.max(width - 1, 1)).trimEnd() + "\u2026" : text;
+  }
+
+  function wrap(text, width, lines) {
+    text = String(text);
+    if (text.length <= width) { return text; }
+    var out = [];
+    var line = "";
+    text.split(/\s+/).forEach(function (word) {
+      if (line && (line + " " + word).length > width) {
+        out.push(line);
+        line = word;
+      } else {
+        line = line ? line + " " + word : word;
+      }
+    });
+    if (line) { out.push(line); }
+    if (out.length > lines) {
+      out = out.slice(0, lines);
+      out[lines - 1] += "\u2026";
+    }
+    out = out.map(function (part) { return part.length > width + 1 ? cut(part, width) : part; });
+    return out.length === 1 ? out[0] : out;
+  }
+
+  // A category axis's tick labels, in at most `share` of the chart's width.
+  function categoryTicks(share, lines) {
+    return function (value) {
+      var width = Math.max(8, Math.floor((this.chart.width * share) / CHAR));
+      return wrap(this.getLabelForValue(value), width, lines);
+    };
+  }
+
+  function legendLabels(round, type) {
+    var defaults = round && window.Chart.overrides[type] ? window.Chart.overrides[type] : window.Chart.defaults;
+    var generate = defaults.plugins.legend.labels.generateLabels;
+    return function (chart) {
+      var width = Math.max(10, Math.floor(chart.width / CHAR) - 6);
+      return generate.call(this, chart).map(function (item) {
+        item.text = cut(String(item.text), width);
+        return item;
+      });
+    };
+  }
+
   function config(data) {
     var stacked = !!data.stacked;
     var round = data.type === "doughnut" || data.type === "pie";
@@ -37,16 +88,32 @@
       responsive: true,
       maintainAspectRatio: true,
       animation: false,
-      plugins: { legend: { display: round || datasets.length > 1, position: "bottom" } }
+      plugins: {
+        legend: {
+          display: round || datasets.length > 1,
+          position: "bottom",
+          labels: { generateLabels: legendLabels(round, data.type) }
+        }
+      }
     };
     if (data.horizontal) {
       options.indexAxis = "y";  // long labels read better down the side
     }
     if (!round) {
-      options.scales = {
-        x: { stacked: stacked, ticks: { autoSkip: true, maxRotation: 60 } },
-        y: { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } }
-      };
+      var categories = { autoSkip: true, callback: categoryTicks(data.horizontal ? 0.4 : 0.3, 2) };
+      var values = { precision: 0 };
+      if (data.horizontal) {
+        options.scales = {
+          x: { stacked: stacked, beginAtZero: true, ticks: values },
+          y: { stacked: stacked, ticks: categories }
+        };
+      } else {
+        categories.maxRotation = 60;
+        options.scales = {
+          x: { stacked: stacked, ticks: categories },
+          y: { stacked: stacked, beginAtZero: true, ticks: values }
+        };
+      }
     }
     return { type: data.type, data: { labels: data.labels, datasets: datasets }, options: options };
   }

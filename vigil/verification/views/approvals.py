@@ -21,50 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from vigil.audit.services import Action, log, stale_message
 from vigil.core.permissions import APPROVE_REGISTRATION, SEE_IDENTITY, may, requires
 from vigil.core.scope import get_for_user
-from vigil.declarations.filters import DeclarationFilterForm
 from vigil.declarations.transitions import TransitionRefused
 
 from .. import registrations
+from ..approval_filters import RegistrationFilterForm, registration_queryset
 from ..forms import ApprovalForm
-from ..models import Registration
 
 PAGE_SIZE = 50
-
-
-class RegistrationFilterForm(DeclarationFilterForm):
-    """The declaration list's filters that apply to a registration: dates (of
-    registration or of the planned arrival), district, commune, reason and
-    keyword, every choice inside the viewer's jurisdiction."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["channel"]
-        self.fields["date_on"].choices = [
-            (self.CREATED, _("registration")),
-            (self.ARRIVAL, _("planned arrival")),
-        ]
-        self.fields["kind"].label = _("Reason for returning")
-
-    def filter_qs(self, qs, skip=()):
-        """Narrow an already scoped queryset; an invalid form yields nothing."""
-        if not self.is_valid():
-            return qs.none()
-        data = self.cleaned_data
-        for name in ("district", "commune"):
-            if data.get(name):
-                qs = qs.filter(area_path__startswith=data[name].path)
-        if data.get("kind"):
-            qs = qs.filter(registration_kind=data["kind"])
-        qs = self._filter_dates(qs, data)
-        if data.get("q"):
-            qs = qs.matching(data["q"])
-        return qs
-
-
-def registration_queryset():
-    return Registration.objects.select_related(
-        "area", "village", "departure_country", "departure_unit", "decided_by", "declaration"
-    )
 
 
 @require_GET
