@@ -111,6 +111,14 @@ def install_triggers(using=None):
         cursor.execute(f"UPDATE {STAYS} SET declaration_colour = {lookup} WHERE {stale}")
 
 
+def drop_triggers(using=None):
+    conn = _connection(using)
+    with conn.cursor() as cursor:
+        for name, table in TRIGGERS.items():
+            on = f" ON {table}" if conn.vendor == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+
+
 def reinstall_after_migrate(using=None, **kwargs):
     """post_migrate: put the triggers back if both tables are there."""
     conn = _connection(using)

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db import connections
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class TriageConfig(AppConfig):
@@ -13,7 +14,17 @@ class TriageConfig(AppConfig):
         from . import engine
 
         risk.provide(engine)
+        pre_migrate.connect(_drop, sender=self, dispatch_uid="vigil.triage.stamp.drop")
         post_migrate.connect(_reinstall, sender=self, dispatch_uid="vigil.triage.stamp")
+
+
+def _drop(sender, using="default", **kwargs):
+    """SQLite: the stamp's triggers name the stamp's table, so they must not
+    exist while a migration rebuilds a table (they come back after it)."""
+    if connections[using].vendor == "sqlite":
+        from . import stamp
+
+        stamp.drop_triggers(connections[using])
 
 
 def _reinstall(sender, using="default", **kwargs):

@@ -79,6 +79,16 @@ def install_triggers(connection):
         )
 
 
+def drop_triggers(connection):
+    with connection.cursor() as cursor:
+        for table in WATCHED:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {_trigger(table)} ON {table}")
+            else:
+                for event in ("insert", "update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {_trigger(table, '_' + event)}")
+
+
 def reinstall_after_migrate(using="default"):
     """post_migrate: put the triggers back (SQLite drops a table's triggers
     when a migration rebuilds it, as adding a field to countries does)."""
