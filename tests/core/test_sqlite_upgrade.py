@@ -53,6 +53,10 @@ def test_a_demo_database_upgrades_through_a_rebuild_of_the_declarations(demo_dat
     assert triggers[0] > 0 and declarations[0] > 0
     # Back before the paper reasons (a rebuild), then forward again (another).
     manage(env, "migrate", "declarations", "0007", "--no-input")
+    # Back before the stays' colour copy and the reference stamp: their
+    # triggers are not put back where their columns and tables are gone.
+    manage(env, "migrate", "lodging", "0002", "--no-input")
+    manage(env, "migrate", "triage", "0003", "--no-input")
     manage(env, "migrate", "--no-input")
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT count(*) FROM declarations_declaration").fetchone()

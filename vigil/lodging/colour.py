@@ -120,9 +120,14 @@ def drop_triggers(using=None):
 
 
 def reinstall_after_migrate(using=None, **kwargs):
-    """post_migrate: put the triggers back if both tables are there."""
+    """post_migrate: put the triggers back if both tables and the copy's
+    column are there (not after migrating back before it)."""
     conn = _connection(using)
-    if {STAYS, DECLARATIONS} <= set(conn.introspection.table_names()):
+    if not {STAYS, DECLARATIONS} <= set(conn.introspection.table_names()):
+        return
+    with conn.cursor() as cursor:
+        columns = {c.name for c in conn.introspection.get_table_description(cursor, STAYS)}
+    if "declaration_colour" in columns:
         install_triggers(conn.alias)
 
 

@@ -100,12 +100,7 @@ def reinstall_after_migrate(using="default"):
 
 
 def uninstall(schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in WATCHED:
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {_trigger(table)} ON {table}")
-        else:
-            for event in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {_trigger(table, '_' + event)}")
-    if vendor == "postgresql":
+    connection = schema_editor.connection
+    drop_triggers(connection)
+    if connection.vendor == "postgresql":
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")

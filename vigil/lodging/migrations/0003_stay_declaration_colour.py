@@ -9,18 +9,9 @@ def install(apps, schema_editor):
 
 
 def uninstall(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        for name, table in colour_triggers().items():
-            if schema_editor.connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-
-
-def colour_triggers():
     from vigil.lodging import colour
 
-    return colour.TRIGGERS
+    colour.drop_triggers(schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
