@@ -16,6 +16,7 @@ from vigil.declarations.sms import FileBackend
 
 from ..conftest import PASSWORD
 from .conftest import ARTIFACTS, log_in
+from .conftest import PHONE as PHONE_SIZE
 
 PHONE = "0905123456"
 OTHER_PHONE = "0912000111"
@@ -69,7 +70,9 @@ def submitted_declaration(page, site):
 
 def assert_fits_a_phone(page, shot=None):
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{page.url} is {width}px wide on a 360px phone"
+    assert width <= PHONE_SIZE["width"], (
+        f"{page.url} is {width}px wide on a {PHONE_SIZE['width']}px phone"
+    )
     if shot:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"citizen-{shot}-phone.png"), full_page=True)
