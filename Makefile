@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test test-db lint format setup bench clean
+.PHONY: run test test-db lint format setup bench clean guide
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,25 @@ test: $(VENV)/.dev-deps lint
 test-db: $(VENV)/.dev-deps
 	VIGIL_TESTING=true $(MANAGE) compiletranslations
 	VIGIL_TESTING=true $(BIN)/pytest -m "not browser" --create-db
+
+## guide: retake the user guide's screenshots (docs/guide/img/) on a throwaway demo database
+# A fresh var/guide.sqlite3 (migrate, areas, demo data), a server on a free port
+# (GUIDE_PORT to choose one) that is stopped whatever happens, then
+# docs/guide/screenshots.py, which reads the citizen's code from the SMS file.
+GUIDE_DB := var/guide.sqlite3
+guide: $(VENV)/.dev-deps
+	mkdir -p var
+	rm -f $(GUIDE_DB) $(GUIDE_DB)-wal $(GUIDE_DB)-shm var/guide-sms.jsonl
+	export VIGIL_DEBUG=true DATABASE_URL=sqlite:///$(GUIDE_DB) VIGIL_SMS_FILE=var/guide-sms.jsonl; \
+	set -e; \
+	$(MANAGE) compiletranslations; \
+	$(MANAGE) migrate --no-input -v 0; \
+	$(MANAGE) load_areas; \
+	$(MANAGE) seed_demo; \
+	port=$${GUIDE_PORT:-$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}; \
+	$(MANAGE) runserver 127.0.0.1:$$port --noreload > var/guide-server.log 2>&1 & server=$$!; \
+	trap 'kill $$server 2>/dev/null || true' EXIT INT TERM; \
+	$(BIN)/python docs/guide/screenshots.py http://127.0.0.1:$$port
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

@@ -11,6 +11,9 @@ from vigil.verification import urls_public as registration_pages
 citizen_pages = registration_pages.urlpatterns + declaration_pages.urlpatterns
 
 urlpatterns = [
+    # The API first: a phone's declaration is resolved before the ~100 page
+    # patterns are tried (no page pattern starts with api/v1/).
+    path("api/v1/", api.urls),
     path("", home, name="home"),
     path("", include("vigil.core.urls")),
     path("accounts/", include("vigil.accounts.urls")),
@@ -27,7 +30,6 @@ urlpatterns = [
     path("audit/", include("vigil.audit.urls")),
     path("reports/", include("vigil.reports.urls")),
     path("jobs/", include("vigil.jobs.urls")),
-    path("api/v1/", api.urls),
 ]
 
 

@@ -359,7 +359,11 @@ def test_a_valid_qr_outside_the_jurisdiction_is_404_like_an_unknown_one(
 
 def test_staff_enter_a_paper_declaration_in_their_jurisdiction(client, places, health_station):
     paper = staff_body(
-        places, channel="paper", paper_form_number="PN-0042", paper_form_date="2021-08-21"
+        places,
+        channel="paper",
+        paper_form_number="PN-0042",
+        paper_form_date="2021-08-21",
+        paper_reason="elderly_child",
     )
     key = {"HTTP_IDEMPOTENCY_KEY": "paper-0042"}
     response = post(client, f"{BASE}/staff", paper, health_station, **key)

@@ -1,4 +1,6 @@
-"""The citizens' public flow in a phone-sized Chromium (R-D3, R-D4; Fig 4, Fig 5)."""
+"""The citizens' public flow in Chromium (R-D3, R-D4; Fig 4, Fig 5): on a
+390×844 phone, and the main flow (declare with "none of these" and a
+digits-only date, get the QR, staff scan it) on a 1366×900 desktop too."""
 
 import io
 import re
@@ -40,7 +42,15 @@ def verify_phone(page, site, outbox, phone):
     page.wait_for_url(f"{site}/khai-bao/mine/")
 
 
-def fill_declaration(page, places, full_name, id_number, phone=None):
+@pytest.fixture(params=["phone", "desktop"])
+def any_page(request):
+    """A phone-sized page, then a desktop-sized one."""
+    return request.getfixturevalue(f"{request.param}_page")
+
+
+def fill_declaration(page, places, full_name, id_number, phone=None, shortcuts=False):
+    """The whole form; with `shortcuts`, "none of these" per question group and
+    the date typed as digits only (ddmmyyyy), as a hurried person does."""
     units = AdminUnit.objects.active_tree()
     hanoi, ba_dinh, phuc_xa = (units.get(code=code) for code in ("01", "001", "00001"))
     page.fill("#id_full_name", full_name)
@@ -58,6 +68,12 @@ def fill_declaration(page, places, full_name, id_number, phone=None):
     page.select_option("#id_transport", "car")
     page.select_option("#id_area", str(places.commune.pk))
     page.fill("#id_address", "12 Lê Lợi")
+    if shortcuts:
+        page.fill("#id_arrival_date", timezone.localdate().strftime("%d%m%Y"))
+        for group, _label, _items in questions.GROUPS:
+            page.click(f"[data-none-of={group}]")
+            assert page.get_attribute(f"[data-none-of={group}]", "aria-pressed") == "true"
+        return
     page.fill("#id_arrival_date", timezone.localdate().strftime("%d/%m/%Y"))
     for key in questions.KEYS:
         page.check(f"#id_{key}_1")  # "No"
@@ -69,30 +85,33 @@ def submitted_declaration(page, site):
 
 
 def assert_fits_a_phone(page, shot=None):
+    """No sideways scrolling at the page's width (a phone's, or a desktop's)."""
+    screen = page.viewport_size["width"]
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_SIZE["width"], (
-        f"{page.url} is {width}px wide on a {PHONE_SIZE['width']}px phone"
-    )
+    kind = "phone" if screen <= PHONE_SIZE["width"] else "desktop"
+    assert width <= screen, f"{page.url} is {width}px wide on a {screen}px {kind}"
     if shot:
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"citizen-{shot}-phone.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"citizen-{shot}-{kind}.png"), full_page=True)
 
 
-def test_a_citizen_declares_gets_a_qr_and_staff_scan_it(
-    site, phone_page, outbox, places, make_user
-):
-    page = phone_page
+def test_a_citizen_declares_gets_a_qr_and_staff_scan_it(site, any_page, outbox, places, make_user):
+    page = any_page
     verify_phone(page, site, outbox, PHONE)
     page.click("#declare-self")
     page.wait_for_url(f"{site}/khai-bao/new/")
     assert page.input_value("#id_phone") == PHONE
     assert_fits_a_phone(page)
 
-    fill_declaration(page, places, "Trần Văn Khách", "04609000123")  # 11 digits
+    # 11 digits: refused, and everything typed or chosen is kept.
+    fill_declaration(page, places, "Trần Văn Khách", "04609000123", shortcuts=True)
     page.click("#submit-declaration")
     page.wait_for_selector("#id_id_number_error")
     assert page.input_value("#id_full_name") == "Trần Văn Khách"
     assert page.is_checked("#id_sym_fever_1")
+    assert page.locator("#declaration-form input[type=radio][value='0']:checked").count() == len(
+        questions.KEYS
+    )
     assert Declaration.objects.count() == 0
     assert_fits_a_phone(page, "form-error")
 
@@ -100,6 +119,8 @@ def test_a_citizen_declares_gets_a_qr_and_staff_scan_it(
     page.click("#submit-declaration")
     declaration = submitted_declaration(page, site)
     assert declaration.person.full_name == "Trần Văn Khách"
+    assert declaration.arrival_date == timezone.localdate()  # typed as ddmmyyyy
+    assert not any(getattr(declaration, key) for key in questions.KEYS)
     assert page.inner_text("#short-code").strip() == declaration.code
     assert_fits_a_phone(page, "qr")
 

@@ -1,5 +1,6 @@
 """The 403 page in Chromium, on a phone and a desktop: inside the layout, with
-the account's menu working, in the interface language."""
+the account's menu working, in the interface language (Vietnamese by default,
+English once the account switches)."""
 
 import pytest
 
@@ -11,8 +12,23 @@ from .conftest import DESKTOP, log_in
 PHONE_390 = {"width": 390, "height": 844}
 
 
+def open_user_menu(page, viewport):
+    """The layout's menu is there and works: the account's menu opens on Log out."""
+    assert page.locator("nav .navbar-brand").is_visible()
+    if viewport is PHONE_390:
+        page.click(".navbar-toggler")
+        page.wait_for_selector("#user-menu", state="visible")
+    page.click("#user-menu")
+    assert page.locator("#logout").is_visible()
+    page.keyboard.press("Escape")
+
+
+def no_sideways_scroll(page, viewport):
+    return page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
 @pytest.mark.parametrize("viewport", [PHONE_390, DESKTOP], ids=["phone", "desktop"])
-def test_the_403_page_has_the_menu_and_speaks_vietnamese(
+def test_the_403_page_has_the_menu_and_speaks_vietnamese_then_english(
     site, chromium, make_user, places, viewport
 ):
     make_user("cdc.denied", places.district, tasks=[Task.CDC])
@@ -29,10 +45,18 @@ def test_the_403_page_has_the_menu_and_speaks_vietnamese(
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.locator("#error-page h1").inner_text() == "Không có quyền truy cập"
     assert "403 Forbidden" not in page.content()
-    if viewport is PHONE_390:
-        page.click(".navbar-toggler")
-    page.click("#user-menu")
-    assert page.locator("#logout").is_visible()
+    open_user_menu(page, viewport)
+
+    # In English, from the 403 page's own footer: the same page, in English.
+    page.click("#lang-en")
+    page.wait_for_load_state()
+    assert page.url == f"{site}/audit/"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#error-page h1").inner_text() == "Access denied"
+    assert page.title().startswith("Access denied")
+    assert "Không có quyền" not in page.locator("main").inner_text()
+    assert no_sideways_scroll(page, viewport)
+    open_user_menu(page, viewport)
     page.click("#error-home")
     page.wait_for_url(f"{site}/")
     assert page.locator("#modules").is_visible()

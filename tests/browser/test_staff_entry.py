@@ -89,6 +89,7 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     # keep their first choice, or take the next one with the arrow key.
     steps = [
         "GT-0001", today,  # paper form number, date
+        "ArrowDown", "",  # why paper was used: the first reason (no smartphone); other: none
         "Hoàng Văn Giấy", "1979",  # full name, birth year
         None, None,  # gender (Nam), ID kind (CCCD)
         "046079001122", "0914555666", "",  # ID number, phone, occupation
@@ -118,6 +119,7 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     declaration = Declaration.objects.get()
     assert declaration.channel == Channel.PAPER
     assert declaration.paper_form_number == "GT-0001"
+    assert declaration.paper_reason == "no_smartphone"
     assert declaration.person.id_number == "046079001122"
     assert declaration.area.parent_id == places.district.pk
     assert [str(answer) for answer in declaration.yes_answers()] == [
@@ -129,6 +131,7 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     assert page.input_value("#id_full_name") == ""
     assert page.input_value("#id_paper_form_number") == ""
     assert page.input_value("#id_paper_form_date") == today
+    assert page.input_value("#id_paper_reason") == ""  # each person's own
     assert page.input_value("#id_area") == str(declaration.area_id)
     assert elapsed < 10
 
@@ -137,12 +140,14 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     # form number typed and shows the declaration saved a moment ago.
     page.focus("#id_paper_form_number")
     keys.type("GT-0002")
+    page.select_option("#id_paper_reason", "elderly_child")
     page.fill("#id_id_number", "046079001122")
     page.press("#id_id_number", "Tab")
     page.click(f"#use-person-{declaration.person_id}")
     assert page.input_value("#id_full_name") == "Hoàng Văn Giấy"
     assert page.input_value("#id_paper_form_number") == "GT-0002"
     assert page.input_value("#id_paper_form_date") == today
+    assert page.input_value("#id_paper_reason") == "elderly_child"
     assert declaration.code in page.locator("#recent-declarations").inner_text()
     assert focused(page) == f"use-declaration-{declaration.pk}"
     # A second paper form of the same journey: created on purpose.
@@ -152,7 +157,7 @@ def test_a_clerk_types_a_paper_form_with_the_keyboard_only(site, desktop_page, m
     keys.press("Enter")
     page.wait_for_selector(".alert-success")
     assert Person.objects.count() == 1
-    assert sorted(Declaration.objects.values_list("paper_form_number", flat=True)) == [
-        "GT-0001",
-        "GT-0002",
+    assert sorted(Declaration.objects.values_list("paper_form_number", "paper_reason")) == [
+        ("GT-0001", "no_smartphone"),
+        ("GT-0002", "elderly_child"),
     ]

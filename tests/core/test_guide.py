@@ -34,7 +34,7 @@ def test_every_page_renders_for_a_signed_in_user(client, cdc, page):
     html = response.content.decode()
     # The Markdown is rendered (a heading, no raw Markdown emphasis) inside
     # the layout (the navigation bar of a signed-in user).
-    assert "<h1" in html and page.title in html
+    assert "<h1" in html and str(page.title) in html
     assert "**" not in html
     assert 'id="user-menu"' in html
     assert f'href="/huong-dan/{page.slug}/" aria-current="page"' in html

@@ -43,7 +43,9 @@ def age(declaration, days):
 def entry(area, channel="walk_in", **changes):
     data = form_data(area, channel=channel, idempotency_key=uuid.uuid4().hex)
     if channel == "paper":
-        data.update(paper_form_number="GT-0001", paper_form_date=yesterday())
+        data.update(
+            paper_form_number="GT-0001", paper_form_date=yesterday(), paper_reason="no_smartphone"
+        )
     if channel == "checkpoint":
         data["checkpoint"] = "Chốt Phú Lộc"
     data.update(changes)

@@ -1,14 +1,20 @@
-"""The user guide ("Hướng dẫn", /huong-dan/): one page per role or journey,
-written in Markdown under docs/guide/ and rendered into the normal layout when
-a page is requested (the rendering is cached until the file changes).
+"""The user guide ("Hướng dẫn", /huong-dan/): one chapter per task group, plus
+a few chapters shared by several (entering declarations, tests, investigation,
+the account), written in Markdown under docs/guide/ (Vietnamese) and
+docs/guide/en/ (English, served when the interface is in English; the
+Vietnamese file when a translation is missing) and rendered into the normal
+layout when a page is requested (the rendering is cached until the file
+changes).
 
 Every page needs a signed-in account except the citizens' page, which the
-public declaration pages link to. The pages are listed here, in menu order,
-with the capabilities of the screens they explain: the guide's menu puts the
-chapters of the screens the reader may open first. Each page has a route of
-its own (no URL parameter), so the scope harness and the role × route matrix
-see every one of them. The screenshots (docs/guide/img/) are taken from the
-demo by docs/guide/screenshots.py.
+public declaration pages link to. The pages are listed here, in menu order:
+each task group's chapter names its task groups, each shared chapter the
+capabilities of the screens it explains. The guide's menu lists first the
+chapter of the reader's own task groups, then the shared chapters of the
+screens the reader may open, then the rest. Each page has a route of its own
+(no URL parameter), so the scope harness and the role × route matrix see every
+one of them. The screenshots (docs/guide/img/) are taken from the demo by
+docs/guide/screenshots.py (`make guide`).
 """
 
 from dataclasses import dataclass
@@ -21,12 +27,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from . import permissions as p
 from .permissions import OWN_ACCOUNT, may, public, requires
+from .tasks import Task
 
 GUIDE_DIR = Path(settings.BASE_DIR) / "docs" / "guide"
+# The English chapters: same slugs, same images.
+TRANSLATIONS = {"en": GUIDE_DIR / "en"}
 IMG_URL = "/huong-dan/img/"
 
 
@@ -34,43 +45,78 @@ IMG_URL = "/huong-dan/img/"
 class Page:
     slug: str
     title: str
-    # The capabilities of the screens the chapter explains: an account holding
-    # one of them finds the chapter among its own.
+    # The task groups whose own chapter this is (SPEC §2, the seed's procedures).
+    tasks: tuple = ()
+    # A shared chapter: the capabilities of the screens it explains; an
+    # account holding one of them finds the chapter among its own.
     capabilities: tuple = ()
 
 
 PAGES = (
-    Page("cong-dan", "Người dân: khai báo về Huế trên điện thoại"),
+    Page("cong-dan", _("Citizens: declaring your arrival on a phone")),
+    Page(
+        "to-cong-dong",
+        _("Community team: checking arrivals in the residential area"),
+        (Task.COMMUNITY,),
+    ),
+    Page(
+        "tram-y-te",
+        _("Health station: people who come to declare, medical checks, tests"),
+        (Task.HEALTH_STATION,),
+    ),
     Page(
         "xac-minh",
-        "Xác minh người về tại phường/xã, chuyển địa bàn",
-        (p.VERIFY, p.VERIFY_STUDENTS, p.APPROVE_REGISTRATION),
+        _("Digitisation and verification team: verifying arrivals, transfers"),
+        (Task.DIGITISATION,),
     ),
     Page(
-        "nhap-to-khai",
-        "Nhập tờ khai tại trạm y tế, tờ khai giấy và tệp Excel",
-        (p.ENTER_DECLARATION,),
+        "cong-an",
+        _("Police: accommodation establishments and verification at home"),
+        (Task.POLICE,),
     ),
-    Page("chot-quet-qr", "Chốt kiểm soát: quét mã QR, nhập người qua chốt", (p.SCAN_QR,)),
-    Page("cdc-phan-loai", "CDC: xác minh biểu hiện y tế và quy tắc nguy cơ", (p.TRIAGE,)),
     Page(
-        "xet-nghiem",
-        "Xét nghiệm: nhập kết quả và bảng kết quả của phòng xét nghiệm",
-        (p.ENTER_TESTS, p.IMPORT_TESTS),
+        "quan-su",
+        _("Military command: verifying people in concentrated quarantine"),
+        (Task.MILITARY,),
+    ),
+    Page("cdc-phan-loai", _("CDC: medical verification and risk rules"), (Task.CDC,)),
+    Page(
+        "chot-quet-qr",
+        _("Checkpoints: scanning QR codes, people passing, rapid tests"),
+        (Task.CHECKPOINT,),
     ),
     Page(
         "cach-ly",
-        "Khu cách ly tập trung: tiếp nhận và bảng theo dõi",
-        (p.FOLLOW_TAKE_IN, p.VERIFY_QUARANTINED),
+        _("Quarantine facility: taking people in and the facility board"),
+        (Task.FACILITY,),
     ),
-    Page("dieu-tra", "Điều tra dịch tễ: ca bệnh và chuỗi lây nhiễm", (p.READ_CASES,)),
-    Page("luu-tru", "Cơ sở lưu trú và công an", (p.CHECK_IN_GUESTS, p.POLICE_VIEW)),
-    Page("lanh-dao", "Lãnh đạo: bảng điều hành, thống kê và kết xuất", (p.READ_STATISTICS,)),
-    Page("tai-khoan", "Tài khoản: đăng nhập, mật khẩu, xác thực hai bước, đề nghị cấp tài khoản"),
     Page(
-        "trung-tam-dieu-hanh",
-        "Trung tâm điều hành: quản trị tài khoản và nhật ký",
-        (p.MANAGE_ACCOUNTS, p.REVIEW_ACCOUNT_REQUESTS),
+        "luu-tru",
+        _("Accommodation establishments: checking guests in and out"),
+        (Task.ESTABLISHMENT,),
+    ),
+    Page("nha-truong", _("Schools: verifying students returning to study"), (Task.SCHOOL,)),
+    Page("lanh-dao", _("Leaders: dashboard, statistics and exports"), (Task.LEADER,)),
+    Page("trung-tam-dieu-hanh", _("Operations centre: accounts and the audit log"), (Task.ADMIN,)),
+    Page(
+        "nhap-to-khai",
+        _("Entering declarations: in person, paper forms and Excel files"),
+        capabilities=(p.ENTER_DECLARATION,),
+    ),
+    Page(
+        "xet-nghiem",
+        _("Tests: entering results and lab sheets"),
+        capabilities=(p.ENTER_TESTS, p.IMPORT_TESTS),
+    ),
+    Page(
+        "dieu-tra",
+        _("Epidemiological investigation: cases and transmission chains"),
+        capabilities=(p.READ_CASES,),
+    ),
+    Page(
+        "tai-khoan",
+        _("Your account: signing in, password, two-step verification, account requests"),
+        capabilities=(OWN_ACCOUNT,),
     ),
 )
 PUBLIC_SLUG = "cong-dan"
@@ -96,26 +142,43 @@ def _render(file, mtime):
     return mark_safe(html)  # noqa: S308 - our own Markdown files, from the repository
 
 
+def chapter_file(slug, language=None):
+    """(the Markdown file of a page in `language` (the active one by default),
+    its language): the translation where there is one, else the Vietnamese."""
+    language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    folder = TRANSLATIONS.get(language)
+    if folder is not None and (folder / f"{slug}.md").is_file():
+        return folder / f"{slug}.md", language
+    return GUIDE_DIR / f"{slug}.md", "vi"
+
+
 def page_html(slug):
-    """The page's Markdown file rendered to HTML (re-read when it changes)."""
-    file = GUIDE_DIR / f"{slug}.md"
+    """The page's Markdown file rendered to HTML (re-read when it changes),
+    in the interface's language where it is translated; and that language."""
+    file, language = chapter_file(slug)
     if not file.is_file():
         raise Http404
-    return _render(file, file.stat().st_mtime_ns)
+    return _render(file, file.stat().st_mtime_ns), language
 
 
 def pages_for(user):
-    """(the user's own pages, the others), each a list of Pages; a visitor
-    who is not signed in is offered the citizens' page only."""
+    """(the user's own pages, the others), each a list of Pages: own are the
+    chapters of the user's task groups, then the shared chapters of screens
+    the user may open. A visitor who is not signed in is offered the
+    citizens' page only."""
     if not user.is_authenticated:
         return [], [BY_SLUG[PUBLIC_SLUG]]
-    own = [pg for pg in PAGES if any(may(user, c) for c in pg.capabilities)]
+    tasks = set(user.tasks) if user.is_active else set()
+    own = [pg for pg in PAGES if tasks & set(pg.tasks)]
+    own += [pg for pg in PAGES if not pg.tasks and any(may(user, c) for c in pg.capabilities)]
     return own, [pg for pg in PAGES if pg not in own]
 
 
 def _show(request, slug):
     own, others = pages_for(request.user)
-    context = {"page": BY_SLUG.get(slug), "body": page_html(slug), "own": own, "others": others}
+    body, language = page_html(slug)
+    context = {"page": BY_SLUG.get(slug), "body": body, "lang": language, "own": own}
+    context["others"] = others
     return render(request, "core/help_page.html", context)
 
 
@@ -124,7 +187,10 @@ def _show(request, slug):
 def index(request):
     """The guide's table of contents, the account's own chapters first."""
     own, others = pages_for(request.user)
-    context = {"body": page_html("index"), "own": own, "others": others}
+    body, language = page_html("index")
+    context = {"body": body, "lang": language, "own": own, "others": others}
+    # The chapter of the reader's task group, offered above the contents.
+    context["mine"] = [pg for pg in own if pg.tasks]
     return render(request, "core/help_index.html", context)
 
 

@@ -190,10 +190,21 @@ def worklists_for(user):
 
 
 def menu_for(user):
-    """[(section, [(label, url), ...]), ...] for the sections the user may open."""
+    """[(section, [(label, url), ...]), ...] for the sections the user may open.
+    The guide's section also links straight to the chapters of the user's own
+    task groups."""
     out = []
     for section in SECTIONS:
         links = [(e.label, reverse(e.url_name)) for e in section.entries if may(user, e.capability)]
+        if links and section.key == "guide":
+            links += _own_chapters(user)
         if links:
             out.append((section, links))
     return out
+
+
+def _own_chapters(user):
+    from .help import pages_for  # the guide's module reads Markdown: loaded when needed
+
+    own, _others = pages_for(user)
+    return [(page.title, reverse(f"core:guide-{page.slug}")) for page in own if page.tasks]

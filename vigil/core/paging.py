@@ -44,6 +44,10 @@ class CappedPaginator(Paginator):
         n, self.capped = capped_count(self.count_qs, self.cap)
         return n
 
+    def capped_now(self):
+        """Whether the rows are more than the cap (counting them if not yet)."""
+        return self.count is not None and self.capped
+
 
 def load_page(page, fetch):
     """Turn a page of ids into the rows `fetch(ids)` returns, in the page's
@@ -172,6 +176,9 @@ class KeysetPage:
         self._values = rows
         self.has_next_page = has_next
         self.has_previous_page = has_previous
+        # Set by `KeysetPaginator.locate`.
+        self.start = self.end = self.total = None
+        self.capped = False
 
     def __iter__(self):
         return iter(self.object_list)
@@ -238,6 +245,27 @@ class KeysetPaginator:
             )
         except (ValidationError, ValueError, TypeError):
             return self._page(None, None, start)
+
+    def locate(self, page, total, capped, cap=None):
+        """Where `page` lies in the list: sets `page.start` (1-based, or None
+        when more than `cap` rows come before it) and `page.end`, and
+        `page.total` / `page.capped` for the pager's "51–100 of 1.234".
+
+        The rows before the page are counted as the total is, at most `cap`
+        + 1 of them (an index range before the page's first row): the first
+        page costs nothing, any other at most what the total cost."""
+        page.total, page.capped = total, capped
+        page.start = page.end = None
+        if not page.keys:
+            return page
+        before = 0
+        if page.has_previous():
+            qs = self.queryset.filter(beyond(self.order, page.keys[0], forward=False))
+            before, over = capped_count(qs, cap)
+            if over:
+                return page
+        page.start, page.end = before + 1, before + len(page.keys)
+        return page
 
     def _page(self, after, before, start):
         if before is not None:

@@ -1,5 +1,7 @@
 """Vietnamese phone numbers in their common spellings, stored as 0xxxxxxxxx."""
 
+import functools
+
 import phonenumbers
 from django import forms
 from django.utils.translation import gettext as _
@@ -13,7 +15,14 @@ def normalize_phone(value):
     """
     if value is None:
         return None
-    raw = "".join(ch for ch in str(value) if ch.isdigit() or ch == "+")
+    return _normalize(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize(value):
+    """normalize_phone of a string, kept per process (a phone signs in, then
+    declares for itself and its family: the same numbers again and again)."""
+    raw = "".join(ch for ch in value if ch.isdigit() or ch == "+")
     if not raw:
         return None
     if raw.startswith("84") and not raw.startswith("+") and len(raw) >= 11:

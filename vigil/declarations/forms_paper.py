@@ -9,20 +9,22 @@ the reasons per commune (vigil.reports.stats.paper).
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import PaperReason
+from . import required
+from .models import Channel, PaperReason
 
 
 class PaperReasonForm(forms.Form):
     """The reason (a short list, or "other" with its text) of one paper form.
 
-    Optional, as the paper form's own fields were before it: a form typed
-    without it counts as "not recorded" in the statistics, which is itself
-    what an inspection asks about."""
+    Required when a clerk types a paper form in (required.paper_reason_required:
+    the entry page and the staff API alike); forms saved before it was asked,
+    and imported files, have none and count as "not recorded" in the statistics.
+    """
 
     paper_reason = forms.ChoiceField(
         label=_("Why paper was used"),
-        required=False,
-        choices=[("", _("Not recorded")), *PaperReason.choices],
+        choices=[("", _("Choose…")), *PaperReason.choices],
+        error_messages={"required": required.PAPER_REASON_MESSAGES["paper_reason"]},
     )
     paper_reason_other = forms.CharField(
         label=_("Other reason"),
@@ -31,12 +33,21 @@ class PaperReasonForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
+    def __init__(self, *args, channel=Channel.PAPER, imported=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel = channel
+        self.imported = imported
+        self.fields["paper_reason"].required = required.paper_reason_required(channel, imported)
+
     def clean(self):
         data = super().clean()
         reason = data.get("paper_reason")
         other = " ".join((data.get("paper_reason_other") or "").split())
-        if reason == PaperReason.OTHER and not other:
-            self.add_error("paper_reason_other", _("Say why paper was used."))
+        for name, message in required.missing_paper_reason(
+            self.channel, reason, other, self.imported
+        ).items():
+            if name not in self.errors:
+                self.add_error(name, message)
         # The text belongs to "other" only; another reason keeps no stray text.
         data["paper_reason_other"] = other if reason == PaperReason.OTHER else ""
         return data

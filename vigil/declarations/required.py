@@ -1,4 +1,5 @@
-"""The places a declaration must name where the seed marks them required (*).
+"""The places a declaration must name where the seed marks them required (*),
+and why a paper form was used.
 
 One rule for every channel: `DeclarationForm.clean` applies it, and the web
 form, the API (which validates through that form), staff entry and the paper
@@ -11,6 +12,10 @@ import (through `StaffDeclarationForm`) all get it from there.
 
 Whether a unit has units of a level below it comes from one per-process set
 per level (vigil.core.refcache): no query per declaration.
+
+A paper form typed in by staff says why paper was used (§II.12, #16): the
+entry page (forms_paper.PaperReasonForm) and the staff API (which validates
+through that form) ask it; the paper import does not.
 """
 
 from django.conf import settings
@@ -19,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.core import refcache
+
+from .models import Channel, PaperReason
 
 MESSAGES = {
     "departure_district": _("Choose the district you came from."),
@@ -71,3 +78,30 @@ def missing_places(data, vietnam):
         data.get("area"),
     )
     return {name: message for name, message in wanted.items() if not data.get(name)}
+
+
+# Why a paper form was used (§II.12) ---------------------------------------------
+
+PAPER_REASON_MESSAGES = {
+    "paper_reason": _("Choose why paper was used."),
+    "paper_reason_other": _("Say why paper was used."),
+}
+
+
+def paper_reason_required(channel, imported=False):
+    """Whether a declaration of `channel` must say why paper was used: a paper
+    form typed in by staff (the entry page and the staff API). An imported
+    file need not (the province's template has no column for it, and old files
+    were filled before it was asked): those count as "not recorded"."""
+    return channel == Channel.PAPER and not imported
+
+
+def missing_paper_reason(channel, reason, other, imported=False):
+    """{field: message} for the reason of a paper form that `reason` and
+    `other` (its text, for "other") leave out."""
+    missing = {}
+    if paper_reason_required(channel, imported) and not reason:
+        missing["paper_reason"] = PAPER_REASON_MESSAGES["paper_reason"]
+    if reason == PaperReason.OTHER and not " ".join((other or "").split()):
+        missing["paper_reason_other"] = PAPER_REASON_MESSAGES["paper_reason_other"]
+    return missing

@@ -303,7 +303,7 @@ def _to_triage(period, check, actor):
 
 
 def periods_for(user):
-    return MonitoringPeriod.objects.visible_to(user).select_related("person__area", "case")
+    return MonitoringPeriod.objects.visible_to(user).select_related("person__area__parent", "case")
 
 
 def _checked_since(day):

@@ -347,7 +347,9 @@ def idle_list(user, unit=None):
     """Idle establishments, by place and name (their last check-in:
     `with_last_check_in`, for one page)."""
     return (
-        idle_establishments(user, unit).select_related("area").order_by("area_path", "name", "id")
+        idle_establishments(user, unit)
+        .select_related("area__parent")
+        .order_by("area_path", "name", "id")
     )
 
 

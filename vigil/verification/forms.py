@@ -282,7 +282,7 @@ class MilitaryFilterForm(DeclarationFilterForm):
 def military_queue(user, query):
     """(form, the filtered queue): the page, the export and nothing else build it."""
     form = MilitaryFilterForm(query, user=user)
-    rows = form.filter_qs(military.queue_for(user)).select_related("person", "area")
+    rows = form.filter_qs(military.queue_for(user)).select_related("person", "area__parent")
     return form, military.with_stay(rows)
 
 

@@ -3,7 +3,9 @@ and to staff (with how it was entered, identity masked unless their task
 groups need it).
 """
 
-from django.urls import reverse
+import functools
+
+from django.urls import get_script_prefix, reverse
 
 from vigil.api.common import identity
 from vigil.core.masking import mask_phone
@@ -55,12 +57,30 @@ def out(declaration, whole=True, person=None):
 def citizen_out(declaration):
     """What a citizen sees: only what was declared, never the Person's record
     (issue #12: typing someone's name and ID number reveals nothing)."""
-    kwargs = {"code": declaration.code}
     return {
         **out(declaration, person=declaration.declared),
-        "qr_png_url": reverse("api:declaration_qr_png", kwargs=kwargs),
-        "qr_svg_url": reverse("api:declaration_qr_svg", kwargs=kwargs),
+        "qr_png_url": code_url("api:declaration_qr_png", declaration.code),
+        "qr_svg_url": code_url("api:declaration_qr_svg", declaration.code),
     }
+
+
+PLACEHOLDER = "0CODE0"
+
+
+@functools.lru_cache(maxsize=32)
+def _around_code(name, prefix):
+    """The text of URL `name` before and after its `code` (under this script prefix)."""
+    before, _sep, after = reverse(name, kwargs={"code": PLACEHOLDER}).partition(PLACEHOLDER)
+    return before, after
+
+
+def code_url(name, code):
+    """reverse(name, kwargs={"code": code}) from a per-process template: a
+    declaration's code is letters and digits, which a URL holds as they are."""
+    if not code.isascii() or not code.isalnum():
+        return reverse(name, kwargs={"code": code})
+    before, after = _around_code(name, get_script_prefix())
+    return f"{before}{code}{after}"
 
 
 def staff_out(declaration, whole):

@@ -19,6 +19,7 @@ from vigil.api.common import (
     ErrorBody,
     ErrorOut,
     body_example,
+    enum,
     error,
     invalid,
     iso_date,
@@ -46,7 +47,8 @@ from vigil.core.permissions import (
 )
 from vigil.core.scope import get_for_user, in_scope
 from vigil.declarations import services
-from vigil.declarations.models import Declaration
+from vigil.declarations.forms_paper import PaperReasonForm
+from vigil.declarations.models import Channel, Declaration, PaperReason
 from vigil.declarations.services import RECENT_DAYS, recent_declarations
 
 
@@ -103,6 +105,16 @@ def scan(request, payload: ScanIn):
 
 
 class StaffDeclarationCreateIn(StaffDeclarationIn):
+    paper_reason: str | None = Field(
+        "",
+        description=(
+            "Why paper was used (§II.12); required for channel 'paper', ignored otherwise."
+        ),
+        json_schema_extra=enum([("", ""), *PaperReason.choices]),
+    )
+    paper_reason_other: str | None = Field(
+        "", description="The reason in words; required when `paper_reason` is 'other'."
+    )
     confirm_duplicate: bool = Field(
         False,
         description=(
@@ -204,7 +216,8 @@ def duplicate(request, recent):
     summary="Enter a declaration at a health station, from paper or at a checkpoint",
     description=(
         "Staff entry (R-D2): the citizens' body plus `channel` (`walk_in`, `paper` with "
-        "`paper_form_number` and `paper_form_date`, or `checkpoint` with `checkpoint`). "
+        "`paper_form_number`, `paper_form_date` and `paper_reason`, why paper was used, or "
+        "`checkpoint` with `checkpoint`). "
         "Same rules as the web form; the destination commune must be inside the caller's "
         "jurisdiction (422 on `area_code` otherwise). Needs a task group that enters "
         "declarations (403 otherwise). 201 with the declaration; 200 with the same one when "
@@ -216,7 +229,14 @@ def duplicate(request, recent):
     ),
     url_name="declaration_staff_create",
     openapi_extra={
-        **body_example({**EXAMPLE_STAFF, "confirm_duplicate": False}),
+        **body_example(
+            {
+                **EXAMPLE_STAFF,
+                "paper_reason": "elderly_child",
+                "paper_reason_other": "",
+                "confirm_duplicate": False,
+            }
+        ),
         "responses": {
             **response_example(
                 {
@@ -225,6 +245,7 @@ def duplicate(request, recent):
                     "submitter_phone": "",
                     "paper_form_number": "PN-0042",
                     "paper_form_date": "2021-08-21",
+                    "paper_reason": "elderly_child",
                 },
                 201,
             )["responses"],
@@ -252,6 +273,18 @@ def staff_create(
         for name, messages in channel_form.errors.items():
             fields.setdefault(name, []).extend(messages)
     fields.update(errors)
+    # Why paper was used: the entry page's form and rule (required.py).
+    paper = None
+    if payload.channel == Channel.PAPER:
+        paper = PaperReasonForm(
+            {
+                "paper_reason": payload.paper_reason or "",
+                "paper_reason_other": payload.paper_reason_other or "",
+            }
+        )
+        if not paper.is_valid():
+            for name, messages in paper.errors.items():
+                fields.setdefault(name, []).extend(messages)
     area = form.cleaned_data.get("area")
     if area is not None and not in_scope(user, area.path):
         fields.setdefault("area_code", []).append(_("This commune is outside your jurisdiction."))
@@ -259,6 +292,8 @@ def staff_create(
         return invalid(request, fields)
     data = {**form.declaration_data(), **channel_form.declaration_data()}
     data["proxy_relation"] = relation
+    if paper is not None:
+        data.update(paper.declaration_data())
     key = scoped_key(f"staff:{user.pk}", idempotency_key)
     # A retry with the same key is answered with the first declaration, not refused.
     repeat = bool(key) and Declaration.objects.filter(idempotency_key=key).exists()

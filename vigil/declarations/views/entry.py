@@ -76,6 +76,7 @@ def staff_entry(request, channel=None):
     initial = _sticky(request, channel)
     person_id = request.GET.get("person")
     recent = []
+    paper_initial = {}
     if person_id:
         person = get_for_user(Person.objects.select_related("area"), request.user, pk=person_id)
         initial.update(_from_person(request.user, person))
@@ -84,6 +85,12 @@ def staff_entry(request, channel=None):
         for name in StaffDeclarationForm.CHANNEL_FIELDS[channel]:
             if request.GET.get(name):
                 initial[name] = request.GET[name][:200]
+        if channel == Channel.PAPER:
+            paper_initial = {
+                name: request.GET[name][:200]
+                for name in PaperReasonForm.base_fields
+                if request.GET.get(name)
+            }
     elif request.GET.get("new"):
         initial.update(_from_query(query))
     picked = bool(person_id or request.GET.get("new"))
@@ -92,7 +99,7 @@ def staff_entry(request, channel=None):
             request, channel, query=query, matches=_matches(request.user, query, limit=20)
         )
     form = StaffDeclarationForm(initial=initial, user=request.user, channel=channel)
-    paper = PaperReasonForm() if channel == Channel.PAPER else None
+    paper = PaperReasonForm(initial=paper_initial) if channel == Channel.PAPER else None
     # The digitisation clerk opening the page goes straight to the form; at a
     # desk with the person in front, and after every save, staff look the
     # next person up first.
@@ -196,26 +203,30 @@ def _render_entry(
 
 
 def _autofocus(form, paper=None):
-    """Focus the first field with an error, else the first required empty one."""
-    order = [name for name in form.field_order_names() if name in form.fields]
+    """Focus the first field with an error, else the first required empty one,
+    in the order of the page: the channel's fields, why paper was used, then
+    the declaration."""
+    channel_fields = form.CHANNEL_FIELDS[form.channel]
+    order = [(form, name) for name in channel_fields if name in form.fields]
+    order += [(paper, name) for name in paper.fields] if paper is not None else []
+    order += [
+        (form, name)
+        for name in form.field_order_names()
+        if name in form.fields and name not in channel_fields
+    ]
     if form.is_bound:
-        wanted = [name for name in order if name in form.errors]
-        wrong = [name for name in paper.fields if name in paper.errors] if paper else []
-        if not wanted and wrong:
-            # Only the reason for paper (below the questions) is wrong.
-            paper.fields[wrong[0]].widget.attrs["autofocus"] = True
-            return
+        wanted = [(owner, name) for owner, name in order if name in owner.errors]
     else:
         wanted = [
-            name
-            for name in order
-            if form.fields[name].required and form[name].value() in (None, "", [])
+            (owner, name)
+            for owner, name in order
+            if owner.fields[name].required and owner[name].value() in (None, "", [])
         ]
-    target = (wanted or ["full_name"])[0]
+    owner, target = (wanted or [(form, "full_name")])[0]
     if target in questions.KEYS:
         # Radios are drawn by hand in the questions table; they take no attrs.
-        target = "full_name"
-    form.fields[target].widget.attrs["autofocus"] = True
+        owner, target = form, "full_name"
+    owner.fields[target].widget.attrs["autofocus"] = True
 
 
 def _remember(request, channel, data):
@@ -295,7 +306,8 @@ def _from_query(query):
 
 def _matches(user, query, limit):
     """[(Match, [latest declarations in scope]), ...] for the people found."""
-    people = Person.objects.visible_to(user).select_related("area")
+    # The commune's district too: two communes of the province share a name.
+    people = Person.objects.visible_to(user).select_related("area__parent")
     found = search_people(people, query, limit=limit)
     latest = {}
     if found:

@@ -194,6 +194,7 @@ SORTS = (
     OLDEST,
     SortChoice("colour", _("Risk colour"), ("colour_rank", "-created_at", "-id"), bounded=True),
     SortChoice("name", _("Full name"), ("person__search_key", "id"), bounded=True),
+    SortChoice("commune", _("Commune"), ("area__search_key", "-created_at", "-id"), bounded=True),
 )
 PAGE_SIZE = 50
 COLOUR_RANK = Case(
@@ -203,7 +204,7 @@ COLOUR_RANK = Case(
 
 
 def declarations_of(ids):
-    return Declaration.objects.filter(pk__in=ids).select_related("person", "area")
+    return Declaration.objects.filter(pk__in=ids).select_related("person", "area__parent")
 
 
 def _ordered(filtered, sort, day):
@@ -233,9 +234,9 @@ def declaration_list(request):
     ordered, start = _ordered(filtered, sort, jump.day())
     # A keyword bounds the rows (KEYWORD_PEOPLE people): sorted in Python.
     keyword = bool(form.is_valid() and form.cleaned_data.get("q"))
-    page = KeysetPaginator(ordered, sort.order, PAGE_SIZE, materialize=keyword).page(
-        after=params.get("after"), before=params.get("before"), start=start
-    )
+    paginator = KeysetPaginator(ordered, sort.order, PAGE_SIZE, materialize=keyword)
+    page = paginator.page(after=params.get("after"), before=params.get("before"), start=start)
+    paginator.locate(page, total, capped)
     load_page(page, declarations_of)
     data = form.cleaned_data if form.is_valid() else {}
     return render(
@@ -253,6 +254,7 @@ def declaration_list(request):
             "channel_tabs": _channel_tabs(request, data, by_channel, all_channels),
             "kind_tabs": _kind_tabs(request, data),
             "sort": sort,
+            "sorts": SORTS,
             "sort_refused": sort_refused,
             "sort_links": {choice.key: _tab_url(request, sort=choice.key) for choice in SORTS},
             "pager": pager_links(params, page),

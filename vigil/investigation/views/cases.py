@@ -4,15 +4,17 @@ form (search-first person, the sources picker), one case with its actions
 positive test. Every write goes through vigil.investigation.services (and
 entry.create_with_person for a new person)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vigil.audit.services import Action, log
-from vigil.core.paging import CappedPaginator, load_page
+from vigil.core.paging import CappedPaginator, SortChoice, load_page
 from vigil.core.permissions import (
     CONFIRM_CASE,
     DELETE_CASE,
@@ -58,14 +60,28 @@ def case_for(request, case_id):
 # The list ----------------------------------------------------------------------
 
 
+# Newest record first on the index of (area_path, created_at); by name within
+# the count cap.
+CASE_SORTS = (
+    SortChoice("newest", _lazy("Newest first"), ("-created_at", "-id")),
+    SortChoice("oldest", _lazy("Oldest first"), ("created_at", "id")),
+    SortChoice("name", _lazy("Full name"), ("person__search_key", "id"), bounded=True),
+)
+
+
 @require_GET
 @requires(READ_CASES)
 def case_list(request):
     user = request.user
     form = CaseFilterForm(request.GET, user=user)
     filtered = form.filter_qs(Case.objects.visible_to(user))
-    ids = filtered.order_by("-created_at", "-id").values_list("pk", flat=True)
-    paginator = CappedPaginator(ids, PAGE_SIZE, count_qs=filtered)
+    sort = SortChoice.pick(CASE_SORTS, request.GET.get("sort"))
+    paginator = CappedPaginator(None, PAGE_SIZE, count_qs=filtered)
+    # By name no index serves a jurisdiction: offered within the count cap.
+    sort_refused = sort.bounded and paginator.capped_now()
+    if sort_refused:
+        sort = CASE_SORTS[0]
+    paginator.object_list = filtered.order_by(*sort.order).values_list("pk", flat=True)
     page = paginator.get_page(request.GET.get("page"))
     # The page's rows with select_related and one subquery for the tests.
     load_page(
@@ -89,6 +105,10 @@ def case_list(request):
             "see_identity": may(user, SEE_IDENTITY),
             "may_edit": may(user, EDIT_CASES),
             "may_delete": may(user, DELETE_CASE),
+            "sort": sort,
+            "sorts": CASE_SORTS,
+            "sort_refused": sort_refused,
+            "count_cap": settings.VIGIL_LIST_COUNT_CAP,
         },
     )
 

@@ -25,7 +25,7 @@ PAGE_SIZE = 50
 
 def stay_queryset():
     return GuestStay.objects.select_related(
-        "person", "declaration", "declaration__departure_country", "establishment__area"
+        "person", "declaration", "declaration__departure_country", "establishment__area__parent"
     )
 
 

@@ -30,7 +30,8 @@ def to_take_in_list(request):
         ),
     )
     # A second, short table: people case tracing sent (not filtered: few).
-    sent = list(sent_by_case_tracing(user).select_related("area")[:PAGE_SIZE])
+    # One more than it shows, to say so when more are waiting.
+    sent = list(sent_by_case_tracing(user).select_related("area__parent")[: PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -43,6 +44,7 @@ def to_take_in_list(request):
             "capped": paginator.capped,
             "suffix": f"?{query.urlencode()}" if query else "",
             "may_take_in": may(user, TAKE_IN),
-            "sent": sent,
+            "sent": sent[:PAGE_SIZE],
+            "sent_more": len(sent) > PAGE_SIZE,
         },
     )

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vigil.audit.services import Action, log, stale_message
-from vigil.core.paging import load_page
+from vigil.core.paging import SortChoice, load_page
 from vigil.core.permissions import SEE_IDENTITY, VERIFY, VERIFY_STUDENTS, may, requires
 from vigil.core.scope import get_for_user
 from vigil.declarations import services as declaration_services
@@ -44,6 +44,12 @@ from ..forms import Outcome, OutcomeForm, QueueFilterForm
 from ..queues import QUEUES, QueuePaginator, for_user, tab_counts
 
 PAGE_SIZE = 50
+# A queue is read oldest first (nobody waits at the bottom); newest first
+# reads the same partial indexes backwards.
+QUEUE_SORTS = (
+    SortChoice("oldest", gettext_lazy("Oldest first"), ("created_at", "id")),
+    SortChoice("newest", gettext_lazy("Newest first"), ("-created_at", "-id")),
+)
 
 
 def declaration_queryset():
@@ -65,7 +71,7 @@ def _page_rows(queue, pks):
     """The page's declarations with what the queue shows (only these rows are
     joined and annotated; the page is chosen on the bare filtered table)."""
     rows = Declaration.objects.filter(pk__in=pks).select_related(
-        "person", "area", "transferred_from"
+        "person", "area__parent", "transferred_from"
     )
     if queue == "failed":
         # The reason given by whoever could not verify, for the competent authority.
@@ -112,7 +118,8 @@ def _queue(request, queue):
     scoped = for_user(Declaration.objects.visible_to(request.user), request.user)
     filtered = {key: form.filter_qs(scoped.verification_queue(key)) for key in QUEUES}
     counts = tab_counts(form, filtered)
-    ids = filtered[queue].order_by("created_at", "id").values_list("pk", flat=True)
+    sort = SortChoice.pick(QUEUE_SORTS, request.GET.get("sort"))
+    ids = filtered[queue].order_by(*sort.order).values_list("pk", flat=True)
     paginator = QueuePaginator(ids, PAGE_SIZE, counted=counts[queue])
     page = load_page(
         paginator.get_page(request.GET.get("page")), lambda pks: _page_rows(queue, pks)
@@ -130,6 +137,8 @@ def _queue(request, queue):
             "tabs": _tabs(request, queue, counts),
             "approvals_count": registrations.pending_count(request.user),
             "may_verify": queue not in ("failed", "amended"),
+            "sort": sort,
+            "sorts": QUEUE_SORTS,
         },
     )
 

@@ -18,6 +18,7 @@ from vigil.declarations.models import Channel, Declaration
 from vigil.declarations.services import IDENTITY_FIELDS, submit_declaration
 from vigil.demo.accounts import DEMO_PASSWORD, demo_accounts, demo_units
 from vigil.demo.investigation import seed_investigation
+from vigil.demo.journeys import Journeys
 from vigil.demo.lodging import seed_lodging
 from vigil.people.models import Person
 from vigil.people.synthetic import people
@@ -28,6 +29,24 @@ from vigil.triage.models import EpidemicArea
 
 DEMO_SCHOOL = "Đại học Huế"
 KINDS = ["return_home"] * 8 + ["student", "medical", "work"]
+# The demo's concentrated quarantine area, as README.md describes it: building
+# A, floors 1 to 4, rooms 1 to 5 of each, 4 beds a room (20 rooms, 80 beds).
+FACILITY_FLOORS = range(1, 5)
+FACILITY_ROOMS = range(1, 6)
+FACILITY_BEDS_PER_ROOM = 4
+CHECKPOINTS = ("Chốt Phong Điền", "Chốt hầm Hải Vân", "Ga Huế", "Cảng hàng không Phú Bài")
+# Why the demo's paper forms were used (§II.12), weighted; "" for the few
+# typed in before the reason was asked (the statistics' "not recorded").
+PAPER_REASONS = (
+    ["elderly_child"] * 4
+    + ["no_smartphone"] * 3
+    + ["no_network"] * 2
+    + [
+        "checkpoint",
+        "other",
+        "",
+    ]
+)
 
 
 class Command(BaseCommand):
@@ -96,8 +115,14 @@ class Command(BaseCommand):
         facility = Facility.objects.create(
             kind="concentrated", name="Khu cách ly tập trung Trường Quân sự tỉnh", area=communes[0]
         )
-        quarantine.add_rooms(None, facility, building="A", floors=range(1, 3), rooms=range(1, 6),
-                             beds_per_room=4)  # fmt: skip
+        quarantine.add_rooms(
+            None,
+            facility,
+            building="A",
+            floors=FACILITY_FLOORS,
+            rooms=FACILITY_ROOMS,
+            beds_per_room=FACILITY_BEDS_PER_ROOM,
+        )
         User.objects.filter(tasks__icontains='"facility"', jurisdiction=communes[0]).update(
             facility=facility
         )
@@ -135,6 +160,7 @@ class Command(BaseCommand):
         _province, district, communes = demo_units()
         today = timezone.localdate()
         rng = random.Random(10)
+        journey = Journeys(rng)
         for n, fields in enumerate(people(count, seed=77)):
             area = communes[n % len(communes)]
             values = {name: fields.get(name) for name in IDENTITY_FIELDS if name in fields}
@@ -144,8 +170,8 @@ class Command(BaseCommand):
                 area=area,
                 address=fields.get("address") or "1 Lê Lợi",
                 arrival_date=today + datetime.timedelta(days=rng.randrange(1, 10)),
-                transport=rng.choice(["car", "coach", "plane"]),
                 note="",
+                **journey(),
             )
             submit_registration(
                 values,
@@ -177,7 +203,8 @@ class Command(BaseCommand):
         if Declaration.objects.exists():
             return 0
         rng = random.Random(2021)
-        provinces = list(AdminUnit.objects.active_tree().filter(level=Level.PROVINCE))
+        journey = Journeys(random.Random(1545))
+        today = timezone.localdate()
         EpidemicArea.objects.get_or_create(
             unit=AdminUnit.objects.active_tree().get(code="79"),  # Hồ Chí Minh City
             defaults={"start": timezone.localdate() - datetime.timedelta(days=60)},
@@ -187,21 +214,32 @@ class Command(BaseCommand):
         for person in Person.objects.order_by("pk").select_related("area"):
             if rng.random() > share:
                 continue
-            answers = {key: rng.random() < 0.05 for key in questions.KEYS}
+            answers = {key: rng.random() < 0.02 for key in questions.KEYS}
             channel = rng.choice(channels[:2] * 3 + channels[2:])  # mostly online
+            arrival = today - datetime.timedelta(days=rng.randrange(14))
+            paper = channel == Channel.PAPER
+            reason = rng.choice(PAPER_REASONS) if paper else ""
+            kind = rng.choice(KINDS)
+            student = kind == "student"
             data = {
-                "registration_kind": rng.choice(KINDS),
-                "student_code": "SV21" + person.id_number[-4:] if person.id_number else "SV0001",
-                "school": DEMO_SCHOOL,
+                "registration_kind": kind,
+                "student_code": ("SV21" + (person.id_number or "0001")[-4:]) if student else "",
+                "school": DEMO_SCHOOL if student else "",
                 "departure_country": Country.objects.get(pk="VN"),
-                "departure_unit": rng.choice(provinces),
                 "area": person.area,
                 "address": person.address,
-                "transport": rng.choice(["car", "motorbike", "coach", "plane", "train"]),
-                "transport_number": rng.choice(["VN1541", "VJ212", "75B-01234", "SE1"]),
-                "arrival_date": timezone.localdate() - datetime.timedelta(days=rng.randrange(14)),
-                "paper_form_number": f"TK{count:05d}" if channel == Channel.PAPER else "",
-                "checkpoint": "Chốt Phong Điền" if channel == Channel.CHECKPOINT else "",
+                "arrival_date": arrival,
+                "paper_form_number": f"TK{count:05d}" if paper else "",
+                # Filled in on arrival or soon after, typed in up to three days later.
+                "paper_form_date": max(arrival, today - datetime.timedelta(rng.randrange(4)))
+                if paper
+                else None,
+                "paper_reason": reason,
+                "paper_reason_other": "Mất điện, không sạc được điện thoại"
+                if reason == "other"
+                else "",
+                **journey(),
+                "checkpoint": rng.choice(CHECKPOINTS) if channel == Channel.CHECKPOINT else "",
                 **answers,
             }
             identity = {f: getattr(person, f) for f in IDENTITY_FIELDS}
