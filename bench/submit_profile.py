@@ -132,6 +132,16 @@ def count_calls(run):
     return count
 
 
+def frames_of(samples, target):
+    """(stack, index of the target's frame, count) of the samples whose stack
+    holds `target` ("file suffix:function")."""
+    suffix, _sep, name = target.rpartition(":")
+    for stack, count in samples.items():
+        at = next((i for i, (f, n) in enumerate(stack) if n == name and f.endswith(suffix)), None)
+        if at is not None:
+            yield stack, at, count
+
+
 def report(samples, requests, cpu_ms, top, drill=(), callers=()):
     """The stages' inclusive share of the sampled CPU, and the functions with
     the most samples of their own, in ms per declaration (the timer fires at
@@ -155,14 +165,8 @@ def report(samples, requests, cpu_ms, top, drill=(), callers=()):
         share = hits / total if total else 0
         print(f"  {label:<46} {per_request(hits):6.2f} ms  {share:6.1%}")
     for target in drill:
-        suffix, _sep, name = target.rpartition(":")
         children, hits = {}, 0
-        for stack, count in samples.items():
-            at = next(
-                (i for i, (f, n) in enumerate(stack) if n == name and f.endswith(suffix)), None
-            )
-            if at is None:
-                continue
+        for stack, at, count in frames_of(samples, target):
             hits += count
             child = stack[at + 1] if at + 1 < len(stack) else ("(own)", "")
             children[child] = children.get(child, 0) + count
@@ -171,14 +175,8 @@ def report(samples, requests, cpu_ms, top, drill=(), callers=()):
             short = "/".join(Path(file).parts[-3:])
             print(f"  {per_request(count):6.3f} ms  {short} {func}")
     for target in callers:
-        suffix, _sep, name = target.rpartition(":")
         parents, hits = {}, 0
-        for stack, count in samples.items():
-            at = next(
-                (i for i, (f, n) in enumerate(stack) if n == name and f.endswith(suffix)), None
-            )
-            if at is None:
-                continue
+        for stack, at, count in frames_of(samples, target):
             hits += count
             chain = tuple(stack[max(0, at - 3) : at])
             parents[chain] = parents.get(chain, 0) + count

@@ -7,8 +7,6 @@ lives VIGIL_CITIZEN_SESSION_MINUTES. It is a different credential from a staff
 token (`vgl_…`, hashed in the database): neither is accepted in place of the other.
 """
 
-import functools
-
 from django.conf import settings
 from django.core import signing
 from ninja.security import HttpBearer
@@ -16,9 +14,6 @@ from ninja.security import HttpBearer
 from vigil.core.phones import normalize_phone
 
 SALT = "vigil.citizen"
-# Normal forms of the phones seen by this process: parsing a number with
-# phonenumbers is ~240 function calls, on every request of a citizen.
-_normal = functools.lru_cache(maxsize=20_000)(normalize_phone)
 
 
 def _signer():
@@ -43,7 +38,7 @@ def phone_from_token(token):
     except signing.BadSignature:  # SignatureExpired is a subclass
         return None
     # Only ever signed in normal form; anything else was not made by issue_token.
-    return phone if _normal(phone) == phone else None
+    return phone if normalize_phone(phone) == phone else None  # cached per process
 
 
 class CitizenAuth(HttpBearer):
