@@ -129,6 +129,22 @@ def test_go_to_date_starts_at_that_day(client, district_user, places, declare):
     assert 'id="jump-form"' in response.content.decode()
 
 
+def test_a_jump_past_the_oldest_row_shows_the_last_rows(
+    client, district_user, places, declare, monkeypatch
+):
+    monkeypatch.setattr(records, "PAGE_SIZE", 3)
+    by_day = {n: declare(places.commune, days_ago=n) for n in range(5)}
+    client.force_login(district_user)
+    long_ago = (timezone.localdate() - datetime.timedelta(days=40)).strftime("%d/%m/%Y")
+    # Three rows a page: the oldest three, as the last page, with the way back.
+    response = client.get(LIST, {"jump": long_ago})
+    assert response.status_code == 200
+    assert shown(response) == [by_day[2].pk, by_day[3].pk, by_day[4].pk]
+    assert not response.context["pager"]["next"]
+    newer = client.get(LIST + response.context["pager"]["previous"])
+    assert shown(newer) == [by_day[0].pk, by_day[1].pk]
+
+
 def test_sorting_by_colour_name_and_date(
     client, district_user, places, declare, make_person, settings
 ):

@@ -197,11 +197,11 @@ class KeysetPage:
 
     @property
     def next_cursor(self):
-        return encode_cursor(self._values[-1][:-1]) if self.has_next_page else ""
+        return encode_cursor(self._values[-1][:-1]) if self.has_next_page and self._values else ""
 
     @property
     def previous_cursor(self):
-        return encode_cursor(self._values[0][:-1]) if self.has_previous_page else ""
+        return encode_cursor(self._values[0][:-1]) if self.has_previous_page and self._values else ""
 
 
 class KeysetPaginator:
@@ -283,11 +283,25 @@ class KeysetPaginator:
         elif start is not None:
             qs = qs.filter(start)
         rows = self._rows(qs, self.order)
+        if not rows and (after is not None or start is not None):
+            return self._last_page(after, start)
         return KeysetPage(
             rows[: self.per_page],
             has_next=len(rows) > self.per_page,
             has_previous=after is not None or start is not None,
         )
+
+    def _last_page(self, after, start):
+        """Nothing at or beyond the position (a day older than every row, a
+        cursor whose rows are gone): the last rows before it, as a last page,
+        rather than an empty page whose "previous" has no row to start from."""
+        if after is not None:
+            back = self.queryset.filter(beyond(self.order, after, forward=False))
+        else:
+            back = self.queryset.exclude(start)
+        rows = self._rows(back, reverse_order(self.order))
+        more = len(rows) > self.per_page
+        return KeysetPage(rows[: self.per_page][::-1], has_next=False, has_previous=more)
 
 
 POSITION_PARAMS = ("page", "after", "before", "jump")
