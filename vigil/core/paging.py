@@ -201,7 +201,9 @@ class KeysetPage:
 
     @property
     def previous_cursor(self):
-        return encode_cursor(self._values[0][:-1]) if self.has_previous_page and self._values else ""
+        if not (self.has_previous_page and self._values):
+            return ""
+        return encode_cursor(self._values[0][:-1])
 
 
 class KeysetPaginator:

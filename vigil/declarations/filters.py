@@ -11,6 +11,7 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
+from vigil.core import refcache
 from vigil.core.forms import record_filter
 from vigil.core.phones import normalize_phone
 from vigil.core.scope import scope_path
@@ -42,6 +44,25 @@ def scoped_units(user):
     )
 
 
+def scoped_unit_choices(path):
+    """(district choices, commune choices) under `path`, "All" first, as the
+    filters' <select>s show them: built once per process and again after any
+    change to the units (the reference stamp, vigil.core.refcache). Every
+    list's filter form needs them on every request; reading and grouping a
+    province's 150 communes each time cost more than the list's own rows."""
+    tree = settings.VIGIL_AREA_TREE
+
+    def build():
+        units = AdminUnit.objects.using(DEFAULT_DB_ALIAS).filter(tree=tree, path__startswith=path)
+        districts = units.filter(level=Level.DISTRICT).order_by("path")
+        communes = units.filter(level=Level.COMMUNE).order_by("path")
+        grouped = unit_choices(communes, group_by_parent=tree == AdminUnit.TREE_PRE2025)
+        grouped[0] = ("", _("All"))
+        return [("", _("All")), *((u.pk, str(u)) for u in districts)], grouped
+
+    return refcache.get(("declarations.scoped_unit_choices", tree, path), build)
+
+
 class AreaFilterMixin:
     """District and commune choices limited to the jurisdiction. A unit from
     outside it makes the form invalid, and the view then shows nothing."""
@@ -50,11 +71,12 @@ class AreaFilterMixin:
         districts, communes = scoped_units(user)
         self.fields["district"].queryset = districts
         self.fields["commune"].queryset = communes
-        if settings.VIGIL_AREA_TREE == AdminUnit.TREE_PRE2025:
-            choices = unit_choices(communes, group_by_parent=True)
-            choices[0] = ("", _("All"))
-            self.fields["commune"].choices = choices
-        if not districts.exists():
+        path = scope_path(user)
+        district_choices, commune_choices = scoped_unit_choices(path) if path else ([], [])
+        if path is not None:
+            self.fields["district"].choices = district_choices
+            self.fields["commune"].choices = commune_choices
+        if len(district_choices) < 2:
             # A commune account has no district to choose; the field stays
             # (hidden) so that one in the URL still empties the list.
             self.fields["district"].widget = forms.HiddenInput()

@@ -2,6 +2,8 @@ from django import forms, template
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
+from vigil.core.widgets import quick
+
 register = template.Library()
 
 _CHECKS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
@@ -22,7 +24,7 @@ def widget(field, **attrs):
         attrs.setdefault("aria-invalid", "true")
         attrs.setdefault("aria-describedby", f"{field.auto_id}_error")
     attrs["class"] = f"{css} {attrs.get('class', '')}".strip()
-    return field.as_widget(attrs=attrs)
+    return field.as_widget(widget=quick(w), attrs=attrs)
 
 
 @register.filter

@@ -1,0 +1,50 @@
+"""QuickSelect writes the very markup Django's select templates write."""
+
+import pytest
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from vigil.areas.models import AdminUnit
+from vigil.core.widgets import QuickSelect, quick
+
+CHOICES = [
+    ("", gettext_lazy("All")),
+    ("Huyện A & B", [(1, 'Xã "Một"'), (2, "Xã <Hai>")]),
+    ("Huyện C", [(3, "Phường Ba")]),
+    (4, "Không nhóm"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "attrs"),
+    [
+        (None, {}),
+        ("", {"id": "id_x", "class": "form-select"}),
+        (2, {"id": "id_x", "required": True, "disabled": False, "aria-describedby": 'a"b'}),
+        ("3", {"data-x": "<>"}),
+    ],
+)
+def test_the_same_html_as_django(value, attrs):
+    plain = forms.Select(choices=CHOICES)
+    fast = quick(plain)
+    assert isinstance(fast, QuickSelect) and type(plain) is forms.Select
+    assert fast.render("commune", value, attrs) == plain.render("commune", value, attrs)
+
+
+@pytest.mark.django_db
+def test_a_model_choice_field_bound_in_a_form(places):
+    class Form(forms.Form):
+        commune = forms.ModelChoiceField(AdminUnit.objects.order_by("path"), required=False)
+        kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")])
+
+    form = Form({"commune": places.commune.pk, "kind": "b"})
+    for name in ("commune", "kind"):
+        field = form[name]
+        fast = field.as_widget(widget=quick(field.field.widget), attrs={"class": "form-select"})
+        assert fast == field.as_widget(attrs={"class": "form-select"})
+        assert "selected" in fast
+
+
+def test_other_widgets_are_left_alone():
+    for widget in (forms.SelectMultiple(), forms.RadioSelect(), forms.TextInput()):
+        assert quick(widget) is widget
