@@ -217,3 +217,36 @@ def test_a_cursor_of_another_order_gives_the_first_page(client, district_user, p
     response = client.get(LIST, {"after": encode_cursor(["nguyen van an", made[0].pk])})
     assert response.status_code == 200
     assert shown(response) == [d.pk for d in made]
+
+
+def test_between_arrival_dates_the_list_is_ordered_by_arrival(
+    client, district_user, places, declare, monkeypatch
+):
+    monkeypatch.setattr(records, "PAGE_SIZE", 2)
+    today = timezone.localdate()
+    # Declared in one order, arriving in another.
+    late = declare(places.commune, days_ago=0, arrival_date=today - datetime.timedelta(days=3))
+    early = declare(places.commune, days_ago=2, arrival_date=today - datetime.timedelta(days=1))
+    middle = declare(places.commune, days_ago=1, arrival_date=today - datetime.timedelta(days=2))
+    declare(places.commune, days_ago=0, arrival_date=today - datetime.timedelta(days=30))
+    client.force_login(district_user)
+    week = {
+        "date_on": "arrival",
+        "date_from": (today - datetime.timedelta(days=6)).strftime("%d/%m/%Y"),
+        "date_to": today.strftime("%d/%m/%Y"),
+    }
+    response = client.get(LIST, week)
+    assert shown(response) == [early.pk, middle.pk]
+    assert 'id="by-arrival"' in response.content.decode()
+    following = client.get(LIST + response.context["pager"]["next"])
+    assert shown(following) == [late.pk]
+    assert shown(client.get(LIST, {**week, "sort": "oldest"})) == [late.pk, middle.pk]
+    # "Go to date" goes to an arrival day.
+    jump = (today - datetime.timedelta(days=2)).strftime("%d/%m/%Y")
+    assert shown(client.get(LIST, {**week, "jump": jump})) == [middle.pk, late.pk]
+    # Between dates of declaration: by the time of declaration, as before.
+    plain = client.get(LIST, {**week, "date_on": "created"})
+    assert shown(plain)[:2] == sorted(
+        shown(plain)[:2], key=lambda pk: -Declaration.objects.get(pk=pk).created_at.timestamp()
+    )
+    assert 'id="by-arrival"' not in plain.content.decode()

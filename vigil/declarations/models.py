@@ -433,6 +433,13 @@ class Declaration(Journey):
                 name="decl_created_scope",
                 opclasses=["timestamptz_ops", "int8_ops", "varchar_pattern_ops"],
             ),
+            # The list between arrival dates, ordered by arrival (the view's
+            # BY_ARRIVAL), the scope checked in the index.
+            models.Index(
+                fields=["arrival_date", "created_at", "id", "area_path"],
+                name="decl_arrival_order",
+                opclasses=["date_ops", "timestamptz_ops", "int8_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["channel", "created_at"], name="decl_channel_created"),
             # The registration kind is no column of the tally: the list counts
             # a kind inside a scope, and by channel, from this index alone.

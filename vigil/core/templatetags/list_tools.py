@@ -110,6 +110,7 @@ def sort_menu(context, sorts, phone_only=True):
         "phone_only": phone_only,
         "current": current,
         "choices": [
-            (choice, list_url(params, sort=choice.key), choice == current) for choice in sorts
+            (choice, list_url(params, sort=choice.key), choice.key == getattr(current, "key", None))
+            for choice in sorts
         ],
     }
