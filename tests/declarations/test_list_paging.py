@@ -194,6 +194,29 @@ def test_a_name_shared_by_too_many_people_reads_a_bounded_number_of_them(
     assert shown(client.get(LIST, {"q": binh[1].person.id_number})) == [binh[1].pk]
 
 
+def test_a_name_typed_from_its_beginning_finds_those_names_first(
+    client, district_user, places, declare, make_person, monkeypatch
+):
+    begins = [
+        declare(places.commune, person=make_person(places.commune, name))
+        for name in ("Nguyễn Minh Dũng", "Nguyễn Minh Dũng Anh")
+    ]
+    inside = declare(places.commune, person=make_person(places.commune, "Trần Nguyễn Minh Dũng"))
+    declare(places.commune, person=make_person(places.commune, "Nguyễn Minh Hoà"))
+    client.force_login(district_user)
+    # Few names begin so: the names containing the words are found too.
+    found = client.get(LIST, {"q": "nguyen minh dung"})
+    assert set(shown(found)) == {*(d.pk for d in begins), inside.pk}
+    # Enough names begin so: those are the matches, the rest is not searched.
+    monkeypatch.setattr(filters, "PREFIX_ENOUGH", 2)
+    found = client.get(LIST, {"q": "Nguyễn Minh Dũng"})
+    assert set(shown(found)) == {d.pk for d in begins}
+    assert not found.context["keyword_truncated"]
+    # Words in another order are no beginning: found inside the names.
+    found = client.get(LIST, {"q": "dung minh"})
+    assert set(shown(found)) == {*(d.pk for d in begins), inside.pk}
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
 def test_a_commune_page_is_read_from_the_scope_index(places, declare):
     for _ in range(3):

@@ -41,7 +41,7 @@ WORDS_CANDIDATES = 200
 _CODE_LIKE = re.compile(r"^\+?[0-9A-Za-z]*[0-9][0-9A-Za-z]*$")
 
 
-def _by_name_key(queryset):
+def by_name_key(queryset):
     """`queryset` ordered by the folded name, then id, with it as `name_key`.
 
     On PostgreSQL the key is compared and sorted in the "C" collation (byte
@@ -87,7 +87,7 @@ def search_people(queryset, query, limit=20):
             take(queryset.filter(phone=phone), "phone")
     key = fold(query)
     if key and not key.replace(" ", "").isdigit():
-        named = _by_name_key(queryset)
+        named = by_name_key(queryset)
         take(named.filter(name_key=key), "name")
         take(named.filter(name_key__startswith=key + " "), "name_prefix")
         words = key.split()
