@@ -218,8 +218,12 @@ def keyword_q(text):
     return functools.reduce(operator.or_, conditions)
 
 
-# A name search reads the declarations of at most this many people.
-KEYWORD_PEOPLE = 2000
+# A name search reads the declarations of at most this many people: each
+# statement of the list (its page, its count, its channel tabs) reads theirs,
+# so the cost of a common name grows with it (2,000 people: ~60 ms a statement
+# at 2M declarations). More people than this and the list asks for more of
+# the name.
+KEYWORD_PEOPLE = 200
 # When at least this many names begin as typed, those are the matches: the
 # words found inside other names are not looked for.
 PREFIX_ENOUGH = 50
