@@ -46,9 +46,20 @@ class DeclarationTally(models.Model):
                 fields=["arrival_date", "area_path"],
                 name="tally_day_scope",
                 opclasses=["date_ops", "varchar_pattern_ops"],
+                # The lists' channel tabs between arrival dates, from the index alone.
+                include=["channel", "n"],
             ),
             models.Index(
                 fields=["area_path"], name="tally_scope", opclasses=["varchar_pattern_ops"]
+            ),
+            # The declaration list of one channel, all dates: that channel's
+            # rows only (a province's paper forms: 83 ms at 2M declarations
+            # through the scope index, which reads every channel).
+            models.Index(
+                fields=["channel", "area_path"],
+                name="tally_channel_scope",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+                include=["n"],  # summed from the index alone
             ),
             models.Index(fields=["merged"], name="tally_deltas", condition=models.Q(merged=0)),
         ]
