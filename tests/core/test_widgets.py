@@ -48,3 +48,28 @@ def test_a_model_choice_field_bound_in_a_form(places):
 def test_other_widgets_are_left_alone():
     for widget in (forms.SelectMultiple(), forms.RadioSelect(), forms.TextInput()):
         assert quick(widget) is widget
+
+
+@pytest.mark.django_db
+def test_quick_display_and_url_of_give_what_django_gives(places, make_person):
+    from django.template import Context, Template
+    from django.urls import reverse
+    from django.utils import translation
+
+    from vigil.declarations.models import Channel, Declaration
+
+    person = make_person(places.commune)
+    declaration = Declaration(person=person, channel=Channel.PAPER, risk_colour="red")
+    for language in ("vi", "en"):
+        with translation.override(language):
+            assert declaration.get_channel_display() == str(dict(Channel.choices)["paper"])
+            assert person.get_gender_display() == str(
+                dict(type(person)._meta.get_field("gender").flatchoices)[person.gender]
+            )
+    # A value outside the choices is shown as it is, as Django does.
+    declaration.channel = "carrier-pigeon"
+    assert declaration.get_channel_display() == "carrier-pigeon"
+    rendered = Template('{% load vigil %}{{ pk|url_of:"declarations:detail" }}').render(
+        Context({"pk": 42})
+    )
+    assert rendered == reverse("declarations:detail", args=[42])

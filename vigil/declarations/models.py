@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.choices import QuickDisplay
 from vigil.core.scope import ScopedQuerySet
 
 from . import questions
@@ -166,7 +167,7 @@ class DeclarationQuerySet(ScopedQuerySet):
         return self.verification_queue("pending")
 
 
-class Journey(models.Model):
+class Journey(QuickDisplay, models.Model):
     """Where from, where to in the province, and by what means: the fields an
     arrival declaration shares with a registration to return
     (vigil.verification.models.Registration)."""

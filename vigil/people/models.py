@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.choices import QuickDisplay
 from vigil.core.masking import mask_id_number, mask_phone
 from vigil.core.scope import ScopedQuerySet
 from vigil.core.text import fold
@@ -26,7 +27,7 @@ class PersonQuerySet(ScopedQuerySet):
     establishment_field = "guest_stays__establishment"
 
 
-class Person(models.Model):
+class Person(QuickDisplay, models.Model):
     """The identity behind every event: declarations, tests, stays, cases.
 
     `area` is the commune (or village) the person lives at or arrives at in the

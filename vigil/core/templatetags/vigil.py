@@ -1,4 +1,7 @@
+import functools
+
 from django import forms, template
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
@@ -50,3 +53,23 @@ def query_with(context, **changes):
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+_SENTINEL = 918273645
+
+
+@functools.lru_cache(maxsize=512)
+def _url_halves(name, prefix):
+    url = reverse(name, args=[_SENTINEL])
+    head, found, tail = url.partition(str(_SENTINEL))
+    if not found:
+        raise ValueError(f"{name} takes no integer argument")
+    return head, tail
+
+
+@register.filter
+def url_of(pk, name):
+    """`{% url name pk %}` for a URL with one integer argument, reversed once
+    per process and name: a list of 50 rows reversed two URLs a row."""
+    head, tail = _url_halves(name, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
