@@ -73,3 +73,17 @@ def test_quick_display_and_url_of_give_what_django_gives(places, make_person):
         Context({"pk": 42})
     )
     assert rendered == reverse("declarations:detail", args=[42])
+
+
+def test_dt_and_dmy_write_what_django_date_formats_write():
+    import datetime
+
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from vigil.core.templatetags.vigil import dmy, dt
+
+    moment = datetime.datetime(2021, 7, 4, 23, 5, tzinfo=datetime.UTC)  # 06:05 the 5th in Huế
+    assert dt(moment) == date_format(timezone.localtime(moment), "d/m/Y H:i") == "05/07/2021 06:05"
+    assert dmy(datetime.date(2021, 7, 4)) == date_format(datetime.date(2021, 7, 4), "d/m/Y")
+    assert dt(None) == dmy(None) == ""
