@@ -273,3 +273,20 @@ def test_between_arrival_dates_the_list_is_ordered_by_arrival(
         shown(plain)[:2], key=lambda pk: -Declaration.objects.get(pk=pk).created_at.timestamp()
     )
     assert 'id="by-arrival"' not in plain.content.decode()
+
+
+def test_a_commune_filter_equal_to_the_scope_is_not_applied_twice(
+    client, make_user, places, declare
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from vigil.accounts.models import Task
+
+    mine = declare(places.commune)
+    commune_user = make_user("tram.phu.nhuan", places.commune, tasks=[Task.HEALTH_STATION])
+    client.force_login(commune_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"commune": places.commune.pk})
+    assert shown(response) == [mine.pk]
+    page = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT 51" in q["sql"]]
+    assert page and all(sql.count(places.commune.path) == 1 for sql in page), page

@@ -68,7 +68,13 @@ class AreaFilterMixin:
     """District and commune choices limited to the jurisdiction. A unit from
     outside it makes the form invalid, and the view then shows nothing."""
 
+    # The path `visible_to(user)` narrows the declarations to, when it is a
+    # path (not a facility's or an establishment's own people).
+    _scope_path = None
+
     def setup_areas(self, user):
+        if not (getattr(user, "facility_id", None) or getattr(user, "establishment_id", None)):
+            self._scope_path = scope_path(user)
         districts, communes = scoped_units(user)
         self.fields["district"].queryset = districts
         self.fields["commune"].queryset = communes
@@ -150,10 +156,14 @@ class DeclarationFilterForm(AreaFilterMixin, forms.Form):
         if not self.is_valid():
             return qs.none()
         data = self.cleaned_data
-        if data.get("district") and "district" not in skip:
-            qs = qs.filter(area_path__startswith=data["district"].path)
-        if data.get("commune") and "commune" not in skip:
-            qs = qs.filter(area_path__startswith=data["commune"].path)
+        for name in ("district", "commune"):
+            # A unit equal to the user's own scope is left out: `qs` is
+            # `visible_to(user)`, and the same LIKE twice made PostgreSQL square
+            # its estimate of the rows (1,222 for 110,000 at 10M) and sort a
+            # commune's every declaration for a page of 50.
+            unit = data.get(name)
+            if unit and name not in skip and unit.path != self._scope_path:
+                qs = qs.filter(area_path__startswith=unit.path)
         if data.get("kind") and "kind" not in skip:
             qs = qs.filter(registration_kind=data["kind"])
         if data.get("channel") and "channel" not in skip:

@@ -420,10 +420,12 @@ class Declaration(Journey):
             # The scope (`area_path LIKE '46/474/%'`, vigil.core.scope) as a range
             # of the index: the pattern operator class compares bytes, which the
             # default one cannot do under the database's C.UTF-8 collation.
+            # With the id: the rows of a scope before a keyset page (the
+            # pager's "51–100 of …", a capped count) from the index alone.
             models.Index(
-                fields=["area_path", "created_at"],
-                name="decl_scope_created",
-                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                fields=["area_path", "created_at", "id"],
+                name="decl_scope_created_id",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops", "int8_ops"],
             ),
             # The lists' order (newest first, then id) with the scope checked in
             # the index: a page of a commune reads index entries only until it
