@@ -87,3 +87,20 @@ def test_dt_and_dmy_write_what_django_date_formats_write():
     assert dt(moment) == date_format(timezone.localtime(moment), "d/m/Y H:i") == "05/07/2021 06:05"
     assert dmy(datetime.date(2021, 7, 4)) == date_format(datetime.date(2021, 7, 4), "d/m/Y")
     assert dt(None) == dmy(None) == ""
+
+
+@pytest.mark.django_db
+def test_the_menu_names_the_jurisdiction_without_a_query(client, make_user, places):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vigil.accounts.models import Task
+
+    user = make_user("tram.phu.nhuan", places.commune, tasks=[Task.HEALTH_STATION])
+    client.force_login(user)
+    client.get("/declarations/")  # the tree cache filled
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/declarations/")
+    assert places.commune.name in response.content.decode()
+    unit = f'WHERE "areas_adminunit"."id" = {places.commune.pk}'
+    assert not [q for q in queries if unit in q["sql"]]

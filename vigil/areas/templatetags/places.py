@@ -38,3 +38,14 @@ def _parent(unit):
     if type(unit).parent.is_cached(unit):
         return unit.parent
     return refdata.units().get(unit.parent_id)
+
+
+@register.filter
+def jurisdiction_name(user):
+    """The name of `user`'s jurisdiction from the per-process tree cache: the
+    menu shows it on every page, and reading it there cost each page a query."""
+    unit_id = getattr(user, "jurisdiction_id", None)
+    if not unit_id:
+        return ""
+    unit = refdata.units().get(unit_id)
+    return unit.name if unit is not None else user.jurisdiction.name
