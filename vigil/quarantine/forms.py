@@ -20,6 +20,7 @@ from vigil.areas.models import AdminUnit, Level
 from vigil.core.forms import filter_date_range, record_filter, search_filter
 from vigil.core.scope import scope_path
 from vigil.declarations import questions
+from vigil.declarations.filters import scoped_unit_choices
 from vigil.declarations.forms import (
     DeclarationForm,
     GroupedUnitField,
@@ -373,13 +374,17 @@ class ToTakeInFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        districts = districts_in_scope(user)
-        self.fields["district"].queryset = districts
+        self.fields["district"].queryset = districts_in_scope(user)
         self.fields["facility"].queryset = stay_facilities(user)
+        path = scope_path(user)
+        # The <select>'s options from the per-process cache of the filters'
+        # choices (the queryset still checks a submitted district).
+        district_choices = scoped_unit_choices(path)[0] if path is not None else [("", _("All"))]
+        self.fields["district"].choices = district_choices
         if user.facility_id:
             self.fields["district"].widget = forms.HiddenInput()
             self.fields["facility"].widget = forms.HiddenInput()
-        elif districts.count() < 2:
+        elif len(district_choices) - 1 < 2:
             self.fields["district"].widget = forms.HiddenInput()
 
     def filter_qs(self, qs):

@@ -35,21 +35,27 @@ from .models import Stay
 DECISION_ACTIONS = ("medical_verify", "surveillance_override")
 
 
-def to_take_in(user):
-    """Declarations whose person CDC sent to concentrated quarantine and no
-    facility took in yet, with `decided_at`; oldest decision first."""
+def decided_at():
+    """The time of a declaration's latest CDC decision on its surveillance,
+    else its creation (an expression on the declarations)."""
     decided = (
         DeclarationEvent.objects.filter(declaration=OuterRef("pk"), action__in=DECISION_ACTIONS)
         .order_by("-at", "-id")
         .values("at")[:1]
     )
+    return Coalesce(Subquery(decided), F("created_at"))
+
+
+def to_take_in(user):
+    """Declarations whose person CDC sent to concentrated quarantine and no
+    facility took in yet, with `decided_at`; oldest decision first."""
     taken = Stay.objects.filter(person=OuterRef("person_id")).filter(
         Q(end_date__isnull=True) | Q(start_date__gte=OuterRef("decided_on"))
     )
     return (
         Declaration.objects.in_intake_reach(user)
         .filter(medical_state=MedicalState.VERIFIED, surveillance=Surveillance.CONCENTRATED)
-        .annotate(decided_at=Coalesce(Subquery(decided), F("created_at")))
+        .annotate(decided_at=decided_at())
         .annotate(decided_on=TruncDate("decided_at"))
         .filter(~Exists(taken))
         .order_by("decided_at", "id")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from vigil.audit.services import Action, log, stale_message
-from vigil.core.paging import CappedPaginator, SortChoice, capped_count, load_page
+from vigil.core.paging import CappedPaginator, SortChoice, load_page
 from vigil.core.permissions import (
     EDIT_RULES,
     READ_RULES,
@@ -33,10 +33,16 @@ from . import services
 from .engine import FACTS
 from .forms import EndAreaForm, EpidemicAreaForm, MedicalResultForm, QueueFilterForm, RuleForm
 from .models import EpidemicArea, RiskBand, RiskRule
+from .queue import (
+    COLOURS,
+    all_count,
+    colour_counts,
+    keyword_rows,
+    probe_scope,
+    queue_rows,
+    sorted_pks,
+)
 
-# Who works the queue and records medical results.
-# Highest risk first in the colour tabs.
-COLOURS = (RiskColour.RED, RiskColour.ORANGE, RiskColour.YELLOW, RiskColour.GREEN)
 PAGE_SIZE = 50
 
 
@@ -80,8 +86,12 @@ SORTS = (
 )
 
 
-def _page_rows(pks):
-    return Declaration.objects.filter(pk__in=pks).select_related("person", "area__parent")
+class _CountedPaginator(CappedPaginator):
+    """A pager whose count the colour tabs already took (`counted` = (n, capped))."""
+
+    def __init__(self, object_list, per_page, *, counted, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"], self.capped = counted
 
 
 @require_GET
@@ -90,18 +100,27 @@ def queue(request):
     """Flagged declarations not yet medically verified, highest risk then oldest first."""
     form = QueueFilterForm(request.GET, user=request.user)
     pending = pending_for(request.user)
-    rows = form.filter_qs(pending)
+    chosen = form.cleaned_data.get("colour", "") if form.is_valid() else ""
+    found = keyword_rows(form, pending)
+    counts = colour_counts(request.user, form, pending, found)
+    current = counts[chosen] if chosen else all_count(counts)
     sort = SortChoice.pick(SORTS, request.GET.get("sort"))
-    paginator = CappedPaginator(None, PAGE_SIZE, count_qs=rows)
+    paginator = _CountedPaginator(None, PAGE_SIZE, counted=current)
     # Sorting more rows than the cap by date would sort them all.
     sort_refused = sort.bounded and paginator.capped_now()
     if sort_refused:
         sort = SORTS[0]
-    paginator.object_list = rows.order_by(*sort.order).values_list("pk", flat=True)
-    page = load_page(paginator.get_page(request.GET.get("page")), _page_rows)
-    chosen = form.cleaned_data.get("colour", "") if form.is_valid() else ""
-    tabs = _colour_tabs(request, form, pending, chosen, (paginator.count, paginator.capped))
+    if found is not None:
+        paginator.object_list = sorted_pks(found, chosen, sort.order)
+    else:
+        rows = form.filter_qs(pending)
+        if chosen:
+            # One colour: its entries only, not every colour of the scope.
+            rows = probe_scope(request.user, form, rows)
+        paginator.object_list = rows.order_by(*sort.order).values_list("pk", flat=True)
     back = queue_params(request.GET.urlencode()).urlencode()
+    page = load_page(paginator.get_page(request.GET.get("page")), queue_rows(back))
+    tabs = _colour_tabs(request, chosen, counts)
     return render(
         request,
         "triage/queue.html",
@@ -120,36 +139,29 @@ def queue(request):
     )
 
 
-def _colour_tabs(request, form, pending, chosen, current):
-    """ "All" and one tab per colour. Each count is of the list its tab opens
-    (every filter but the colour, then the tab's colour), exact up to
-    settings.VIGIL_LIST_COUNT_CAP and "10.000+" beyond: a capped count per
-    tab, so that a province's queue is never counted whole. `current` is the
-    open tab's count, already taken by the pager."""
-    others = form.filter_qs(pending, skip=("colour",))
+def _colour_tabs(request, chosen, counts):
+    """ "All" and one tab per colour, with `counts` (`colour_counts`): each
+    count is of the list its tab opens (every filter but the colour, then the
+    tab's colour), exact up to settings.VIGIL_LIST_COUNT_CAP and "10.000+"
+    beyond."""
     labels = dict(RiskColour.choices)
     base = queue_params(request.GET.urlencode())
     base.pop("colour", None)
-
-    def count(colour):
-        if colour == chosen:
-            return current
-        return capped_count(others.filter(risk_colour=colour) if colour else others)
-
-    n, capped = count("")
+    url = reverse("triage:queue")
+    n, capped = all_count(counts)
     tabs = [
         {
             "id": "colour-all",
             "label": _("All"),
             "count": n,
             "capped": capped,
-            "url": _with(base),
+            "url": _with(url, base),
             "active": not chosen,
             "css": "text-bg-secondary",
         }
     ]
     for colour in COLOURS:
-        n, capped = count(colour)
+        n, capped = counts[colour]
         if colour == RiskColour.GREEN and not n and chosen != colour:
             continue  # green is only pending when the bands say so
         tabs.append(
@@ -158,7 +170,7 @@ def _colour_tabs(request, form, pending, chosen, current):
                 "label": labels[colour],
                 "count": n,
                 "capped": capped,
-                "url": _with(base, colour=colour),
+                "url": _with(url, base, colour=colour),
                 "active": chosen == colour,
                 "css": f"risk-{colour}",
             }
@@ -166,11 +178,10 @@ def _colour_tabs(request, form, pending, chosen, current):
     return tabs
 
 
-def _with(params, **changes):
+def _with(url, params, **changes):
     params = params.copy()
     for key, value in changes.items():
         params[key] = value
-    url = reverse("triage:queue")
     return f"{url}?{params.urlencode()}" if params else url
 
 
