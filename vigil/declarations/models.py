@@ -269,7 +269,26 @@ def _queue_indexes():
             [p, t, i, p],
             pending,
         ),
+        # A colour or a kind within a queue: a range of the scope inside it.
+        index(
+            "decl_pending_colour",
+            ["risk_colour", "area_path", "created_at", "id"],
+            [p, p, t, i],
+            pending,
+        ),
+        index(
+            "decl_pending_kind_scope",
+            ["registration_kind", "area_path", "risk_colour", "created_at", "id"],
+            [p, p, p, t, i],
+            pending,
+        ),
         index("decl_failed_created", ["created_at", "id", "area_path"], [t, i, p], failed),
+        index(
+            "decl_failed_colour",
+            ["risk_colour", "area_path", "created_at", "id"],
+            [p, p, t, i],
+            failed,
+        ),
         index("decl_failed_scope", ["area_path", "created_at", "id"], [p, t, i], failed),
         index(
             "decl_amended_created",
@@ -289,11 +308,20 @@ def _queue_indexes():
             [p, p, s, t, i],
             AWAITING_MEDICAL,
         ),
+        # A triage colour tab in the queue's order: 50 entries for a page.
         index(
-            "decl_to_take_in",
-            ["area_path", "id"],
-            [p, i],
-            models.Q(medical_state="verified", surveillance="concentrated"),
+            "decl_medical_colour_order",
+            ["risk_colour", "-risk_level", "created_at", "id", "area_path"],
+            [p, s, t, i, p],
+            AWAITING_MEDICAL,
+        ),
+        models.Index(
+            fields=["area_path", "id"],
+            opclasses=[p, i],
+            condition=models.Q(medical_state="verified", surveillance="concentrated"),
+            # The to-take-in list reads these from the index alone.
+            include=["person", "created_at"],
+            name="decl_to_take_in_cover",
         ),
     ]
 
@@ -310,7 +338,10 @@ class Declaration(Journey):
 
     code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=new_code)
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="declarations"
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        db_index=False,  # decl_person_scope leads with it
     )
     registration_kind = models.CharField(
         _("registration kind"), max_length=16, choices=RegistrationKind.choices
@@ -435,6 +466,19 @@ class Declaration(Journey):
                 fields=["created_at", "id", "area_path"],
                 name="decl_created_scope",
                 opclasses=["timestamptz_ops", "int8_ops", "varchar_pattern_ops"],
+            ),
+            # A person's declarations, and whether one is in a scope, from
+            # the index alone (the test lists ask it of thousands of people).
+            models.Index(
+                fields=["person", "area_path"],
+                name="decl_person_scope",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            # The people with a declaration in a scope (the "not tested" list).
+            models.Index(
+                fields=["area_path", "person"],
+                name="decl_scope_person",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
             # The list between arrival dates, ordered by arrival (the view's
             # BY_ARRIVAL), the scope checked in the index.

@@ -68,6 +68,15 @@ class Person(QuickDisplay, models.Model):
                 name="person_unique_id_number",
             ),
         ]
+        indexes = [
+            # The people of a scope from the index alone: they are spread over
+            # the whole table, a commune's 16,000 over 13,000 pages at 2M.
+            models.Index(
+                fields=["area_path", "id"],
+                name="people_scope_id",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
+        ]
 
     def __str__(self):
         return self.full_name
