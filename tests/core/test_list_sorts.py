@@ -19,7 +19,11 @@ def cdc(make_user, places):
 
 
 def names_of(response):
-    return [d.person.full_name for d in response.context["page"]]
+    # Declarations, or the triage queue's rows (its page's values, no model).
+    return [
+        d.full_name if hasattr(d, "full_name") else d.person.full_name
+        for d in response.context["page"]
+    ]
 
 
 def test_the_declaration_list_sorts_by_commune_then_newest(

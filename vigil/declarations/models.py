@@ -9,6 +9,7 @@ from vigil.core.choices import QuickDisplay
 from vigil.core.scope import ScopedQuerySet
 
 from . import questions
+from .indexes import AWAITING_MEDICAL, declaration_indexes
 
 
 class Channel(models.TextChoices):
@@ -127,13 +128,6 @@ def _verification_queues():
 
 VERIFICATION_QUEUES = _verification_queues()
 
-# CDC's queue (R-M2), shared by `awaiting_medical` and its partial indexes.
-AWAITING_MEDICAL = (
-    models.Q(medical_state="pending")
-    | models.Q(amended_after_decision=True, medical_state="verified")
-    | ~models.Q(proposed_colour="")
-)
-
 
 class DeclarationQuerySet(ScopedQuerySet):
     facility_field = "person__stays__facility"
@@ -251,79 +245,6 @@ class DeclaredIdentity:
         from vigil.core.masking import mask_phone
 
         return mask_phone(self.phone)
-
-
-def _queue_indexes():
-    t, i, p, s = "timestamptz_ops", "int8_ops", "varchar_pattern_ops", "int2_ops"
-    pending, failed = models.Q(verification_state="pending"), models.Q(verification_state="failed")
-
-    def index(name, fields, opclasses, condition):
-        return models.Index(fields=fields, opclasses=opclasses, condition=condition, name=name)
-
-    return [
-        index("decl_pending_created", ["created_at", "id", "area_path"], [t, i, p], pending),
-        index("decl_pending_scope", ["area_path", "created_at", "id"], [p, t, i], pending),
-        index(
-            "decl_pending_kind",
-            ["registration_kind", "created_at", "id", "area_path"],
-            [p, t, i, p],
-            pending,
-        ),
-        # A colour or a kind within a queue: a range of the scope inside it.
-        index(
-            "decl_pending_colour",
-            ["risk_colour", "area_path", "created_at", "id"],
-            [p, p, t, i],
-            pending,
-        ),
-        index(
-            "decl_pending_kind_scope",
-            ["registration_kind", "area_path", "risk_colour", "created_at", "id"],
-            [p, p, p, t, i],
-            pending,
-        ),
-        index("decl_failed_created", ["created_at", "id", "area_path"], [t, i, p], failed),
-        index(
-            "decl_failed_colour",
-            ["risk_colour", "area_path", "created_at", "id"],
-            [p, p, t, i],
-            failed,
-        ),
-        index("decl_failed_scope", ["area_path", "created_at", "id"], [p, t, i], failed),
-        index(
-            "decl_amended_created",
-            ["created_at", "id", "area_path"],
-            [t, i, p],
-            models.Q(amended_after_decision=True),
-        ),
-        index(
-            "decl_medical_order",
-            ["-risk_level", "created_at", "id", "area_path"],
-            [s, t, i, p],
-            AWAITING_MEDICAL,
-        ),
-        index(
-            "decl_medical_scope",
-            ["area_path", "risk_colour", "risk_level", "created_at", "id"],
-            [p, p, s, t, i],
-            AWAITING_MEDICAL,
-        ),
-        # A triage colour tab in the queue's order: 50 entries for a page.
-        index(
-            "decl_medical_colour_order",
-            ["risk_colour", "-risk_level", "created_at", "id", "area_path"],
-            [p, s, t, i, p],
-            AWAITING_MEDICAL,
-        ),
-        models.Index(
-            fields=["area_path", "id"],
-            opclasses=[p, i],
-            condition=models.Q(medical_state="verified", surveillance="concentrated"),
-            # The to-take-in list reads these from the index alone.
-            include=["person", "created_at"],
-            name="decl_to_take_in_cover",
-        ),
-    ]
 
 
 class Declaration(Journey):
@@ -447,59 +368,7 @@ class Declaration(Journey):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [
-            # The scope (`area_path LIKE '46/474/%'`, vigil.core.scope) as a range
-            # of the index: the pattern operator class compares bytes, which the
-            # default one cannot do under the database's C.UTF-8 collation.
-            # With the id: the rows of a scope before a keyset page (the
-            # pager's "51–100 of …", a capped count) from the index alone.
-            models.Index(
-                fields=["area_path", "created_at", "id"],
-                name="decl_scope_created_id",
-                opclasses=["varchar_pattern_ops", "timestamptz_ops", "int8_ops"],
-            ),
-            # The lists' order (newest first, then id) with the scope checked in
-            # the index: a page of a commune reads index entries only until it
-            # has its 50 rows, whatever the depth (keyset pages) or the size of
-            # the table. It replaces the index on created_at alone.
-            models.Index(
-                fields=["created_at", "id", "area_path"],
-                name="decl_created_scope",
-                opclasses=["timestamptz_ops", "int8_ops", "varchar_pattern_ops"],
-            ),
-            # A person's declarations, and whether one is in a scope, from
-            # the index alone (the test lists ask it of thousands of people).
-            models.Index(
-                fields=["person", "area_path"],
-                name="decl_person_scope",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
-            ),
-            # The people with a declaration in a scope (the "not tested" list).
-            models.Index(
-                fields=["area_path", "person"],
-                name="decl_scope_person",
-                opclasses=["varchar_pattern_ops", "int8_ops"],
-            ),
-            # The list between arrival dates, ordered by arrival (the view's
-            # BY_ARRIVAL), the scope checked in the index.
-            models.Index(
-                fields=["arrival_date", "created_at", "id", "area_path"],
-                name="decl_arrival_order",
-                opclasses=["date_ops", "timestamptz_ops", "int8_ops", "varchar_pattern_ops"],
-            ),
-            models.Index(fields=["channel", "created_at"], name="decl_channel_created"),
-            # The registration kind is no column of the tally: the list counts
-            # a kind inside a scope, and by channel, from this index alone.
-            models.Index(
-                fields=["registration_kind", "area_path", "channel"],
-                name="decl_kind_scope",
-                opclasses=["varchar_pattern_ops"] * 3,
-            ),
-            # The work queues, each a small part of the table: newest first
-            # within the province, or a commune's range, read from the index
-            # alone for the page and the capped count of each tab.
-            *_queue_indexes(),
-        ]
+        indexes = declaration_indexes()
 
     def __str__(self):
         return f"{self.code} {self.person}"
