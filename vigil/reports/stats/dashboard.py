@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.declarations.filters import DeclarationFilterForm
 from vigil.declarations.models import MedicalState, RiskColour, VerificationState
+from vigil.reports.models import DeclarationTally
 
 # This very package: `counting_base` is looked up on it at call time, so that
 # replacing `vigil.reports.stats.counting_base` reaches the dashboard too.
@@ -100,8 +101,8 @@ def build_dashboard(user, query):
         return board
     scoped = stats.counting_base(user, form)
     period = form.filter_qs(scoped).order_by()
-    _add_period_counts(board, form, period, base)
-    board.queues = _queues(scoped, period, base)
+    untested = _add_period_counts(board, form, period, base)
+    board.queues = _queues(scoped, period, base, untested)
     board.quarantine = _quarantine(user)
     board.paper = paper_ranking(user, query, limit=10, form=form)
     return board
@@ -109,17 +110,24 @@ def build_dashboard(user, query):
 
 def _add_period_counts(board, form, period, base):
     """The total, the chart by day and the breakdowns by colour and by
-    verification state: one GROUP BY."""
+    verification state: one GROUP BY. Counted on the tally, the same GROUP BY
+    also splits by "tested" and returns the people without a test in the
+    period (one pass over the period's rows instead of two); else None."""
     data = form.cleaned_data
     on = data.get("date_on") or DeclarationFilterForm.CREATED
     day_expr = F("arrival_date") if on == DeclarationFilterForm.ARRIVAL else TruncDate("created_at")
     by_day, by_colour, by_state = Counter(), Counter(), Counter()
-    for item in period.values(
-        day=day_expr, colour=F("risk_colour"), state=F("verification_state")
-    ).annotate(n=counted(period)):
+    groups = {"day": day_expr, "colour": F("risk_colour"), "state": F("verification_state")}
+    on_tally = period.model is DeclarationTally
+    if on_tally:
+        groups["has_test"] = F("tested")
+    untested = 0 if on_tally else None
+    for item in period.values(**groups).annotate(n=counted(period)):
         by_day[item["day"]] += item["n"]
         by_colour[item["colour"]] += item["n"]
         by_state[item["state"]] += item["n"]
+        if on_tally and not item["has_test"]:
+            untested += item["n"]
     board.total = Cell(sum(by_day.values()), list_url(base))
     start, end = data.get("date_from"), data.get("date_to")
     days = sorted(by_day)
@@ -139,9 +147,10 @@ def _add_period_counts(board, form, period, base):
          Cell(by_state.get(value, 0), list_url(merge(base, {"verification": value}))))
         for value, label in VerificationState.choices
     ]  # fmt: skip
+    return untested
 
 
-def _queues(scoped, period, base):
+def _queues(scoped, period, base, untested=None):
     """Waiting now, whatever the period: an index on each state narrows the scan."""
     pending_v = {"verification_state": VerificationState.PENDING}
     pending_m = {"medical_state": MedicalState.PENDING}
@@ -150,7 +159,8 @@ def _queues(scoped, period, base):
         .order_by()
         .aggregate(verification=counted(scoped, **pending_v), medical=counted(scoped, **pending_m))
     )
-    untested = _filter_tested(period, tested=False).aggregate(n=counted(period))["n"]
+    if untested is None:
+        untested = _filter_tested(period, tested=False).aggregate(n=counted(period))["n"]
     return {
         "verification": Cell(
             waiting["verification"],
