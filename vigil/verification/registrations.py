@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.audit.services import Action, log
+from vigil.core.paging import capped_count
 from vigil.declarations.models import ApprovalState
 from vigil.declarations.sms import SmsError, send_sms
 from vigil.declarations.transitions import TransitionRefused, transition
@@ -313,8 +314,11 @@ def send_decision(registration_id):
 
 
 def pending_count(user):
-    """The approval queue's size for the home menu and the dashboard (R-H1)."""
-    return Registration.objects.visible_to(user).awaiting_decision().count()
+    """The approval queue's size for the home menu, the dashboard (R-H1) and
+    the verification tabs: exact up to settings.VIGIL_LIST_COUNT_CAP, as the
+    other worklists count (vigil.verification.worklists), so that a province's
+    backlog is never counted whole on every page view."""
+    return capped_count(Registration.objects.visible_to(user).awaiting_decision())[0]
 
 
 __all__ = [

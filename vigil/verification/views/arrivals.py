@@ -15,25 +15,34 @@ vigil.verification.services, which check the version so that two people
 working on one record never silently overwrite each other.
 """
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from vigil.areas import refdata
+from vigil.areas.models import Level
 from vigil.audit.services import Action, log, stale_message
+from vigil.core.masking import mask_id_number, mask_phone
 from vigil.core.paging import SortChoice, load_page
 from vigil.core.permissions import SEE_IDENTITY, VERIFY, VERIFY_STUDENTS, may, requires
 from vigil.core.scope import get_for_user
 from vigil.declarations import services as declaration_services
 from vigil.declarations.forms import DeclarationForm
 from vigil.declarations.models import (
+    Channel,
     Declaration,
     DeclarationEvent,
+    RegistrationKind,
+    RiskColour,
     VerificationState,
 )
 from vigil.declarations.services import StaleDeclaration
@@ -41,7 +50,15 @@ from vigil.declarations.transitions import ALREADY_DONE, TransitionRefused
 
 from .. import registrations, services
 from ..forms import Outcome, OutcomeForm, QueueFilterForm
-from ..queues import QUEUES, QueuePaginator, for_user, tab_counts
+from ..queues import (
+    QUEUES,
+    QueuePaginator,
+    for_user,
+    keyword_counts,
+    keyword_ids,
+    keyword_rows,
+    tab_counts,
+)
 
 PAGE_SIZE = 50
 # A queue is read oldest first (nobody waits at the bottom); newest first
@@ -67,12 +84,68 @@ def declaration_queryset():
 # The queues -------------------------------------------------------------------
 
 
+class QueueRow(dict):
+    """One line of a queue page, its texts computed once (a dict: the
+    template reads each without attribute look-ups)."""
+
+    @property
+    def pk(self):
+        return self["pk"]
+
+    @property
+    def person(self):
+        """The name as `declaration.person.full_name` (what lists' callers read)."""
+        return SimpleNamespace(full_name=self["full_name"])
+
+
+_ROW_FIELDS = (
+    "pk",
+    "code",
+    "amended_after_decision",
+    "arrival_date",
+    "registration_kind",
+    "student_code",
+    "school",
+    "channel",
+    "risk_colour",
+    "created_at",
+    "person__full_name",
+    "person__id_number",
+    "person__phone",
+    "area__name",
+    "area__level",
+    "area__parent__name",
+    "area__parent__level",
+    "area__parent__parent_id",
+    "transferred_from__name",
+)
+
+
+def _district(area_level, parent_name, parent_level, grandparent_id):
+    """places.district_of for a row's commune (or village): the district above it."""
+    if area_level not in (Level.COMMUNE, Level.VILLAGE) or parent_level is None:
+        return ""
+    if parent_level == Level.COMMUNE:
+        parent = refdata.units().get(grandparent_id)
+        if parent is None:
+            return ""
+        parent_name, parent_level = parent.name, parent.level
+    return parent_name if parent_level == Level.DISTRICT else ""
+
+
+def _url_prefix(name):
+    """The URL of `name` for any declaration: prefix + id + suffix (reverse()
+    once per page, not per row)."""
+    prefix, suffix = reverse(name, args=[987654321]).split("987654321")
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
 def _page_rows(queue, pks):
     """The page's declarations with what the queue shows (only these rows are
-    joined and annotated; the page is chosen on the bare filtered table)."""
-    rows = Declaration.objects.filter(pk__in=pks).select_related(
-        "person", "area__parent", "transferred_from"
-    )
+    joined and annotated; the page is chosen on the bare filtered table): the
+    columns the table shows, no model instance, each text formatted once."""
+    rows = Declaration.objects.filter(pk__in=pks)
+    fields = _ROW_FIELDS
     if queue == "failed":
         # The reason given by whoever could not verify, for the competent authority.
         rows = rows.annotate(
@@ -82,7 +155,44 @@ def _page_rows(queue, pks):
                 .values("note")[:1]
             )
         )
-    return rows
+        fields = (*fields, "failed_reason")
+    detail, verify = _url_prefix("declarations:detail"), _url_prefix("verification:verify")
+    kinds = {value: str(label) for value, label in RegistrationKind.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    colours = {value: str(label) for value, label in RiskColour.choices}
+    transferred = _("Transferred from %(area)s")
+    zone = timezone.get_current_timezone()
+    for values in rows.values_list(*fields):
+        d = dict(zip(fields, values, strict=True))
+        pk, created, arrival = d["pk"], d["created_at"], d["arrival_date"]
+        source = d["transferred_from__name"]
+        yield QueueRow(
+            pk=pk,
+            code=d["code"],
+            detail_url=detail(pk),
+            verify_url=verify(pk),
+            amended=d["amended_after_decision"],
+            full_name=d["person__full_name"],
+            id_number=mask_id_number(d["person__id_number"]),
+            phone=mask_phone(d["person__phone"]),
+            area=d["area__name"],
+            district=_district(
+                d["area__level"],
+                d["area__parent__name"],
+                d["area__parent__level"],
+                d["area__parent__parent_id"],
+            ),
+            transferred_from=transferred % {"area": source} if source is not None else "",
+            arrival_date=arrival.strftime("%d/%m/%Y") if arrival else "",
+            kind=kinds.get(d["registration_kind"], d["registration_kind"]),
+            student_code=d["student_code"],
+            school=d["school"],
+            channel=channels.get(d["channel"], d["channel"]),
+            colour=d["risk_colour"],
+            colour_label=colours.get(d["risk_colour"], d["risk_colour"]),
+            created_at=created.astimezone(zone).strftime("%d/%m/%Y %H:%M") if created else "",
+            failed_reason=d.get("failed_reason") or "",
+        )
 
 
 def _tabs(request, current, counts):
@@ -116,10 +226,16 @@ def _queue(request, queue):
     title, _condition, _url = QUEUES[queue]
     form = QueueFilterForm(request.GET, user=request.user)
     scoped = for_user(Declaration.objects.visible_to(request.user), request.user)
-    filtered = {key: form.filter_qs(scoped.verification_queue(key)) for key in QUEUES}
-    counts = tab_counts(form, filtered)
     sort = SortChoice.pick(QUEUE_SORTS, request.GET.get("sort"))
-    ids = filtered[queue].order_by(*sort.order).values_list("pk", flat=True)
+    rows = keyword_rows(scoped, form) if form.is_valid() and form.cleaned_data["q"] else None
+    if rows is not None:
+        # A keyword: its few declarations read once, for every tab and the page.
+        counts = keyword_counts(form, rows)
+        ids = keyword_ids(rows, queue, sort.order)
+    else:
+        filtered = {key: form.filter_qs(scoped.verification_queue(key)) for key in QUEUES}
+        counts = tab_counts(form, filtered)
+        ids = filtered[queue].order_by(*sort.order).values_list("pk", flat=True)
     paginator = QueuePaginator(ids, PAGE_SIZE, counted=counts[queue])
     page = load_page(
         paginator.get_page(request.GET.get("page")), lambda pks: _page_rows(queue, pks)
