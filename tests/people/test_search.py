@@ -47,6 +47,15 @@ def test_exact_name_comes_before_prefix_and_words(people):
     assert {m.person.full_name for m in matches} >= {"Trần Đức An", "Nguyễn Văn Đức"}
 
 
+def test_a_full_name_that_begins_names_does_not_search_inside_others(people, make_person, places):
+    make_person(places.commune, "Lê Nguyễn Văn Đức")
+    found = {m.person.full_name for m in search_people(Person.objects.all(), "nguyen van duc")}
+    assert found == {"Nguyễn Văn Đức", "Nguyễn Văn Đức Anh"}
+    # No name begins so: the words are found inside the names.
+    found = {m.person.full_name for m in search_people(Person.objects.all(), "van duc")}
+    assert found == {"Nguyễn Văn Đức", "Nguyễn Văn Đức Anh", "Lê Nguyễn Văn Đức"}
+
+
 def test_search_stays_inside_the_scope_it_is_given(people, places):
     qs = Person.objects.filter(area=places.commune)
     assert all(m.person.area == places.commune for m in search_people(qs, "nguyen van duc"))

@@ -91,6 +91,13 @@ def search_people(queryset, query, limit=20):
         take(named.filter(name_key=key), "name")
         take(named.filter(name_key__startswith=key + " "), "name_prefix")
         words = key.split()
+        began = any(match.kind in ("name", "name_prefix") for match in found)
+        # A name of several words that begins some names: those are the
+        # matches. The words inside other names are looked for only when none
+        # begins so: the trigram index reads every person with a common word
+        # ("nguyen minh dung": 75 ms in a commune at 2M people, 260 ms at 10M).
+        if began and len(words) > 1:
+            return found
         # A single letter would match nearly everyone: not a useful search.
         if len(words) > 1 or len(words[0]) >= 2:
             matching = queryset
