@@ -46,7 +46,7 @@ def test_a_model_choice_field_bound_in_a_form(places):
 
 
 def test_other_widgets_are_left_alone():
-    for widget in (forms.SelectMultiple(), forms.RadioSelect(), forms.TextInput()):
+    for widget in (forms.SelectMultiple(), forms.RadioSelect(), forms.Textarea()):
         assert quick(widget) is widget
 
 
@@ -104,3 +104,27 @@ def test_the_menu_names_the_jurisdiction_without_a_query(client, make_user, plac
     assert places.commune.name in response.content.decode()
     unit = f'WHERE "areas_adminunit"."id" = {places.commune.pk}'
     assert not [q for q in queries if unit in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        forms.TextInput(),
+        forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y"),
+        forms.NumberInput(),
+        forms.HiddenInput(),
+        forms.EmailInput(),
+    ],
+)
+@pytest.mark.parametrize("value", [None, "", 'a"<b>&', 7])
+def test_quick_inputs_write_what_django_writes(widget, value):
+    import datetime
+
+    fast = quick(widget)
+    assert type(fast) is not type(widget) and isinstance(fast, type(widget))
+    attrs = {"id": "id_q", "class": "form-control", "required": True, "disabled": False}
+    assert fast.render("q", value, attrs) == widget.render("q", value, attrs)
+    if isinstance(widget, forms.DateInput):
+        day = datetime.date(2021, 7, 4)
+        assert fast.render("d", day, {}) == widget.render("d", day, {})

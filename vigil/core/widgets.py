@@ -1,4 +1,5 @@
-"""A <select> rendered in Python, the same HTML as Django's templates give.
+"""<select>s and <input>s rendered in Python, the same HTML as Django's
+templates give.
 
 Django renders a select through its template engine, one included template
 per <option>: the commune filter of a province (150 communes in their
@@ -45,11 +46,35 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(out))  # noqa: S308  (every part escaped above)
 
 
+class QuickInputMixin:
+    """An <input> as django/forms/widgets/input.html writes it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value = widget["value"]
+        shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
+        return mark_safe(  # noqa: S308  (every part escaped)
+            f'<input type="{conditional_escape(widget["type"])}" '
+            f'name="{conditional_escape(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+        )
+
+
+# Inputs whose templates only include input.html: each gets a quick twin.
+_INPUTS = (
+    forms.TextInput, forms.DateInput, forms.NumberInput, forms.EmailInput, forms.URLInput,
+    forms.HiddenInput, forms.DateTimeInput, forms.TimeInput,
+)  # fmt: skip
+_QUICK = {forms.Select: QuickSelect} | {
+    cls: type(f"Quick{cls.__name__}", (QuickInputMixin, cls), {}) for cls in _INPUTS
+}
+
+
 def quick(widget):
-    """`widget` as a QuickSelect when it is a plain single Select (a subclass
-    may have its own template), else itself."""
-    if type(widget) is not forms.Select:
+    """`widget` as its quick twin when it is one of Django's own plain
+    widgets (a subclass may have a template of its own), else itself."""
+    twin = _QUICK.get(type(widget))
+    if twin is None:
         return widget
     fast = copy.copy(widget)
-    fast.__class__ = QuickSelect
+    fast.__class__ = twin
     return fast
