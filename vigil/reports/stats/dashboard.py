@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.declarations.filters import DeclarationFilterForm
 from vigil.declarations.models import MedicalState, RiskColour, VerificationState
-from vigil.reports.models import DeclarationTally
 
 # This very package: `counting_base` is looked up on it at call time, so that
 # replacing `vigil.reports.stats.counting_base` reaches the dashboard too.
 from vigil.reports import stats
+from vigil.reports.models import DeclarationTally
 
 from .dimensions import RISK_COLOURS
 from .filters import NO, StatsFilterForm, _filter_tested, carried, counted, list_url, merge
