@@ -82,6 +82,12 @@ class TestResult(models.Model):
                 opclasses=["varchar_pattern_ops", "date_ops", "int8_ops", "int8_ops"],
                 name="test_scope_sample",
             ),
+            # A person's visible results without the table: "has a visible
+            # result" (the tabs, their counts, the walk's people), the
+            # latest one first (annotate_tests), the scope from the index.
+            models.Index(
+                fields=["person", "sample_date", "id", "area_path"], name="test_person_scope"
+            ),
         ]
 
     def __str__(self):

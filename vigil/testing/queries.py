@@ -10,20 +10,26 @@ user's jurisdiction is never found.
 
 import re
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from vigil.core.paging import capped_count
 from vigil.core.phones import normalize_phone
+from vigil.core.scope import scope_path
 from vigil.declarations import questions
 from vigil.declarations.models import Declaration
 from vigil.people.models import Person
+from vigil.people.services import by_name_key
 from vigil.people.validators import normalize_id_number
 
 from .forms import MAX_BATCH, keyword_q
 from .models import TestResult
-from .summary import TestSummary, annotate_tests, scoped_results
+from .summary import NO_TESTS, annotate_tests, scoped_results, tests_summary
 
 UNTESTED, TESTED = "untested", "tested"
+DECLARED, STAYED_ONLY = "declared", "stayed_only"
 TABS = (
     (UNTESTED, gettext_lazy("Not tested")),
     (TESTED, gettext_lazy("Tested")),
@@ -36,21 +42,38 @@ DECLARATION_COLUMNS = ("pk", "student_code", "surveillance", "arrival_date",
 # The people in scope ------------------------------------------------------------
 
 
-def _declarations(user):
-    return Declaration.objects.visible_to(user).filter(person=OuterRef("pk"))
+# "Per row": the page's ids walk the people by name and stop after 50, so its
+# EXISTS(...) OR EXISTS(...) must be probes of each person walked. PostgreSQL
+# may instead run such a subquery once, hashed over the whole scope (every
+# declaration of a commune: 27,000 buffers at 10M for a page of 50), and it
+# picks that from the scope's size whatever the LIMIT. A correlation that is
+# not a plain equality (`person_id >= the person`, true with the `=` beside
+# it) cannot be hashed: the subquery is then only probed, by the index on
+# (person, area_path). The counts keep the hashable form (they read the
+# whole scope anyway, up to the cap).
 
 
-def _stays():
+def _declarations(user, per_row=False):
+    declarations = Declaration.objects.visible_to(user).filter(person=OuterRef("pk"))
+    if per_row:
+        declarations = declarations.filter(person__gte=OuterRef("pk"))
+    return declarations
+
+
+def _stays(per_row=False):
     """The person, when they have a quarantine stay: through the reverse
     relation, because the quarantine app builds on this one, not the reverse."""
-    return Person.objects.filter(pk=OuterRef("pk"), stays__isnull=False)
+    stays = Person.objects.filter(pk=OuterRef("pk"), stays__isnull=False)
+    if per_row:
+        stays = stays.filter(pk__gte=OuterRef("pk"))
+    return stays
 
 
 def _results(user):
     return TestResult.objects.visible_to(user).filter(person=OuterRef("pk"))
 
 
-def people_of_tab(user, tab):
+def people_of_tab(user, tab, per_row=False, part=None):
     """The people in scope who arrived (a declaration), were quarantined (a
     stay) or were tested, split into "not tested" and "tested" (at least one
     result): "Tổng đối tượng" of each tab.
@@ -58,24 +81,38 @@ def people_of_tab(user, tab):
     The person is in scope already; a stay counts wherever its facility is,
     because the facility of a quarantined resident often lies in another
     district, and only the fact of the stay is used, never its details.
+
+    `part` (not tested only): DECLARED, the people with a declaration, or
+    STAYED_ONLY, those with a stay and no declaration; the two make the tab.
     """
     people = Person.objects.visible_to(user)
     results = Exists(_results(user))
     if tab == TESTED:
         return people.filter(results)
-    return people.filter(Exists(_declarations(user)) | Exists(_stays())).filter(~results)
+    declared, stayed = Exists(_declarations(user, per_row)), Exists(_stays(per_row))
+    if part == DECLARED:
+        return people.filter(declared).filter(~results)
+    if part == STAYED_ONLY:
+        return people.filter(stayed).filter(~declared).filter(~results)
+    return people.filter(declared | stayed).filter(~results)
 
 
-def filter_people(user, form, tab):
-    """The people of `tab`, narrowed by `form` (an invalid form: nobody)."""
-    people = people_of_tab(user, tab)
+def filter_people(user, form, tab, *, population=True, per_row=False, part=None):
+    """The people of `tab`, narrowed by `form` (an invalid form: nobody).
+
+    `population=False`: the people in scope narrowed by `form` only, without
+    the tab's own condition (for a walk that reads only people of the tab).
+    `per_row`: written for a walk that stops early (see above).
+    """
+    scope = Person.objects.visible_to(user)
+    people = people_of_tab(user, tab, per_row, part) if population else scope
     if not form.is_valid():
         return people.none()
     data = form.cleaned_data
     people = people.filter(form.area_q())
     start, end = data.get("date_from"), data.get("date_to")
     if start or end:
-        people = people.filter(_in_period(user, tab, start, end))
+        people = people.filter(_in_period(user, tab, start, end, per_row))
     latest = _declarations(user).order_by("-created_at", "-id")
     if data.get("contact"):
         people = people.alias(latest_contact=Subquery(latest.values(data["contact"])[:1]))
@@ -84,11 +121,51 @@ def filter_people(user, form, tab):
         people = people.alias(latest_surveillance=Subquery(latest.values("surveillance")[:1]))
         people = people.filter(latest_surveillance=data["surveillance"])
     if data.get("q"):
-        people = people.filter(keyword_q(data["q"]))
+        people = people.filter(_keyword(form))
     return people
 
 
-def _in_period(user, tab, start, end):
+def count_people(user, form, tab, people):
+    """(n, capped): the size of the list, `people` (filter_people's), counted
+    as vigil.core.paging.capped_count does: exact up to the cap.
+
+    "Not tested" for a province-wide jurisdiction is counted in two parts,
+    the people with a declaration, then those with only a stay: each part
+    is then a join PostgreSQL streams in person order (merge joins of the
+    people, the results and the declarations by person, 8,900 buffers for
+    10,001 people at 10M), where the one EXISTS(...) OR EXISTS(...) probes
+    both tables for each person (56,500 buffers). A commune's or a
+    district's people are a small part of the table: one query on their
+    index ranges suits them, as for every other tab."""
+    if tab != UNTESTED or not form.is_valid() or not _province_wide(user):
+        return capped_count(people)
+    cap = settings.VIGIL_LIST_COUNT_CAP
+    declared, capped = capped_count(filter_people(user, form, tab, part=DECLARED), cap)
+    if capped:
+        return declared, True
+    stayed = filter_people(user, form, tab, part=STAYED_ONLY).order_by().values("pk")
+    total = declared + stayed[: cap - declared + 1].count()
+    return min(total, cap), total > cap
+
+
+def _province_wide(user):
+    """A jurisdiction that is a whole province (its path has one level), for
+    an account that reads by area (not a facility's or an establishment's)."""
+    if getattr(user, "facility_id", None) or getattr(user, "establishment_id", None):
+        return False
+    path = scope_path(user)
+    return bool(path) and path.count("/") == 1
+
+
+def _keyword(form):
+    """`keyword_q` of the form's text, once per form (it may read the name
+    index to choose how to match, and the page filters twice: count, ids)."""
+    if not hasattr(form, "_keyword_q"):
+        form._keyword_q = keyword_q(form.cleaned_data["q"])
+    return form._keyword_q
+
+
+def _in_period(user, tab, start, end, per_row=False):
     """Tested: a sample taken in the period. Not tested: arrived in it (a
     declaration's arrival date, or the start of a quarantine stay)."""
 
@@ -102,8 +179,9 @@ def _in_period(user, tab, start, end):
 
     if tab == TESTED:
         return Exists(_results(user).filter(between("sample_date")))
-    stays = _stays().filter(between("stays__start_date"))
-    return Exists(_declarations(user).filter(between("arrival_date"))) | Exists(stays)
+    stays = _stays(per_row).filter(between("stays__start_date"))
+    declarations = _declarations(user, per_row).filter(between("arrival_date"))
+    return Exists(declarations) | Exists(stays)
 
 
 def with_columns(user, people, tab):
@@ -119,14 +197,25 @@ def with_columns(user, people, tab):
     return people.order_by("search_key", "id")
 
 
-def ordered_ids(user, people, tab):
+def ordered_ids(user, people, tab, form=None):
     """The ids of `people` in the list's order, without the columns: the page
     is chosen on these, then only its rows get the columns
     (vigil.core.paging.load_page). "Not tested": by name. "Tested": latest
-    sample first (`LatestTestedOrder`)."""
+    sample first (`LatestTestedOrder`); with the list's `form`, the walk
+    checks each person against its filters only (every person it meets has
+    a visible result already)."""
     if tab == TESTED:
-        return LatestTestedOrder(user, people)
-    return people.order_by("search_key", "id").values_list("pk", flat=True)
+        candidates = None
+        if form is not None:
+            candidates = filter_people(user, form, tab, population=False)
+        return LatestTestedOrder(user, people, candidates)
+    # By name in the index's collation (people_person_name_scope): the first
+    # page reads its 50 people plus the other places' ones it skips, instead
+    # of sorting every untested person of the scope by name; with the list's
+    # `form`, each person walked is probed ("per row", above).
+    if form is not None:
+        people = filter_people(user, form, tab, per_row=True)
+    return by_name_key(people).values_list("pk", flat=True)
 
 
 class LatestTestedOrder:
@@ -141,13 +230,19 @@ class LatestTestedOrder:
     about as many results as the rows before it, which the count cap bounds.
     Ties on a day go by the newest result."""
 
-    # Results read at a time: twice the rows still wanted, within these bounds
-    # (a first page reads about a hundred results, not thousands).
-    CHUNK, MAX_CHUNK = 100, 5000
+    # Results read at a time, within these bounds (a first page reads about a
+    # hundred results, not thousands): twice the rows still wanted for a small
+    # page, a quarter more for a deep one, then as many as the share of
+    # results kept so far says (most people have one result: a deep page is
+    # then one query that reads about as many results as rows it needs).
+    CHUNK, MAX_CHUNK = 100, 10000
 
-    def __init__(self, user, people):
+    def __init__(self, user, people, candidates=None):
         self.results = scoped_results(user).order_by("-sample_date", "-id")
         self.people = people.order_by()
+        # Who a walked result's person must be: `people`, or the same people
+        # without "has a visible result", which every walked person has.
+        self.candidates = self.people if candidates is None else candidates.order_by()
 
     def __getitem__(self, window):
         if not isinstance(window, slice) or window.step is not None:
@@ -156,42 +251,91 @@ class LatestTestedOrder:
         return self._walk(stop)[start:stop]
 
     def _walk(self, wanted):
-        seen, out, after = set(), [], None
+        # Each chunk is one query: the results in order and, per result,
+        # whether `people` holds its person (a probe by primary key), rather
+        # than a second query naming thousands of ids.
+        kept = Exists(self.candidates.filter(pk=OuterRef("person_id")))
+        seen, out, last, read = set(), [], None, 0
         while wanted is None or len(out) < wanted:
             results = self.results
-            if after is not None:
-                day, pk = after
-                results = results.filter(Q(sample_date__lt=day) | Q(sample_date=day, id__lt=pk))
-            size = self.MAX_CHUNK if wanted is None else 2 * (wanted - len(out))
-            size = min(max(size, self.CHUNK), self.MAX_CHUNK)
-            chunk = list(results.values_list("sample_date", "id", "person_id")[:size])
+            if last is not None:
+                # After the last result read: its day, then the keyset (the
+                # chunk reads ids only: thousands of dates cost more to load).
+                day = self.results.filter(pk=last).values_list("sample_date", flat=True)[0]
+                results = results.filter(Q(sample_date__lt=day) | Q(sample_date=day, id__lt=last))
+            size = self._size(wanted, len(out), read)
+            chunk = list(results.annotate(kept=kept).values_list("id", "person_id", "kept")[:size])
             if not chunk:
                 break
-            after = chunk[-1][:2]
-            fresh = []
-            for _day, _pk, person in chunk:
+            read += len(chunk)
+            last = chunk[-1][0]
+            for _pk, person, keep in chunk:
                 if person not in seen:
                     seen.add(person)
-                    fresh.append(person)
-            kept = set(self.people.filter(pk__in=fresh).values_list("pk", flat=True))
-            out.extend(pk for pk in fresh if pk in kept)
+                    if keep:
+                        out.append(person)
+            if len(chunk) < size:
+                break
         return out
+
+    def _size(self, wanted, found, read):
+        if wanted is None:
+            return self.MAX_CHUNK
+        missing = wanted - found
+        if not read:
+            size = 2 * missing if missing <= self.CHUNK else missing + missing // 4
+        else:
+            size = int(1.2 * missing * read / max(found, read // 20, 1))
+        return min(max(size, self.CHUNK), self.MAX_CHUNK)
 
     def count(self):
         return self.people.count()
 
 
-def attach_declarations(page):
-    ids = [p.latest_declaration_id for p in page if p.latest_declaration_id]
-    found = Declaration.objects.filter(pk__in=ids).only(*DECLARATION_COLUMNS).in_bulk()
-    for person in page:
-        person.test_summary = TestSummary.of(person)
-        declaration = found.get(person.latest_declaration_id)
+def attach_declarations(user, page):
+    """Set on each person of `page` (plain Person rows with their area) what
+    its row shows: the test summary, the latest declaration's columns, the
+    place and the link (the link's prefix is reversed once, not per row).
+
+    Two plain queries for the page: the people's visible results
+    (`tests_summary`) and their visible declarations, the latest kept here,
+    instead of five correlated subqueries per row (`with_columns`, which the
+    API and the export keep)."""
+    ids = [person.pk for person in page]
+    summaries = tests_summary(user, ids)
+    declarations = (
+        Declaration.objects.visible_to(user)
+        .filter(person_id__in=ids)
+        .order_by("person_id", "-created_at", "-id")
+        .only(*DECLARATION_COLUMNS, "person_id", "created_at")
+    )
+    found = {}
+    for declaration in declarations:
+        found.setdefault(declaration.person_id, declaration)
+    prefix = reverse("testing:person", args=[0]).removesuffix("0/")
+    start = page.start_index() if hasattr(page, "start_index") else 1
+    # Labels translated once for the page, not once per row.
+    groups = [
+        [(key, str(label)) for key, label in group]
+        for group in (questions.EXPOSURES, questions.SYMPTOMS, questions.CONDITIONS)
+    ]
+    for number, person in enumerate(page, start):
+        person.test_summary = summaries.get(person.pk, NO_TESTS)
+        declaration = found.get(person.pk)
         person.declaration = declaration
         person.exposures, person.symptoms, person.conditions = [
             [label for key, label in group if declaration and getattr(declaration, key)]
-            for group in (questions.EXPOSURES, questions.SYMPTOMS, questions.CONDITIONS)
+            for group in groups
         ]
+        person.student_code = (declaration.student_code if declaration else "") or ""
+        person.url = f"{prefix}{person.pk}/"
+        person.row_number = number
+        area = person.area
+        parts = [person.address] if person.address else []
+        parts.append(area.name)
+        if area.level == 4:
+            parts.append(area.parent.name)
+        person.place = ", ".join(parts)
 
 
 _COMPACT = re.compile(r"[\s.\-()]")

@@ -6,7 +6,8 @@ results the viewer may see (`TestResult.objects.visible_to`):
 
 - `annotate_tests(people, user)` adds `test_count`, `latest_result`,
   `latest_sample_date` and `latest_test_type` to a Person queryset;
-- `tests_summary(user, person_ids)` answers {person id: TestSummary};
+- `tests_summary(user, person_ids)` answers {person id: TestSummary} (the
+  same figures, from the results read in one plain query);
 - `attach_test_summaries(user, objects, person_id=...)` sets `.test_summary` on
   each object of a page (people, declarations...), for the template tag
   ``{% load testing_tags %}{% test_summary obj.test_summary %}``.
@@ -18,8 +19,6 @@ from operator import attrgetter
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-
-from vigil.people.models import Person
 
 from .models import TestOutcome, TestResult, TestType
 
@@ -33,11 +32,11 @@ class TestSummary:
 
     @property
     def result_label(self):
-        return TestOutcome(self.result).label if self.result in TestOutcome.values else ""
+        return _OUTCOME_LABELS.get(self.result, "")
 
     @property
     def type_label(self):
-        return TestType(self.test_type).label if self.test_type in TestType.values else ""
+        return _TYPE_LABELS.get(self.test_type, "")
 
     @property
     def positive(self):
@@ -55,6 +54,9 @@ class TestSummary:
 
 
 NO_TESTS = TestSummary()
+# Every row of a list shows them: a dict look-up rather than an enum per row.
+_OUTCOME_LABELS = dict(TestOutcome.choices)
+_TYPE_LABELS = dict(TestType.choices)
 
 
 def scoped_results(user):
@@ -75,13 +77,27 @@ def annotate_tests(people, user):
 
 
 def tests_summary(user, person_ids):
-    """{person id: TestSummary} in one query; people without tests get NO_TESTS."""
+    """{person id: TestSummary} in one query; people without tests get NO_TESTS.
+
+    The visible results of these people, read whole and summed up here: one
+    plain query on the person index (a page's people have a few results
+    each), rather than four correlated subqueries per person to compile and
+    run."""
     ids = {pk for pk in person_ids if pk is not None}
     if not ids:
         return {}
-    people = annotate_tests(Person.objects.filter(pk__in=ids).order_by(), user)
-    found = {p.pk: TestSummary.of(p) for p in people.only("pk")}
-    return {pk: found.get(pk, NO_TESTS) for pk in ids}
+    rows = (
+        scoped_results(user)
+        .filter(person_id__in=ids)
+        .order_by("person_id", "-sample_date", "-id")
+        .values_list("person_id", "result", "sample_date", "test_type")
+    )
+    counts, latest = {}, {}
+    for person, result, day, test_type in rows:
+        counts[person] = counts.get(person, 0) + 1
+        # The first row of each person is their latest (annotate_tests' order).
+        latest.setdefault(person, (result, day, test_type))
+    return {pk: TestSummary(counts[pk], *latest[pk]) if pk in counts else NO_TESTS for pk in ids}
 
 
 def attach_test_summaries(user, objects, person_id=attrgetter("pk")):

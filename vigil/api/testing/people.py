@@ -103,7 +103,7 @@ def people(request, window: PageQuery = FILTERS):
     # Counted up to the cap, as the page counts; the page's ids first, then
     # the columns of those people only.
     total, capped = capped_count(people)
-    body = page(ordered_ids(user, people, tab), window, lambda pk: pk, total=total)
+    body = page(ordered_ids(user, people, tab, form), window, lambda pk: pk, total=total)
     rows = with_columns(user, Person.objects.filter(pk__in=body["items"]), tab).in_bulk()
     items = [_person(rows[pk]) for pk in body["items"] if pk in rows]
     return {**body, "items": items, "tab": tab, "capped": capped}

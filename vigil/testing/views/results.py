@@ -50,10 +50,10 @@ from ..queries import (
     TESTED,
     UNTESTED,
     attach_declarations,
+    count_people,
     filter_people,
     ordered_ids,
     resolve_lines,
-    with_columns,
 )
 
 PAGE_SIZE = 50
@@ -68,12 +68,15 @@ def people_list(request):
     tab = TESTED if request.GET.get("tab") == TESTED else UNTESTED
     form = PeopleFilterForm(request.GET, user=request.user)
     people = filter_people(request.user, form, tab)
-    paginator = CappedPaginator(ordered_ids(request.user, people, tab), PAGE_SIZE, count_qs=people)
+    paginator = CappedPaginator(
+        ordered_ids(request.user, people, tab, form), PAGE_SIZE, count_qs=people
+    )
+    paginator.count, paginator.capped = count_people(request.user, form, tab, people)
     page = load_page(
         paginator.get_page(request.GET.get("page")),
-        lambda pks: with_columns(request.user, Person.objects.filter(pk__in=pks), tab),
+        lambda pks: Person.objects.filter(pk__in=pks).select_related("area", "area__parent"),
     )
-    attach_declarations(page)
+    attach_declarations(request.user, page)
     return render(
         request,
         "testing/list.html",
