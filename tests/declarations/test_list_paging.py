@@ -227,7 +227,10 @@ def test_a_commune_page_is_read_from_the_scope_index(places, declare):
         plan = scoped.order_by("-created_at", "-id").values_list("pk")[:51].explain()
         count_plan = scoped.values("pk")[:10001].explain()
         cursor.execute("RESET enable_seqscan")
-    assert "decl_created_scope" in plan or "decl_scope_created" in plan
+    # The page walks the date index with the scope checked inside it, or reads
+    # the scope as a range of one of the indexes that lead with it (which one
+    # PostgreSQL prefers for three rows is its own choice).
+    assert "decl_created_scope" in plan or "~>=~" in plan, plan
     assert "~>=~" in count_plan  # LIKE 'prefix%' as a range of a pattern-ops index
 
 
