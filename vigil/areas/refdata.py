@@ -72,6 +72,18 @@ def units():
     return refcache.get(("areas.units", tree), load)
 
 
+def units_by_id(ids):
+    """{id: unit} of the units `ids` for a page's rows: from the per-process
+    tree, and those it lacks (another tree) in one query with their parents."""
+    tree = units()
+    found = {pk: tree.get(pk) for pk in ids}
+    missing = [pk for pk, unit in found.items() if unit is None]
+    if missing:
+        for unit in AdminUnit.objects.filter(pk__in=missing).select_related("parent__parent"):
+            found[unit.pk] = unit
+    return {pk: unit for pk, unit in found.items() if unit is not None}
+
+
 def countries():
     return refcache.get(
         "areas.countries",

@@ -169,18 +169,9 @@ class QueueRow:
 
 def _places(area_ids):
     """{area id: (name, district name)}: from the cache of units, else one query."""
-    units = refdata.units()
-    places, missing = {}, []
-    for pk in area_ids:
-        unit = units.get(pk)
-        if unit is None:
-            missing.append(pk)
-        else:
-            places[pk] = (unit.name, district_of(unit))
-    if missing:
-        for unit in AdminUnit.objects.filter(pk__in=missing).select_related("parent__parent"):
-            places[unit.pk] = (unit.name, district_of(unit))
-    return places
+    return {
+        pk: (unit.name, district_of(unit)) for pk, unit in refdata.units_by_id(area_ids).items()
+    }
 
 
 def queue_rows(back):

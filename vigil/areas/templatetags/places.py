@@ -26,13 +26,13 @@ def district_of(unit):
     """The name of the district `unit` (a commune or village) lies in, or ""."""
     if unit is None or getattr(unit, "level", None) not in (Level.COMMUNE, Level.VILLAGE):
         return ""
-    parent = _parent(unit)
+    parent = parent_of(unit)
     if parent is not None and parent.level == Level.COMMUNE:
-        parent = _parent(parent)
+        parent = parent_of(parent)
     return parent.name if parent is not None and parent.level == Level.DISTRICT else ""
 
 
-def _parent(unit):
+def parent_of(unit):
     """The unit above `unit`: the one the page's query joined (select_related,
     no query at all), else the per-process tree cache's."""
     if type(unit).parent.is_cached(unit):

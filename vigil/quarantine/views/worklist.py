@@ -15,7 +15,7 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET
 
 from vigil.areas import refdata
-from vigil.areas.models import AdminUnit
+from vigil.areas.templatetags.places import parent_of
 from vigil.core.masking import mask_id_number, mask_phone
 from vigil.core.permissions import FOLLOW_TAKE_IN, TAKE_IN, may, requires
 from vigil.declarations.models import Declaration, RiskColour
@@ -66,21 +66,11 @@ class TakeInRow:
 
 
 def _places(area_ids):
-    """{area id: "commune, district"} from the cache of units (else one query)."""
-    units = refdata.units()
-    places, missing = {}, []
-    for pk in area_ids:
-        unit = units.get(pk)
-        if unit is None:
-            missing.append(pk)
-            continue
-        parent = units.get(unit.parent_id) if unit.parent_id else None
-        if unit.parent_id and parent is None:
-            missing.append(pk)
-            continue
+    """{area id: "commune, district"}: from the cache of units (else one query)."""
+    places = {}
+    for pk, unit in refdata.units_by_id(area_ids).items():
+        parent = parent_of(unit)
         places[pk] = f"{unit.name}, {parent.name}" if parent else unit.name
-    for unit in AdminUnit.objects.filter(pk__in=missing).select_related("parent"):
-        places[unit.pk] = f"{unit.name}, {unit.parent.name}" if unit.parent else unit.name
     return places
 
 
