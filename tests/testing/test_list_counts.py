@@ -55,13 +55,23 @@ def test_the_api_counts_the_list_up_to_the_cap(client, make_user, make_person, p
     assert client.get("/api/v1/testing/people", **auth).json()["capped"] is False
 
 
-def test_the_tested_tab_orders_by_latest_sample_across_chunks(
+def _walk(client, params, page_size_path="next"):
+    """The names of every page, following the pager's links from `params`."""
+    pages, response = [], client.get(LIST, params)
+    while True:
+        pages.append([p.full_name for p in response.context["page"]])
+        link = response.context["pager"][page_size_path]
+        if not link:
+            return pages
+        response = client.get(LIST + link)
+
+
+def test_the_tested_tab_orders_by_latest_sample_in_keyset_pages(
     client, make_user, make_person, places, monkeypatch
 ):
-    from vigil.testing.queries import LatestTestedOrder
+    from vigil.testing.views import results as views
 
-    monkeypatch.setattr(LatestTestedOrder, "CHUNK", 2)
-    monkeypatch.setattr(LatestTestedOrder, "MAX_CHUNK", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
     people = {}
     # name: (commune?, sample days ago of each result)
     for name, here, days in (
@@ -77,7 +87,70 @@ def test_the_tested_tab_orders_by_latest_sample_across_chunks(
             result(person, sample_date=TODAY - n * DAY)
         people[name] = person
     client.force_login(make_user("cdc.hue", places.district, tasks=[Task.CDC]))
-    listed = client.get(LIST, {"tab": "tested"}).context["page"]
-    assert [p.full_name for p in listed] == ["Một", "Hai", "Ba", "Bốn", "Năm"]
-    listed = client.get(LIST, {"tab": "tested", "commune": places.commune.pk}).context["page"]
-    assert [p.full_name for p in listed] == ["Một", "Hai", "Bốn", "Năm"]
+    assert _walk(client, {"tab": "tested"}) == [["Một", "Hai"], ["Ba", "Bốn"], ["Năm"]]
+    commune = {"tab": "tested", "commune": places.commune.pk}
+    assert _walk(client, commune) == [["Một", "Hai"], ["Bốn", "Năm"]]
+    # Back from the last page, and the numbers of its rows.
+    last = client.get(LIST + _last_link(client, {"tab": "tested"}))
+    assert [p.row_number for p in last.context["page"]] == [5]
+    back = client.get(LIST + last.context["pager"]["previous"])
+    assert [p.full_name for p in back.context["page"]] == ["Ba", "Bốn"]
+    assert [p.row_number for p in back.context["page"]] == [3, 4]
+    assert 'id="page-range"' in back.content.decode()
+    # A sample day: the people whose latest sample is that day or older.
+    jump = TODAY - 4 * DAY
+    day = client.get(LIST, {"tab": "tested", "jump": jump.strftime("%d/%m/%Y")})
+    assert [p.full_name for p in day.context["page"]] == ["Bốn", "Năm"]
+    # A day older than every row: the last page, with the way back.
+    old = client.get(LIST, {"tab": "tested", "jump": "01/01/2001"})
+    assert [p.full_name for p in old.context["page"]] == ["Bốn", "Năm"]
+    assert old.context["pager"]["previous"]
+
+
+def _last_link(client, params):
+    response = client.get(LIST, params)
+    link = ""
+    while response.context["pager"]["next"]:
+        link = response.context["pager"]["next"]
+        response = client.get(LIST + link)
+    return link
+
+
+def test_a_tested_page_deeper_than_the_counted_rows_says_so(
+    client, make_user, make_person, places, monkeypatch
+):
+    from vigil.testing.views import results as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "TESTED_LOCATE_CAP", 2)
+    for n in range(6):
+        person = make_person(places.commune, f"Người {n}")
+        result(person, sample_date=TODAY - n * DAY)
+    client.cookies["vigil_language"] = "en"
+    client.force_login(make_user("cdc.pn", places.commune, tasks=[Task.CDC]))
+    second = client.get(LIST + _walk_to(client, 1))
+    assert [p.row_number for p in second.context["page"]] == [3, 4]
+    assert "Rows 3–4 of 6" in second.content.decode()
+    third = client.get(LIST + _walk_to(client, 2))
+    assert [p.row_number for p in third.context["page"]] == ["", ""]
+    assert "Rows after the first 2" in third.content.decode()
+    assert [p.full_name for p in third.context["page"]] == ["Người 4", "Người 5"]
+
+
+def _walk_to(client, steps):
+    response, link = client.get(LIST, {"tab": "tested"}), ""
+    for _ in range(steps):
+        link = response.context["pager"]["next"]
+        response = client.get(LIST + link)
+    return link
+
+
+def test_the_not_tested_tab_pages_by_name(client, make_user, make_person, places, monkeypatch):
+    from vigil.testing.views import results as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for name in ("Em", "An", "Dũng", "Bình", "Cúc"):
+        declare(make_person(places.commune, name))
+    client.force_login(make_user("cdc.pn", places.commune, tasks=[Task.CDC]))
+    assert _walk(client, {}) == [["An", "Bình"], ["Cúc", "Dũng"], ["Em"]]
+    assert _walk(client, {"q": "an"})[0] == ["An"]

@@ -177,7 +177,7 @@ class KeysetPage:
         self.has_next_page = has_next
         self.has_previous_page = has_previous
         # Set by `KeysetPaginator.locate`.
-        self.start = self.end = self.total = None
+        self.start = self.end = self.total = self.skipped = None
         self.capped = False
 
     def __iter__(self):
@@ -185,6 +185,9 @@ class KeysetPage:
 
     def __len__(self):
         return len(self.object_list)
+
+    def __getitem__(self, index):
+        return self.object_list[index]
 
     def has_next(self):
         return self.has_next_page
@@ -211,9 +214,10 @@ class KeysetPaginator:
 
     Only the order's values and the id are read for the page (the bare
     filtered table, as `load_page` wants); the last field of `order` must be
-    the primary key."""
+    the primary key. `key`: the column whose values the page holds (the
+    person of a list of people walked through their latest result)."""
 
-    def __init__(self, queryset, order, per_page, *, materialize=False):
+    def __init__(self, queryset, order, per_page, *, materialize=False, key="pk"):
         self.queryset = queryset
         self.materialize = materialize
         self.order = tuple(order)
@@ -221,7 +225,7 @@ class KeysetPaginator:
         self.fields = [name.lstrip("-") for name in self.order]
         # The cursor holds the order's values, the id among them, and the
         # page's last value list repeats the id for `object_list`.
-        self.columns = [*self.fields, "pk"]
+        self.columns = [*self.fields, key]
 
     def _rows(self, qs, order):
         if self.materialize:
@@ -258,6 +262,7 @@ class KeysetPaginator:
         page costs nothing, any other at most what the total cost."""
         page.total, page.capped = total, capped
         page.start = page.end = None
+        page.skipped = min(cap or settings.VIGIL_LIST_COUNT_CAP, total)
         if not page.keys:
             return page
         before = 0

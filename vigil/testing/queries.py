@@ -197,99 +197,57 @@ def with_columns(user, people, tab):
     return people.order_by("search_key", "id")
 
 
+# The "tested" order: latest visible sample first, ties by the newest result.
+TESTED_ORDER = ("-sample_date", "-id")
+
+
+def latest_results(user, people):
+    """The latest visible result of each person of `people`: one row per
+    tested person, so the "tested" list is these rows in TESTED_ORDER, its
+    rows' persons (`person_id`).
+
+    A result is kept when its person is one of `people` and no visible
+    result of theirs is newer: two probes of indexes per result walked
+    (the people's primary key, test_person_scope), none of which depends on
+    the rows read before. A page can then start anywhere in the order (a
+    keyset cursor, a day), instead of walking every result before it."""
+    results = scoped_results(user)
+    newer = results.filter(person=OuterRef("person_id")).filter(
+        Q(sample_date__gt=OuterRef("sample_date"))
+        | Q(sample_date=OuterRef("sample_date"), id__gt=OuterRef("id"))
+    )
+    listed = Exists(people.order_by().filter(pk=OuterRef("person_id")))
+    return results.filter(listed).filter(~Exists(newer))
+
+
+def tested_candidates(user, people, form=None):
+    """Whom a walked result's person must be: `people`, or with the list's
+    `form`, the people in scope narrowed by its filters only (every person
+    walked has a visible result already: "tested" need not be checked)."""
+    if form is None:
+        return people
+    return filter_people(user, form, TESTED, population=False)
+
+
 def ordered_ids(user, people, tab, form=None):
-    """The ids of `people` in the list's order, without the columns: the page
-    is chosen on these, then only its rows get the columns
-    (vigil.core.paging.load_page). "Not tested": by name. "Tested": latest
-    sample first (`LatestTestedOrder`); with the list's `form`, the walk
-    checks each person against its filters only (every person it meets has
-    a visible result already)."""
+    """The ids of `people` in the list's order, without the columns (the API
+    pages on these, then reads the columns of its rows only). "Not tested":
+    by name. "Tested": latest sample first (`latest_results`)."""
     if tab == TESTED:
-        candidates = None
-        if form is not None:
-            candidates = filter_people(user, form, tab, population=False)
-        return LatestTestedOrder(user, people, candidates)
-    # By name in the index's collation (people_person_name_scope): the first
-    # page reads its 50 people plus the other places' ones it skips, instead
-    # of sorting every untested person of the scope by name; with the list's
-    # `form`, each person walked is probed ("per row", above).
+        latest = latest_results(user, tested_candidates(user, people, form))
+        return latest.order_by(*TESTED_ORDER).values_list("person_id", flat=True)
+    return by_name_key(untested_walk(user, people, form)).values_list("pk", flat=True)
+
+
+def untested_walk(user, people, form=None):
+    """`people` of the "not tested" tab as a walk by name stops early: by name
+    in the index's collation (people_person_name_scope), the first page reads
+    its 50 people plus the other places' ones it skips instead of sorting
+    every untested person of the scope by name; with the list's `form`, each
+    person walked is probed ("per row", above)."""
     if form is not None:
-        people = filter_people(user, form, tab, per_row=True)
-    return by_name_key(people).values_list("pk", flat=True)
-
-
-class LatestTestedOrder:
-    """The ids of `people` (tested people, filtered) by their latest visible
-    sample, newest first, as a sliceable sequence for the paginators.
-
-    Sorting the people by a per-person "latest sample" subquery computes it
-    for every tested person of the scope before the first page (6 s for a
-    province at a million declarations). This walks the visible results
-    newest first instead (index test_sample_scope), in chunks, keeping the
-    first result of each person that `people` holds: reading a page reads
-    about as many results as the rows before it, which the count cap bounds.
-    Ties on a day go by the newest result."""
-
-    # Results read at a time, within these bounds (a first page reads about a
-    # hundred results, not thousands): twice the rows still wanted for a small
-    # page, a quarter more for a deep one, then as many as the share of
-    # results kept so far says (most people have one result: a deep page is
-    # then one query that reads about as many results as rows it needs).
-    CHUNK, MAX_CHUNK = 100, 10000
-
-    def __init__(self, user, people, candidates=None):
-        self.results = scoped_results(user).order_by("-sample_date", "-id")
-        self.people = people.order_by()
-        # Who a walked result's person must be: `people`, or the same people
-        # without "has a visible result", which every walked person has.
-        self.candidates = self.people if candidates is None else candidates.order_by()
-
-    def __getitem__(self, window):
-        if not isinstance(window, slice) or window.step is not None:
-            raise TypeError("LatestTestedOrder takes slices only")
-        start, stop = window.start or 0, window.stop
-        return self._walk(stop)[start:stop]
-
-    def _walk(self, wanted):
-        # Each chunk is one query: the results in order and, per result,
-        # whether `people` holds its person (a probe by primary key), rather
-        # than a second query naming thousands of ids.
-        kept = Exists(self.candidates.filter(pk=OuterRef("person_id")))
-        seen, out, last, read = set(), [], None, 0
-        while wanted is None or len(out) < wanted:
-            results = self.results
-            if last is not None:
-                # After the last result read: its day, then the keyset (the
-                # chunk reads ids only: thousands of dates cost more to load).
-                day = self.results.filter(pk=last).values_list("sample_date", flat=True)[0]
-                results = results.filter(Q(sample_date__lt=day) | Q(sample_date=day, id__lt=last))
-            size = self._size(wanted, len(out), read)
-            chunk = list(results.annotate(kept=kept).values_list("id", "person_id", "kept")[:size])
-            if not chunk:
-                break
-            read += len(chunk)
-            last = chunk[-1][0]
-            for _pk, person, keep in chunk:
-                if person not in seen:
-                    seen.add(person)
-                    if keep:
-                        out.append(person)
-            if len(chunk) < size:
-                break
-        return out
-
-    def _size(self, wanted, found, read):
-        if wanted is None:
-            return self.MAX_CHUNK
-        missing = wanted - found
-        if not read:
-            size = 2 * missing if missing <= self.CHUNK else missing + missing // 4
-        else:
-            size = int(1.2 * missing * read / max(found, read // 20, 1))
-        return min(max(size, self.CHUNK), self.MAX_CHUNK)
-
-    def count(self):
-        return self.people.count()
+        return filter_people(user, form, UNTESTED, per_row=True)
+    return people
 
 
 def attach_declarations(user, page):
@@ -313,13 +271,13 @@ def attach_declarations(user, page):
     for declaration in declarations:
         found.setdefault(declaration.person_id, declaration)
     prefix = reverse("testing:person", args=[0]).removesuffix("0/")
-    start = page.start_index() if hasattr(page, "start_index") else 1
+    start = page.start if hasattr(page, "start") else 1
     # Labels translated once for the page, not once per row.
     groups = [
         [(key, str(label)) for key, label in group]
         for group in (questions.EXPOSURES, questions.SYMPTOMS, questions.CONDITIONS)
     ]
-    for number, person in enumerate(page, start):
+    for number, person in enumerate(page, start or 0):
         person.test_summary = summaries.get(person.pk, NO_TESTS)
         declaration = found.get(person.pk)
         person.declaration = declaration
@@ -329,7 +287,8 @@ def attach_declarations(user, page):
         ]
         person.student_code = (declaration.student_code if declaration else "") or ""
         person.url = f"{prefix}{person.pk}/"
-        person.row_number = number
+        # Unknown beyond the rows counted before the page (KeysetPaginator.locate).
+        person.row_number = number if start else ""
         area = person.area
         parts = [person.address] if person.address else []
         parts.append(area.name)

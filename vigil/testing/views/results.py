@@ -13,6 +13,7 @@ vigil.testing.services: these views never save a model themselves.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.core.paging import CappedPaginator, load_page
+from vigil.core.paging import KeysetPaginator, load_page, pager_links
 from vigil.core.permissions import (
     CONFIRM_CASE,
     ENTER_TESTS,
@@ -30,6 +31,7 @@ from vigil.core.permissions import (
     requires,
 )
 from vigil.core.scope import get_for_user
+from vigil.declarations.filters import JumpForm
 from vigil.declarations.models import Declaration
 from vigil.people.models import Person
 
@@ -42,21 +44,30 @@ from ..forms import (
     PeopleFilterForm,
     ResultRowFormSet,
     StatsFilterForm,
+    name_key,
     row_initial,
 )
 from ..models import TestOutcome, TestResult, TestType
 from ..queries import (
     TABS,
     TESTED,
+    TESTED_ORDER,
     UNTESTED,
     attach_declarations,
     count_people,
     filter_people,
-    ordered_ids,
+    latest_results,
     resolve_lines,
+    tested_candidates,
+    untested_walk,
 )
 
 PAGE_SIZE = 50
+# "Not tested": by name, as the index of (search_key COLLATE "C", id, area_path).
+UNTESTED_ORDER = ("name_key", "id")
+# How many rows before a "tested" page are counted for its "Rows 51–100":
+# each costs two index probes; a deeper page says "Rows after the first 1,000".
+TESTED_LOCATE_CAP = 1000
 # What the clerk chose last (sampling unit, test type, checkpoint), kept for
 # the next rows.
 SESSION_KEY = "testing.row"
@@ -65,30 +76,46 @@ SESSION_KEY = "testing.row"
 @require_GET
 @requires(READ_TESTS)
 def people_list(request):
-    tab = TESTED if request.GET.get("tab") == TESTED else UNTESTED
-    form = PeopleFilterForm(request.GET, user=request.user)
-    people = filter_people(request.user, form, tab)
-    paginator = CappedPaginator(
-        ordered_ids(request.user, people, tab, form), PAGE_SIZE, count_qs=people
-    )
-    paginator.count, paginator.capped = count_people(request.user, form, tab, people)
-    page = load_page(
-        paginator.get_page(request.GET.get("page")),
+    user, params = request.user, request.GET
+    tab = TESTED if params.get("tab") == TESTED else UNTESTED
+    form = PeopleFilterForm(params, user=user)
+    people = filter_people(user, form, tab)
+    total, capped = count_people(user, form, tab, people)
+    jump = JumpForm(params) if tab == TESTED else None
+    if tab == TESTED:
+        # Keyset pages of the people's latest results: a cursor or a sample
+        # day starts the walk there, whatever the depth. The rows before a
+        # page are counted (two probes each) up to TESTED_LOCATE_CAP.
+        rows = latest_results(user, tested_candidates(user, people, form))
+        paginator = KeysetPaginator(rows, TESTED_ORDER, PAGE_SIZE, key="person_id")
+        day = jump.day()
+        start = Q(sample_date__lte=day) if day else None
+        cap = TESTED_LOCATE_CAP
+    else:
+        walk = untested_walk(user, people, form).annotate(name_key=name_key())
+        paginator = KeysetPaginator(walk, UNTESTED_ORDER, PAGE_SIZE)
+        start, cap = None, None
+    page = paginator.page(after=params.get("after"), before=params.get("before"), start=start)
+    paginator.locate(page, total, capped, cap)
+    load_page(
+        page,
         lambda pks: Person.objects.filter(pk__in=pks).select_related("area", "area__parent"),
     )
-    attach_declarations(request.user, page)
+    attach_declarations(user, page)
     return render(
         request,
         "testing/list.html",
         {
             "form": form,
             "page": page,
-            "total": paginator.count,
-            "capped": paginator.capped,
+            "total": total,
+            "capped": capped,
             "tab": tab,
             "tabs": [(key, label, _tab_url(request, key), key == tab) for key, label in TABS],
-            "may_enter": may(request.user, ENTER_TESTS),
-            "may_import": may(request.user, IMPORT_TESTS),
+            "may_enter": may(user, ENTER_TESTS),
+            "may_import": may(user, IMPORT_TESTS),
+            "pager": pager_links(params, page),
+            "jump_form": jump,
         },
     )
 
