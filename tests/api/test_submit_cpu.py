@@ -168,3 +168,52 @@ def test_the_qr_links_are_the_reversed_urls(db, settings):
         assert url == reverse("api:declaration_qr_png", kwargs={"code": "7KX3M9QA"})
     finally:
         set_script_prefix("/")
+
+
+def _outcome(form):
+    valid = form.is_valid()
+    errors = {name: list(messages) for name, messages in form.errors.items()}
+    cleaned = {k: getattr(v, "pk", v) for k, v in form.cleaned_data.items()} if valid else None
+    return valid, errors, cleaned
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"departure_province": "", "departure_district": "", "departure_commune": ""},
+        {"departure_district": "999999"},
+        {"registration_kind": "student"},
+        {"arrival_date": "01/01/2999", "phone": "12", "birth_year": "1800"},
+        {"sym_fever": "", "id_number": "abc", "transport": "plane", "transport_number": ""},
+        {"departure_country": "US", "departure_province": "", "departure_district": "",
+         "departure_commune": "", "departure_place": "Seattle"},
+    ],
+)  # fmt: skip
+def test_the_api_form_validates_as_the_web_form(db, places, changes):
+    from vigil.api.declarations.translate import ValidatingDeclarationForm
+    from vigil.declarations.forms import DeclarationForm
+
+    from ..declarations.helpers import form_data
+
+    data = form_data(places.commune, **changes)
+    assert _outcome(ValidatingDeclarationForm(data)) == _outcome(DeclarationForm(data))
+
+
+def test_the_api_form_leaves_the_pages_forms_as_they_were(db, places):
+    """The API form's shared widgets are its own: what it sets on them (the
+    options under a chosen province) never shows on a page's form."""
+    from vigil.api.declarations.translate import ValidatingDeclarationForm
+    from vigil.declarations.forms import DeclarationForm
+
+    from ..declarations.helpers import form_data
+
+    before = str(DeclarationForm())
+    chosen = ValidatingDeclarationForm(form_data(places.commune))
+    assert chosen.is_valid(), chosen.errors
+    assert chosen.fields["departure_district"].widget is (
+        ValidatingDeclarationForm().fields["departure_district"].widget
+    )
+    assert str(DeclarationForm()) == before
+    for name, field in DeclarationForm.base_fields.items():
+        assert ValidatingDeclarationForm.base_fields[name].widget is not field.widget, name

@@ -191,10 +191,13 @@ class DeclarationForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    question_fields = QUESTION_FIELDS
+    copy_field = staticmethod(copy.deepcopy)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for key, field in QUESTION_FIELDS.items():
-            self.fields[key] = copy.deepcopy(field)
+        for key, field in self.question_fields.items():
+            self.fields[key] = self.copy_field(field)
         # Units and countries are validated from the per-process cache; the
         # querysets only render the options (and the grouped communes only
         # when a page shows them: an API call never builds them).
