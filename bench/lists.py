@@ -184,7 +184,11 @@ def pages(values):
         ("triage keyword", q("/triage/", q=name)),
         ("tests untested", "/tests/"),
         ("tests tested", q("/tests/", tab="tested")),
-        ("tests deep", q("/tests/", tab="tested", page=DEEP_PAGE)),
+        # Keyset pages of the latest samples: a jump 30 days back.
+        (
+            "tests deep",
+            q("/tests/", tab="tested", jump=(day - timedelta(days=30)).strftime("%d/%m/%Y")),
+        ),
         ("tests keyword", q("/tests/", q=name)),
         ("quarantine stays", "/quarantine/"),
         ("quarantine ended", "/quarantine/ended/"),

@@ -69,9 +69,13 @@ def _walk(client, params, page_size_path="next"):
 def test_the_tested_tab_orders_by_latest_sample_in_keyset_pages(
     client, make_user, make_person, places, monkeypatch
 ):
+    from vigil.testing.queries import TestedPaginator
     from vigil.testing.views import results as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    # Steps of one and two results: the walk goes on past results it drops.
+    monkeypatch.setattr(TestedPaginator, "STEP", 1)
+    monkeypatch.setattr(TestedPaginator, "MAX_STEP", 2)
     people = {}
     # name: (commune?, sample days ago of each result)
     for name, here, days in (
@@ -105,6 +109,9 @@ def test_the_tested_tab_orders_by_latest_sample_in_keyset_pages(
     old = client.get(LIST, {"tab": "tested", "jump": "01/01/2001"})
     assert [p.full_name for p in old.context["page"]] == ["Bốn", "Năm"]
     assert old.context["pager"]["previous"]
+    # A keyword reads its people's latest results whole, in the same order.
+    named = client.get(LIST, {"tab": "tested", "q": "Năm"})
+    assert [p.full_name for p in named.context["page"]] == ["Năm"]
 
 
 def _last_link(client, params):

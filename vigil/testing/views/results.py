@@ -51,12 +51,11 @@ from ..models import TestOutcome, TestResult, TestType
 from ..queries import (
     TABS,
     TESTED,
-    TESTED_ORDER,
     UNTESTED,
+    TestedPaginator,
     attach_declarations,
     count_people,
     filter_people,
-    latest_results,
     resolve_lines,
     tested_candidates,
     untested_walk,
@@ -86,8 +85,9 @@ def people_list(request):
         # Keyset pages of the people's latest results: a cursor or a sample
         # day starts the walk there, whatever the depth. The rows before a
         # page are counted (two probes each) up to TESTED_LOCATE_CAP.
-        rows = latest_results(user, tested_candidates(user, people, form))
-        paginator = KeysetPaginator(rows, TESTED_ORDER, PAGE_SIZE, key="person_id")
+        keyword = bool(form.is_valid() and form.cleaned_data.get("q"))
+        candidates = tested_candidates(user, people, form)
+        paginator = TestedPaginator(user, candidates, PAGE_SIZE, materialize=keyword)
         day = jump.day()
         start = Q(sample_date__lte=day) if day else None
         cap = TESTED_LOCATE_CAP
