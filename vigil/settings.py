@@ -164,11 +164,22 @@ def postgresql_database(url, **extra):
     options = database.setdefault("OPTIONS", {})
     if VIGIL_PGBOUNCER:
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
-    elif not envbool("VIGIL_PG_JIT", False):
-        # PostgreSQL's JIT compiles any query whose estimated cost is high, 35-55
-        # ms at a time: the police view over a million guest stays spent more
-        # in compiling than in answering. Vigil's queries are short; off.
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    else:
+        flags = [options.get("options", "")]
+        if not envbool("VIGIL_PG_JIT", False):
+            # PostgreSQL's JIT compiles any query whose estimated cost is high,
+            # 35-55 ms at a time: the police view over a million guest stays
+            # spent more in compiling than in answering. Vigil's queries are
+            # short; off.
+            flags.append("-c jit=off")
+        if not envbool("VIGIL_PG_PARALLEL", False):
+            # Parallel workers speed one query up on an idle server by taking
+            # the cores other requests wait for: with ten staff users on two
+            # cores, the lists' p95 fell from 376-583 ms to 252-347 ms without
+            # them (bench/README.md, "lists.py"). Each request keeps its core.
+            flags.append("-c max_parallel_workers_per_gather=0")
+        if any(flags):
+            options["options"] = " ".join(flag for flag in flags if flag)
     return database
 
 

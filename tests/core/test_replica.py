@@ -187,6 +187,7 @@ def test_the_replica_alias_is_configured_only_from_its_url():
     assert replica["replica"]["TEST"] == {"MIRROR": "default"}
     assert replica["replica"]["OPTIONS"]["connect_timeout"] == 2
     assert "jit=off" in replica["replica"]["OPTIONS"]["options"]
+    assert "max_parallel_workers_per_gather=0" in replica["replica"]["OPTIONS"]["options"]
     # SQLite has no replicas: the URL is ignored (tests that start Vigil on
     # SQLite in a subprocess inherit it from a PostgreSQL run).
     assert set(databases(DATABASE_REPLICA_URL="postgres://vigil@db2/vigil")) == {"default"}
@@ -404,3 +405,22 @@ def test_writes_go_to_the_primary_and_a_transaction_reads_its_own(replica, place
     touched = ("INSERT", "UPDATE", '"people_person"')
     assert not any(t in q["sql"] for q in on_replica.captured_queries for t in touched)
     assert Person.objects.using("default").get(pk=person.pk).full_name == "Đỗ Văn Sửa"
+
+
+def test_parallel_workers_and_jit_are_off_unless_asked_for():
+    primary = "postgres://vigil@db1:5432/vigil"
+    options = databases(DATABASE_URL=primary)["default"]["OPTIONS"]["options"]
+    assert options == "-c jit=off -c max_parallel_workers_per_gather=0"
+    on = databases(DATABASE_URL=primary, VIGIL_PG_PARALLEL="true", VIGIL_PG_JIT="true")
+    assert "options" not in on["default"]["OPTIONS"] or not on["default"]["OPTIONS"]["options"]
+    bouncer = databases(DATABASE_URL=primary, VIGIL_PGBOUNCER="true")["default"]["OPTIONS"]
+    assert "options" not in bouncer
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's own settings")
+def test_a_connection_runs_without_parallel_workers(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
