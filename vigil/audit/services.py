@@ -13,6 +13,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import connection, transaction
 
+from vigil.core import inserts
+
 from .models import Action, AuditEvent
 
 
@@ -91,7 +93,7 @@ def log(request_or_user, action, obj=None, *, detail=None, area_path=None, objec
         user = None
     if area_path is None:
         area_path = getattr(obj, "area_path", "") or getattr(user, "jurisdiction_path", "") or ""
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=user,
         actor_name=getattr(user, "username", "") if user else "",
         action=action,
@@ -102,6 +104,8 @@ def log(request_or_user, action, obj=None, *, detail=None, area_path=None, objec
         detail=detail or {},
         ip=client_ip(request),
     )
+    inserts.save_new(event)  # save(force_insert=True), its SQL text built once
+    return event
 
 
 def last_change(obj):

@@ -11,6 +11,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from vigil.audit.services import Action, log
+from vigil.core import inserts
 from vigil.core.phones import normalize_phone
 from vigil.core.text import fold
 
@@ -140,11 +141,11 @@ def insert_person(person, savepoint=True):
     caller, whose transaction is then lost: it starts again from the matching.
     """
     if not savepoint:
-        person.save(force_insert=True)
+        inserts.save_new(person)
         return person
     try:
         with transaction.atomic():
-            person.save(force_insert=True)
+            inserts.save_new(person)
     except IntegrityError:
         if not person.id_number:
             raise

@@ -125,7 +125,8 @@ def _light_copy(field):
     """A copy of `field` for one form: its own attributes (required, error
     messages, validators, the cache look-ups the form sets on it), its
     widget shared with every other copy."""
-    result = copy.copy(field)
+    result = object.__new__(type(field))  # copy.copy without its __reduce_ex__ detour
+    result.__dict__.update(field.__dict__)
     result.error_messages = field.error_messages.copy()
     result.validators = field.validators[:]
     return result
