@@ -2,6 +2,11 @@
 reference cache (vigil.areas.refdata) instead of a query per field."""
 
 from django import forms
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+
+from vigil.areas.models import AdminUnit, Level
+from vigil.core import refcache
 
 
 class _LazyChoiceIterator(forms.models.ModelChoiceIterator):
@@ -65,3 +70,44 @@ class CachedChoiceField(forms.ModelChoiceField):
                 params={"value": value},
             )
         return found
+
+
+class GroupedUnitField(CachedChoiceField):
+    """Communes grouped by district in one <select>: fast to pick by keyboard."""
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+def unit_choices(queryset, group_by_parent):
+    """[(district name, [(pk, commune name), ...]), ...] for a grouped select."""
+    if not group_by_parent:
+        return [("", "---------")] + [(u.pk, u.name) for u in queryset]
+    groups, current, items = [("", "---------")], None, None
+    for unit in queryset.select_related("parent"):
+        if unit.parent_id != current:
+            items = []
+            groups.append((unit.parent.name, items))
+            current = unit.parent_id
+        items.append((unit.pk, unit.name))
+    return groups
+
+
+def commune_choices(home_pk, home_path):
+    """The grouped commune choices of the home province, built once per process
+    and again after any change to the units (the reference stamp, refcache).
+
+    `DeclarationForm` passes it as a callable: only a page that renders the
+    <select> builds or reads them, never an API call.
+    """
+    tree = settings.VIGIL_AREA_TREE
+
+    def build():
+        communes = (
+            AdminUnit.objects.using(DEFAULT_DB_ALIAS)
+            .filter(path__startswith=home_path, level=Level.COMMUNE, tree=tree)
+            .order_by("path")
+        )
+        return unit_choices(communes, tree == AdminUnit.TREE_PRE2025)
+
+    return refcache.get(("declarations.commune_choices", tree, home_pk, home_path), build)

@@ -24,15 +24,13 @@ import uuid
 import phonenumbers
 from django import forms
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas import refdata
 from vigil.areas.models import AdminUnit, Country, Level
-from vigil.core import refcache
 from vigil.core.phones import PhoneField
 from vigil.core.scope import in_scope, scope_path
 from vigil.core.xlsx import XlsxUploadForm
@@ -40,7 +38,7 @@ from vigil.people.models import Gender, IdKind
 from vigil.people.validators import validate_id_number
 
 from . import otp, questions, required
-from .fields import CachedChoiceField
+from .fields import CachedChoiceField, GroupedUnitField, commune_choices, unit_choices
 from .models import Channel, RegistrationKind, Transport
 from .services import IDENTITY_FIELDS
 from .transitions import LOCKED_IDENTITY
@@ -50,45 +48,11 @@ YES_NO = [("1", _("Yes")), ("0", _("No"))]
 NUMBERED_TRANSPORT = ("plane", "train", "coach")
 
 
-class GroupedUnitField(CachedChoiceField):
-    """Communes grouped by district in one <select>: fast to pick by keyboard."""
-
-    def label_from_instance(self, obj):
-        return obj.name
-
-
-def unit_choices(queryset, group_by_parent):
-    """[(district name, [(pk, commune name), ...]), ...] for a grouped select."""
-    if not group_by_parent:
-        return [("", "---------")] + [(u.pk, u.name) for u in queryset]
-    groups, current, items = [("", "---------")], None, None
-    for unit in queryset.select_related("parent"):
-        if unit.parent_id != current:
-            items = []
-            groups.append((unit.parent.name, items))
-            current = unit.parent_id
-        items.append((unit.pk, unit.name))
-    return groups
-
-
-def commune_choices(home_pk, home_path):
-    """The grouped commune choices of the home province, built once per process
-    and again after any change to the units (the reference stamp, refcache).
-
-    `DeclarationForm` passes it as a callable: only a page that renders the
-    <select> builds or reads them, never an API call.
-    """
-    tree = settings.VIGIL_AREA_TREE
-
-    def build():
-        communes = (
-            AdminUnit.objects.using(DEFAULT_DB_ALIAS)
-            .filter(path__startswith=home_path, level=Level.COMMUNE, tree=tree)
-            .order_by("path")
-        )
-        return unit_choices(communes, tree == AdminUnit.TREE_PRE2025)
-
-    return refcache.get(("declarations.commune_choices", tree, home_pk, home_path), build)
+@functools.cache
+def _options_url(prefix):
+    """The options view's URL under the script prefix `prefix` (three per
+    form: reversed once per process)."""
+    return reverse("areas:options")
 
 
 def _yes(value):
@@ -256,7 +220,7 @@ class DeclarationForm(forms.Form):
 
     def _cascade(self, parent, child, level):
         """Reload `child`'s options from the server when `parent` changes (htmx)."""
-        url = reverse("areas:options") + f"?from={self.add_prefix(parent)}&level={level}"
+        url = _options_url(get_script_prefix()) + f"?from={self.add_prefix(parent)}&level={level}"
         self.fields[parent].widget.attrs.update(
             {"hx-get": url, "hx-target": f"#id_{self.add_prefix(child)}", "hx-trigger": "change"}
         )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.phones import PhoneField
 from vigil.core.scope import scope_path
-from vigil.declarations.forms import GroupedUnitField, commune_choices, unit_choices
+from vigil.declarations.fields import GroupedUnitField, commune_choices, unit_choices
 from vigil.people.models import Gender, IdKind
 from vigil.people.validators import validate_id_number
 from vigil.quarantine.models import Facility

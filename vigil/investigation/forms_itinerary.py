@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
-from vigil.declarations.forms import GroupedUnitField, unit_choices
+from vigil.declarations.fields import GroupedUnitField, unit_choices
 
 from . import attachments
 from .itinerary import parse_time

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.core.forms import record_filter, search_filter
-from vigil.declarations.forms import GroupedUnitField
+from vigil.declarations.fields import GroupedUnitField
 from vigil.declarations.places import setup_commune_and_village, units_in_scope
 
 from .models import OutbreakStatus

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from vigil.declarations.forms import StaffDeclarationForm, unit_choices
+from vigil.declarations.fields import unit_choices
+from vigil.declarations.forms import StaffDeclarationForm
 from vigil.declarations.models import Channel
 from vigil.people.validators import normalize_id_number
 

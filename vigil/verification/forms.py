@@ -16,13 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.areas.models import AdminUnit, Level
 from vigil.declarations import questions
+from vigil.declarations.fields import GroupedUnitField, unit_choices
 from vigil.declarations.filters import DeclarationFilterForm
-from vigil.declarations.forms import (
-    DATE_WIDGET_ATTRS,
-    GroupedUnitField,
-    PublicDeclarationForm,
-    unit_choices,
-)
+from vigil.declarations.forms import DATE_WIDGET_ATTRS, PublicDeclarationForm
 from vigil.declarations.models import ONLINE_CHANNELS, Declaration, RiskColour, Surveillance
 from vigil.quarantine.models import Facility, Stay
 
