@@ -346,6 +346,27 @@ def worker_cpu_seconds(process):
     return total / ticks
 
 
+def postgres_cpu_seconds():
+    """User + system CPU seconds of the PostgreSQL processes now running
+    (the server and its backends: the gunicorn workers keep theirs open)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(")", 1)
+        except OSError:
+            continue  # ended meanwhile
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def machine_cpu_seconds():
+    """CPU seconds every core spent busy (not idle nor waiting), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def count_statements(jobs, seed):
     """(statements per new person's declaration, per returning person's) through
     django.test.Client in this process: [counts], [counts]. The first job is
@@ -597,8 +618,16 @@ def main():
         if warm[2]:
             sys.exit(f"warm-up failed: {warm[2][:3]}")
         cpu_before = worker_cpu_seconds(server)
+        pg_before, machine_before, client_before = (
+            postgres_cpu_seconds(),
+            machine_cpu_seconds(),
+            time.process_time(),
+        )
         elapsed, latencies, errors, acknowledged = run_http(port, tokens, timed, args.concurrency)
         worker_cpu = worker_cpu_seconds(server) - cpu_before
+        pg_cpu = postgres_cpu_seconds() - pg_before
+        machine_cpu = machine_cpu_seconds() - machine_before
+        client_cpu = time.process_time() - client_before
         load_after = os.getloadavg()[0]
         replayed = acknowledged[: args.retries]
         problems = replay(port, tokens, replayed)
@@ -617,6 +646,13 @@ def main():
     print(
         f"gunicorn workers' CPU: {worker_cpu * 1000 / len(timed):.1f} ms per declaration "
         f"({worker_cpu:.1f} s over the run)"
+    )
+    per = 1000 / len(timed)
+    print(
+        f"CPU per declaration: gunicorn workers {worker_cpu * per:.1f} ms, PostgreSQL "
+        f"{pg_cpu * per:.1f} ms, this client's threads {client_cpu * per:.1f} ms; the "
+        f"machine {machine_cpu * per:.1f} ms of the {os.cpu_count() * elapsed * per:.1f} ms "
+        "its cores had"
     )
     print(
         f"load average (1 min) at the end of the HTTP run: {load_after:.2f} "
