@@ -214,6 +214,9 @@ VIGIL_REPLICA_MAX_LAG_SECONDS = envint("VIGIL_REPLICA_MAX_LAG_SECONDS", 30)
 # How often each process checks the replica's health and lag, and how long a
 # replica that failed stays out before the next try.
 VIGIL_REPLICA_CHECK_SECONDS = envint("VIGIL_REPLICA_CHECK_SECONDS", 5)
+# Parallel workers a statistics page may use for its sums (core.db_router.
+# parallel_aggregates); 0: none. Other requests use none (VIGIL_PG_PARALLEL).
+VIGIL_PG_AGGREGATE_WORKERS = envint("VIGIL_PG_AGGREGATE_WORKERS", 2)
 VIGIL_REPLICA_RETRY_SECONDS = envint("VIGIL_REPLICA_RETRY_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 
 logger = logging.getLogger("vigil.db")
 
@@ -85,6 +85,31 @@ def reads_replica(func):
                 logger.warning("Replica failed in %s, reading from the primary: %s", name, exc)
                 health.mark_down()
         with replica_reads(enabled=False):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def parallel_aggregates(func):
+    """Run `func` (a statistics page: a few large sums) in one transaction on
+    the database its reads go to, with PostgreSQL's parallel workers allowed
+    there (`SET LOCAL`, so nothing outlives the transaction, PgBouncer
+    included). Vigil's connections run without them (settings.py,
+    VIGIL_PG_PARALLEL): under load they take the cores other requests wait
+    for, but a sum over a million tally rows, alone, takes a third less with
+    them. Put it inside `@reads_replica`, so that the replica is chosen first.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        alias = ReplicaRouter().db_for_read(None)
+        connection = connections[alias]
+        workers = settings.VIGIL_PG_AGGREGATE_WORKERS
+        if connection.vendor != "postgresql" or not workers:
+            return func(*args, **kwargs)
+        with transaction.atomic(using=alias):
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}")
             return func(*args, **kwargs)
 
     return wrapper

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from vigil.core.db_router import reads_replica
+from vigil.core.db_router import parallel_aggregates, reads_replica
 from vigil.core.menu import worklists_for
 from vigil.core.permissions import (
     POLICE_VIEW,
@@ -74,6 +74,7 @@ TITLES = {
 @require_GET
 @requires(READ_STATISTICS)
 @reads_replica
+@parallel_aggregates
 def stats_table(request, rows="area"):
     """ "Thống kê người theo cấp huyện / xã / phường thị trấn", "... từ điểm
     khởi hành", "Tổng hợp người theo chuyến bay": one table, grouped as asked."""
@@ -104,6 +105,7 @@ def stats_table(request, rows="area"):
 @require_GET
 @requires(READ_STATISTICS)
 @reads_replica
+@parallel_aggregates
 def stats_people(request):
     """The declarations behind a number whose dimension the declaration list
     does not filter on (village, departure place, flight, risk colour...)."""
@@ -130,6 +132,7 @@ def stats_people(request):
 @require_GET
 @requires(READ_STATISTICS)
 @reads_replica
+@parallel_aggregates
 def paper_share(request):
     """R-P3: the communes that still use paper, largest share first."""
     form = stats.StatsFilterForm(request.GET, user=request.user)
@@ -150,6 +153,7 @@ def paper_share(request):
 @require_GET
 @requires(READ_STATISTICS)
 @reads_replica
+@parallel_aggregates
 def dashboard(request):
     board = stats.build_dashboard(request.user, request.GET)
     tally.schedule_compaction()
