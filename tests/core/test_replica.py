@@ -424,3 +424,19 @@ def test_a_connection_runs_without_parallel_workers(db):
         assert cursor.fetchone()[0] == "0"
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's own settings")
+@pytest.mark.django_db(transaction=True)
+def test_a_statistics_page_may_use_parallel_workers_for_its_transaction_only(settings):
+    from vigil.core.db_router import parallel_aggregates
+
+    def workers():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    assert parallel_aggregates(workers)() == "2"
+    assert workers() == "0"
+    settings.VIGIL_PG_AGGREGATE_WORKERS = 0
+    assert parallel_aggregates(workers)() == "0"
