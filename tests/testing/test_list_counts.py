@@ -161,3 +161,49 @@ def test_the_not_tested_tab_pages_by_name(client, make_user, make_person, places
     client.force_login(make_user("cdc.pn", places.commune, tasks=[Task.CDC]))
     assert _walk(client, {}) == [["An", "Bình"], ["Cúc", "Dũng"], ["Em"]]
     assert _walk(client, {"q": "an"})[0] == ["An"]
+
+
+def test_a_narrow_filter_ends_the_walk_in_one_statement_with_the_same_rows(
+    client, make_user, make_person, places, monkeypatch
+):
+    from vigil.testing.queries import TestedPaginator
+    from vigil.testing.views import results as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "TESTED_LOCATE_CAP", 1)
+    for n in range(8):
+        person = make_person(places.commune if n % 4 == 0 else places.neighbour, f"Người {n}")
+        result(person, sample_date=TODAY - n * DAY)
+    client.force_login(make_user("cdc.hue", places.district, tasks=[Task.CDC]))
+    narrow = {"tab": "tested", "commune": places.commune.pk}
+    walked = _walk(client, narrow)
+    # Two results read, then the rest asked at once (and counted so).
+    monkeypatch.setattr(TestedPaginator, "STEP", 1)
+    monkeypatch.setattr(TestedPaginator, "MAX_STEP", 1)
+    monkeypatch.setattr(TestedPaginator, "WALK_LIMIT", 2)
+    assert _walk(client, narrow) == walked == [["Người 0", "Người 4"]]
+    everyone = _walk(client, {"tab": "tested"})
+    assert [name for page in everyone for name in page] == [f"Người {n}" for n in range(8)]
+    following = client.get(LIST, {"tab": "tested"}).context["pager"]["next"]
+    second = client.get(LIST + following).context["page"]
+    assert (second.start, second.skipped) == (None, 1)  # more than 1 row before it
+    # The rows before it counted in one statement (a window would pass the limit).
+    monkeypatch.setattr(views, "TESTED_LOCATE_CAP", 5)
+    second = client.get(LIST + following).context["page"]
+    assert [p.row_number for p in second] == [3, 4]
+
+
+def test_an_invalid_filter_lists_nobody_without_walking(
+    client, make_user, make_person, places, django_assert_max_num_queries, monkeypatch
+):
+    from vigil.testing.queries import TestedPaginator
+
+    monkeypatch.setattr(TestedPaginator, "STEP", 1)
+    monkeypatch.setattr(TestedPaginator, "MAX_STEP", 1)
+    for n in range(12):
+        result(make_person(places.commune, f"Người {n}"), sample_date=TODAY)
+    client.force_login(make_user("cdc.pn", places.commune, tasks=[Task.CDC]))
+    client.get(LIST)
+    with django_assert_max_num_queries(10):
+        response = client.get(LIST, {"tab": "tested", "date_from": "31/02/2021"})
+    assert list(response.context["page"]) == [] and response.context["total"] == 0

@@ -211,13 +211,20 @@ def latest_results(user, people):
     (the people's primary key, test_person_scope), none of which depends on
     the rows read before. A page can then start anywhere in the order (a
     keyset cursor, a day), instead of walking every result before it."""
-    results = scoped_results(user)
-    newer = results.filter(person=OuterRef("person_id")).filter(
-        Q(sample_date__gt=OuterRef("sample_date"))
-        | Q(sample_date=OuterRef("sample_date"), id__gt=OuterRef("id"))
+    return scoped_results(user).filter(*_latest_conditions(user, people))
+
+
+def _latest_conditions(user, people):
+    newer = (
+        scoped_results(user)
+        .filter(person=OuterRef("person_id"))
+        .filter(
+            Q(sample_date__gt=OuterRef("sample_date"))
+            | Q(sample_date=OuterRef("sample_date"), id__gt=OuterRef("id"))
+        )
     )
     listed = Exists(people.order_by().filter(pk=OuterRef("person_id")))
-    return results.filter(listed).filter(~Exists(newer))
+    return listed, ~Exists(newer)
 
 
 class TestedPaginator(KeysetPaginator):
@@ -236,10 +243,16 @@ class TestedPaginator(KeysetPaginator):
     whole instead (`materialize`)."""
 
     STEP, MAX_STEP = 100, 5000
+    # Results walked for one page before the rest is asked in one statement:
+    # few of them were listed (a narrow filter), so PostgreSQL had better
+    # start from the filter's people.
+    WALK_LIMIT = 20000
 
     def __init__(self, user, candidates, per_page, *, materialize=False):
         self.candidates = candidates.order_by()
-        self.kept = latest_results(user, candidates)
+        self.nobody = candidates.query.is_empty()  # an invalid filter
+        self.conditions = _latest_conditions(user, candidates)
+        self.kept = scoped_results(user).filter(*self.conditions)
         walked = self.kept if materialize else scoped_results(user)
         super().__init__(walked, TESTED_ORDER, per_page, materialize=materialize, key="person_id")
 
@@ -262,7 +275,7 @@ class TestedPaginator(KeysetPaginator):
         after = self.queryset.filter(beyond(self.order, key, forward=False))
         after = after.order_by(*reverse_order(self.order))
         size = cap + 1 + cap // 4
-        while True:
+        while size <= self.WALK_LIMIT:
             # From the window's results to their people, one probe each (the
             # correlation that is not a plain equality, as "per row" above):
             # joined the other way, PostgreSQL read every person of a commune
@@ -273,6 +286,9 @@ class TestedPaginator(KeysetPaginator):
             if n > cap or not after[size - 1 : size].exists():
                 return min(n, cap), n > cap
             size *= 2
+        # Few of the results are listed (a narrow filter): the kept ones,
+        # counted in one statement.
+        return capped_count(after.filter(*self.conditions), cap)
 
     def ids(self):
         """The persons in the list's order, as a sequence taking slices
@@ -286,7 +302,9 @@ class TestedPaginator(KeysetPaginator):
     def _walk(self, qs, order, wanted):
         """The first `wanted` rows of `qs` (visible results) in `order` that
         `self.kept` holds, as (sample_date, id, person_id)."""
-        out, position = [], qs
+        if self.nobody:
+            return []
+        out, position, read = [], qs, 0
         size = min(max(2 * wanted, self.STEP), self.MAX_STEP)
         while True:
             chunk = list(position.order_by(*order).values_list(*self.columns)[:size])
@@ -294,9 +312,13 @@ class TestedPaginator(KeysetPaginator):
                 ids = [row[1] for row in chunk]
                 kept = set(self.kept.filter(pk__in=ids).values_list("pk", flat=True))
                 out.extend(row for row in chunk if row[1] in kept)
+            read += len(chunk)
             if len(out) >= wanted or len(chunk) < size:
                 return out[:wanted]
             position = qs.filter(beyond(order, chunk[-1][:2]))
+            if read >= self.WALK_LIMIT:
+                rest = position.filter(*self.conditions).order_by(*order)
+                return out + list(rest.values_list(*self.columns)[: wanted - len(out)])
             size = min(size * 2, self.MAX_STEP)
 
 
