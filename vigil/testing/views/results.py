@@ -97,10 +97,7 @@ def people_list(request):
         start, cap = None, None
     page = paginator.page(after=params.get("after"), before=params.get("before"), start=start)
     paginator.locate(page, total, capped, cap)
-    load_page(
-        page,
-        lambda pks: Person.objects.filter(pk__in=pks).select_related("area", "area__parent"),
-    )
+    load_page(page, lambda pks: Person.objects.filter(pk__in=pks))
     attach_declarations(user, page)
     return render(
         request,
