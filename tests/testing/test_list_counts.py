@@ -129,7 +129,7 @@ def test_a_tested_page_deeper_than_the_counted_rows_says_so(
     from vigil.testing.views import results as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "TESTED_LOCATE_CAP", 2)
+    monkeypatch.setattr(views, "LOCATE_CAP", 2)
     for n in range(6):
         person = make_person(places.commune, f"Người {n}")
         result(person, sample_date=TODAY - n * DAY)
@@ -161,6 +161,11 @@ def test_the_not_tested_tab_pages_by_name(client, make_user, make_person, places
     client.force_login(make_user("cdc.pn", places.commune, tasks=[Task.CDC]))
     assert _walk(client, {}) == [["An", "Bình"], ["Cúc", "Dũng"], ["Em"]]
     assert _walk(client, {"q": "an"})[0] == ["An"]
+    second = client.get(LIST + client.get(LIST).context["pager"]["next"]).context["page"]
+    assert [p.row_number for p in second] == [3, 4]
+    monkeypatch.setattr(views, "LOCATE_CAP", 1)
+    second = client.get(LIST + client.get(LIST).context["pager"]["next"]).context["page"]
+    assert (second.start, second.skipped, [p.row_number for p in second]) == (None, 1, ["", ""])
 
 
 def test_a_narrow_filter_ends_the_walk_in_one_statement_with_the_same_rows(
@@ -170,7 +175,7 @@ def test_a_narrow_filter_ends_the_walk_in_one_statement_with_the_same_rows(
     from vigil.testing.views import results as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "TESTED_LOCATE_CAP", 1)
+    monkeypatch.setattr(views, "LOCATE_CAP", 1)
     for n in range(8):
         person = make_person(places.commune if n % 4 == 0 else places.neighbour, f"Người {n}")
         result(person, sample_date=TODAY - n * DAY)
@@ -188,7 +193,7 @@ def test_a_narrow_filter_ends_the_walk_in_one_statement_with_the_same_rows(
     second = client.get(LIST + following).context["page"]
     assert (second.start, second.skipped) == (None, 1)  # more than 1 row before it
     # The rows before it counted in one statement (a window would pass the limit).
-    monkeypatch.setattr(views, "TESTED_LOCATE_CAP", 5)
+    monkeypatch.setattr(views, "LOCATE_CAP", 5)
     second = client.get(LIST + following).context["page"]
     assert [p.row_number for p in second] == [3, 4]
 

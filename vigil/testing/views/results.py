@@ -64,9 +64,10 @@ from ..queries import (
 PAGE_SIZE = 50
 # "Not tested": by name, as the index of (search_key COLLATE "C", id, area_path).
 UNTESTED_ORDER = ("name_key", "id")
-# How many rows before a "tested" page are counted for its "Rows 51–100":
-# each costs two index probes; a deeper page says "Rows after the first 1,000".
-TESTED_LOCATE_CAP = 1000
+# How many rows before a page are counted for its "Rows 51–100": each is a
+# person probed in other tables (their results, declarations or stays); a
+# deeper page says "Rows after the first 500".
+LOCATE_CAP = 500
 # What the clerk chose last (sampling unit, test type, checkpoint), kept for
 # the next rows.
 SESSION_KEY = "testing.row"
@@ -83,20 +84,18 @@ def people_list(request):
     jump = JumpForm(params) if tab == TESTED else None
     if tab == TESTED:
         # Keyset pages of the people's latest results: a cursor or a sample
-        # day starts the walk there, whatever the depth. The rows before a
-        # page are counted (two probes each) up to TESTED_LOCATE_CAP.
+        # day starts the walk there, whatever the depth.
         keyword = bool(form.is_valid() and form.cleaned_data.get("q"))
         candidates = tested_candidates(user, people, form)
         paginator = TestedPaginator(user, candidates, PAGE_SIZE, materialize=keyword)
         day = jump.day()
         start = Q(sample_date__lte=day) if day else None
-        cap = TESTED_LOCATE_CAP
     else:
         walk = untested_walk(user, people, form).annotate(name_key=name_key())
         paginator = KeysetPaginator(walk, UNTESTED_ORDER, PAGE_SIZE)
-        start, cap = None, None
+        start = None
     page = paginator.page(after=params.get("after"), before=params.get("before"), start=start)
-    paginator.locate(page, total, capped, cap)
+    paginator.locate(page, total, capped, LOCATE_CAP)
     load_page(page, lambda pks: Person.objects.filter(pk__in=pks))
     attach_declarations(user, page)
     return render(
