@@ -272,7 +272,8 @@ class TestedPaginator(KeysetPaginator):
         after it: their persons looked up among the candidates, one probe
         per person rather than three per result. Most people have one
         result, so the first window nearly always holds more than `cap`
-        people; else it is widened until it does or holds every result."""
+        people; else it is widened until it does or holds every result, and
+        past WALK_LIMIT results the kept ones are counted in one statement."""
         if self.materialize:
             return super()._count_before(key, cap)
         cap = cap or settings.VIGIL_LIST_COUNT_CAP
