@@ -194,6 +194,22 @@ def test_a_name_shared_by_too_many_people_reads_a_bounded_number_of_them(
     assert shown(client.get(LIST, {"q": binh[1].person.id_number})) == [binh[1].pk]
 
 
+def test_a_common_name_is_looked_for_among_the_users_own_people(
+    client, district_user, places, declare, make_person, monkeypatch
+):
+    """The first KEYWORD_PEOPLE people of a name are those of the user's
+    scope: the same name elsewhere (here first in the name index's order)
+    neither hides the user's own people nor says "more match"."""
+    monkeypatch.setattr(filters, "KEYWORD_PEOPLE", 2)
+    for _ in range(2):
+        declare(places.far, person=make_person(places.far, "Trần Văn Bình"))
+    mine = declare(places.commune, person=make_person(places.commune, "Trần Văn Bình"))
+    client.force_login(district_user)
+    response = client.get(LIST, {"q": "tran van binh"})
+    assert shown(response) == [mine.pk]
+    assert not response.context["keyword_truncated"]
+
+
 def test_a_name_typed_from_its_beginning_finds_those_names_first(
     client, district_user, places, declare, make_person, monkeypatch
 ):

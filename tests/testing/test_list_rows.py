@@ -89,9 +89,9 @@ def test_the_summary_markup(make_person, places):
 def test_a_common_name_matches_by_its_beginning_a_rare_one_anywhere(
     client, province_cdc, places, make_person, monkeypatch
 ):
-    from vigil.testing import forms
+    from vigil.people import services
 
-    monkeypatch.setattr(forms, "PREFIX_ENOUGH", 2)
+    monkeypatch.setattr(services, "PREFIX_ENOUGH", 2)
     names = ("Nguyễn Minh Dung", "Nguyễn Minh Dũng Anh", "Lê Nguyễn Minh Dung", "Trần Văn Hòa")
     people = {name: make_person(places.commune, name) for name in names}
     for person in people.values():

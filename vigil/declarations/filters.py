@@ -25,7 +25,7 @@ from vigil.core.phones import normalize_phone
 from vigil.core.scope import scope_path
 from vigil.core.text import fold
 from vigil.people.models import Person
-from vigil.people.services import by_name_key
+from vigil.people.services import PREFIX_ENOUGH, by_name_key
 
 from .forms import DATE_WIDGET_ATTRS, unit_choices
 from .models import Channel, PaperReason, RegistrationKind
@@ -144,6 +144,7 @@ class DeclarationFilterForm(AreaFilterMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.keyword_truncated = False
         self._keyword = None
+        self._user = user
         self.setup_areas(user)
         if self.data.get("paper_reason"):
             self.fields["paper_reason"].widget = forms.Select(
@@ -177,7 +178,7 @@ class DeclarationFilterForm(AreaFilterMixin, forms.Form):
         qs = self._filter_dates(qs, data)
         if data.get("q") and "q" not in skip:
             if self._keyword is None:  # once per form: the list and its counts
-                self._keyword = keyword_match(data["q"])
+                self._keyword = keyword_match(data["q"], Person.objects.visible_to(self._user))
             condition, truncated = self._keyword
             # The list says so when a name matched more people than it reads.
             self.keyword_truncated = truncated
@@ -234,13 +235,13 @@ def keyword_q(text):
 # at 2M declarations). More people than this and the list asks for more of
 # the name.
 KEYWORD_PEOPLE = 200
-# When at least this many names begin as typed, those are the matches: the
-# words found inside other names are not looked for.
-PREFIX_ENOUGH = 50
 
 
-def keyword_match(text, limit=None):
-    """(Q, truncated): the declarations `keyword_q` finds, found people first.
+def keyword_match(text, people, limit=None):
+    """(Q, truncated): the declarations `keyword_q` finds, found people first;
+    the people are looked for among `people` (the user's, `visible_to`): a
+    common name's first KEYWORD_PEOPLE people are those of the user's scope,
+    not the country's.
 
     One query per kind of match, each on its own index: the people with this
     exact ID number or phone, the people whose name begins as typed (the name
@@ -260,21 +261,21 @@ def keyword_match(text, limit=None):
     phone = normalize_phone(text)
     if phone:
         exact |= Q(phone=phone)
-    people = set()
+    chosen = set()
     if exact:
-        people.update(Person.objects.filter(exact).order_by().values_list("pk", flat=True))
+        chosen.update(people.filter(exact).order_by().values_list("pk", flat=True))
     truncated = False
     key = fold(text)
     if key and not compact.isdigit():
-        # Names beginning as typed first: a range of the name index, a few
-        # milliseconds however common the words.
-        begins = by_name_key(Person.objects.all()).filter(name_key__startswith=key)
+        # Names beginning as typed first: a range of the name index (the scope
+        # in it), a few milliseconds however common the words.
+        begins = by_name_key(people).filter(name_key__startswith=key)
         found = list(begins.values_list("pk", flat=True)[: limit + 1])
         if len(found) < PREFIX_ENOUGH:
             # Few names begin so: the names containing every word (the trigram
             # index; it reads every person with a common word, 100 ms at 2M
             # people for "nguyen minh dung", so only when the range found few).
-            named = Person.objects.order_by()
+            named = people.order_by()
             for word in key.split():
                 if len(word) >= 3:
                     named = named.filter(search_key__contains=word)
@@ -285,8 +286,8 @@ def keyword_match(text, limit=None):
             more = named.exclude(pk__in=found).values_list("pk", flat=True)
             found += list(more[: limit + 1 - len(found)])
         truncated = len(found) > limit
-        people.update(found[:limit])
-    condition = Q(person_id__in=sorted(people)) if people else Q(pk__in=[])
+        chosen.update(found[:limit])
+    condition = Q(person_id__in=sorted(chosen)) if chosen else Q(pk__in=[])
     if compact:
         condition |= Q(code=compact)
     return condition, truncated

@@ -1,7 +1,4 @@
 from django.conf import settings
-from django.db import connections
-from django.db.models import F
-from django.db.models.functions import Collate
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +9,7 @@ from vigil.core.scope import get_for_user
 
 from .forms import PeopleFilterForm
 from .models import Person
-from .services import search_people
+from .services import search_people, with_name_key
 
 PAGE_SIZE = 50
 MATCH_LIMIT = 50  # matches of a search shown, the best first
@@ -30,14 +27,6 @@ SORTS = (
 
 # A person's page lists their latest declarations, and says when there are more.
 SHOWN_DECLARATIONS = 50
-
-
-def by_name_key(queryset):
-    """`queryset` with its folded name as `name_key`, in the "C" collation on
-    PostgreSQL (the index's; see `vigil.people.services._by_name_key`)."""
-    if connections[queryset.db].vendor == "postgresql":
-        return queryset.annotate(name_key=Collate("search_key", "C"))
-    return queryset.annotate(name_key=F("search_key"))
 
 
 @requires(READ_PEOPLE)
@@ -64,7 +53,7 @@ def person_list(request):
     sort_refused = sort.bounded and capped
     if sort_refused:
         sort = SORTS[0]
-    paginator = KeysetPaginator(by_name_key(people), sort.order, PAGE_SIZE)
+    paginator = KeysetPaginator(with_name_key(people), sort.order, PAGE_SIZE)
     page = paginator.page(after=request.GET.get("after"), before=request.GET.get("before"))
     paginator.locate(page, total, capped)
     load_page(page, lambda ids: Person.objects.filter(pk__in=ids).select_related("area__parent"))

@@ -13,9 +13,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import F, Q
-from django.db.models.functions import Collate
+from django.db.models import Q
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +27,7 @@ from vigil.core.xlsx import XlsxUploadForm
 from vigil.declarations import questions
 from vigil.declarations.filters import AreaFilterMixin
 from vigil.declarations.models import Surveillance
-from vigil.people.models import Person
+from vigil.people.services import common_beginning, name_key
 
 from . import services
 from .models import TestOutcome, TestType
@@ -95,28 +93,26 @@ class HandledForm(forms.Form):
     )
 
 
-# A name that this many people (anywhere) begin with is matched by its
-# beginning only (as vigil.declarations.filters.keyword_match does).
-PREFIX_ENOUGH = 50
 _CODE_LIKE = re.compile(r"^[0-9A-Z]*[0-9][0-9A-Z]*$")
 
 
-def keyword_q(text):
+def keyword_q(text, people):
     """People whose name contains every word (diacritics ignored), or whose ID
     number or phone is exactly `text`.
 
-    When at least PREFIX_ENOUGH people's names begin as typed (a common full
-    name, "nguyen minh dung"), the name matches by its beginning only: a range
-    of the name index, instead of the trigram index reading every person with
-    a common word (50–100 ms at 2M people, more as the table grows). A name
-    that few begin with still matches anywhere in the name.
+    When at least PREFIX_ENOUGH of `people` (the user's, `visible_to`) have a
+    name beginning as typed (a common full name, "nguyen minh dung"), the name
+    matches by its beginning only: a range of the name index, instead of the
+    trigram index reading every person with a common word (50–100 ms at 2M
+    people, more as the table grows). A name that few begin with still
+    matches anywhere in the name.
     """
     compact = re.sub(r"[\s.\-()]", "", text).lstrip("+").upper()
     conditions = []
     key = fold(text)
     if key and not compact.isdigit():
-        if _common_beginning(key):
-            conditions.append(Q(StartsWith(name_key(), key)))
+        if common_beginning(people, key):
+            conditions.append(Q(StartsWith(name_key(people.db), key)))
         else:
             conditions.append(
                 functools.reduce(operator.and_, (Q(search_key__contains=w) for w in key.split()))
@@ -131,22 +127,6 @@ def keyword_q(text):
     if not conditions:
         return Q(pk__in=[])
     return functools.reduce(operator.or_, conditions)
-
-
-def name_key():
-    """The folded name in the collation of the index on (search_key COLLATE
-    "C", id, area_path) on PostgreSQL: a beginning is then a range of that
-    index, in the list's order and with the scope in it (index-only)."""
-    if connection.vendor == "postgresql":
-        return Collate("search_key", "C")
-    return F("search_key")
-
-
-def _common_beginning(key):
-    """Whether at least PREFIX_ENOUGH people's names begin with `key` (a range
-    of the index on search_key, at most PREFIX_ENOUGH entries read)."""
-    begins = Person.objects.filter(search_key__startswith=key).order_by().values("pk")
-    return begins[:PREFIX_ENOUGH].count() >= PREFIX_ENOUGH
 
 
 # Result rows ------------------------------------------------------------------

@@ -34,6 +34,7 @@ from vigil.core.scope import get_for_user
 from vigil.declarations.filters import JumpForm
 from vigil.declarations.models import Declaration
 from vigil.people.models import Person
+from vigil.people.services import with_name_key
 
 from .. import imports, services
 from .. import stats as test_stats
@@ -44,7 +45,6 @@ from ..forms import (
     PeopleFilterForm,
     ResultRowFormSet,
     StatsFilterForm,
-    name_key,
     row_initial,
 )
 from ..models import TestOutcome, TestResult, TestType
@@ -91,7 +91,7 @@ def people_list(request):
         day = jump.day()
         start = Q(sample_date__lte=day) if day else None
     else:
-        walk = untested_walk(user, people, form).annotate(name_key=name_key())
+        walk = with_name_key(untested_walk(user, people, form))
         paginator = KeysetPaginator(walk, UNTESTED_ORDER, PAGE_SIZE)
         start = None
     page = paginator.page(after=params.get("after"), before=params.get("before"), start=start)
