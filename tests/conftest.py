@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from vigil.accounts.models import Task, User
 from vigil.areas.models import AdminUnit, Level
@@ -27,6 +28,14 @@ PASSWORD = "test-password-123"
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_areas", verbosity=0)
+
+
+@pytest.fixture
+def english(client):
+    """Pages in English: the language cookie, and gettext for the test's own strings."""
+    client.cookies["vigil_language"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

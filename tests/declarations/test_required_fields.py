@@ -3,7 +3,6 @@ the departure district and commune inside Vietnam, the village where the
 commune has villages, the vehicle number for plane, train and coach."""
 
 import pytest
-from django.utils import translation
 
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
@@ -15,12 +14,8 @@ from ..api.test_declarations_api import BASE, body, post, sign_in
 from .helpers import form_data
 from .test_paper_import import row, xlsx
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["vigil_language"] = "en"
-    with translation.override("en"):
-        yield
+# Pages in English (the `english` fixture of tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
@@ -19,11 +19,8 @@ from vigil.investigation.models import CaseKind, ItineraryEntry, Outbreak
 TODAY = timezone.localdate()
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["vigil_language"] = "en"
-    with translation.override("en"):
-        yield
+# Pages in English (the `english` fixture of tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from vigil.accounts.models import Task
 from vigil.areas.models import AdminUnit, Level
@@ -13,12 +13,8 @@ from vigil.audit.models import AuditEvent
 from vigil.lodging import catalogue as services
 from vigil.lodging.models import Establishment, PmsToken
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["vigil_language"] = "en"
-    with translation.override("en"):
-        yield
+# Pages in English (the `english` fixture of tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -5,17 +5,12 @@ alone."""
 import json
 
 import pytest
-from django.utils import translation
 
 from vigil.accounts import services
 from vigil.accounts.models import AccountRequest, ApiToken, Task, User
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["vigil_language"] = "en"
-    with translation.override("en"):
-        yield
+# Pages in English (the `english` fixture of tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

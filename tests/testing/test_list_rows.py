@@ -4,7 +4,6 @@ the same cells, links and test summary as before."""
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from vigil.accounts.models import Task
 from vigil.testing.models import TestResult
@@ -12,12 +11,8 @@ from vigil.testing.templatetags.testing_tags import test_summary as summary_html
 
 from .test_views import DAY, LIST, TODAY, declare, result
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["vigil_language"] = "en"
-    with translation.override("en"):
-        yield
+# Pages in English (the `english` fixture of tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from vigil.accounts.models import Task
 from vigil.audit.models import AuditEvent
@@ -24,11 +24,8 @@ DAY = datetime.timedelta(days=1)
 LIST = reverse("testing:positive")
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["vigil_language"] = "en"
-    with translation.override("en"):
-        yield
+# Pages in English (the `english` fixture of tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
