@@ -16,8 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from vigil.areas import refdata
-from vigil.areas.templatetags.places import parent_of
+from vigil.areas.templatetags.places import place_names
 from vigil.core.levels import Level
 from vigil.core.paging import KeysetPaginator, beyond, capped_count, reverse_order
 from vigil.core.phones import normalize_phone
@@ -205,20 +204,16 @@ def with_columns(user, people, tab):
 TESTED_ORDER = ("-sample_date", "-id")
 
 
-def latest_results(user, people):
-    """The latest visible result of each person of `people`: one row per
-    tested person, so the "tested" list is these rows in TESTED_ORDER, its
-    rows' persons (`person_id`).
+def _latest_conditions(user, people):
+    """The conditions keeping, of the visible results, the latest one of each
+    person of `people`: one row per tested person, so the "tested" list is
+    these rows in TESTED_ORDER, its rows' persons (`person_id`).
 
     A result is kept when its person is one of `people` and no visible
     result of theirs is newer: two probes of indexes per result walked
     (the people's primary key, test_person_scope), none of which depends on
     the rows read before. A page can then start anywhere in the order (a
     keyset cursor, a day), instead of walking every result before it."""
-    return scoped_results(user).filter(*_latest_conditions(user, people))
-
-
-def _latest_conditions(user, people):
     newer = (
         scoped_results(user)
         .filter(person=OuterRef("person_id"))
@@ -232,16 +227,16 @@ def _latest_conditions(user, people):
 
 
 class TestedPaginator(KeysetPaginator):
-    """Keyset pages of the "tested" list: `latest_results` in TESTED_ORDER,
-    read as a walk over the visible results in that order.
+    """Keyset pages of the "tested" list: the results `_latest_conditions`
+    keeps, in TESTED_ORDER, read as a walk over the visible results.
 
     Each step reads the next results of the scope in order (ids only: the
     index test_sample_scope walked, or a commune's range of test_scope_sample
     sorted, whichever the planner finds cheaper for that one table), then
-    asks which of them `latest_results` keeps (a probe of two indexes per
-    result read). Asked as one query, PostgreSQL misjudged how many results
-    a commune's people hold and probed every one of them (37,000 at 10M)
-    before sorting, for 51 rows. Steps read twice as many results each time,
+    asks which of them are kept (two index probes per result read). Asked
+    as one query, PostgreSQL misjudged how many results a commune's people
+    hold and probed every one of them (37,000 at 10M) before sorting, for
+    51 rows. Steps read twice as many results each time,
     so that a list whose people are few among the results (a keyword, a
     filter) still ends in a few steps; a keyword's own people are read
     whole instead (`materialize`)."""
@@ -349,7 +344,7 @@ def tested_candidates(user, people, form=None):
 def ordered_ids(user, people, tab, form=None):
     """The ids of `people` in the list's order, without the columns (the API
     pages on these, then reads the columns of its rows only). "Not tested":
-    by name. "Tested": latest sample first (`latest_results`)."""
+    by name. "Tested": latest sample first (`TestedPaginator`)."""
     if tab == TESTED:
         return TestedPaginator(user, tested_candidates(user, people, form), 0).ids()
     return by_name_key(untested_walk(user, people, form)).values_list("pk", flat=True)
@@ -398,7 +393,8 @@ def attach_declarations(user, page):
         [(key, str(label)) for key, label in group]
         for group in (questions.EXPOSURES, questions.SYMPTOMS, questions.CONDITIONS)
     ]
-    places = _places({person.area_id for person in page})
+    # "village, commune" for a village, else the commune alone.
+    places = place_names({p.area_id for p in page}, named_with_parent=(Level.VILLAGE,))
     for number, person in enumerate(page, start or 0):
         person.test_summary = summaries.get(person.pk, NO_TESTS)
         declaration = found.get(person.pk)
@@ -413,15 +409,6 @@ def attach_declarations(user, page):
         person.row_number = number if start else ""
         place = places.get(person.area_id, "")
         person.place = f"{person.address}, {place}" if person.address else place
-
-
-def _places(area_ids):
-    """{area id: "village, commune" or "commune"}: from the tree cache."""
-    out = {}
-    for pk, unit in refdata.units_by_id(area_ids).items():
-        parent = parent_of(unit) if unit.level == Level.VILLAGE else None
-        out[pk] = f"{unit.name}, {parent.name}" if parent else unit.name
-    return out
 
 
 _COMPACT = re.compile(r"[\s.\-()]")

@@ -40,6 +40,19 @@ def parent_of(unit):
     return refdata.units().get(unit.parent_id)
 
 
+def place_names(area_ids, *, named_with_parent=None):
+    """{area id: "unit, the unit above"} for a page's rows, from the tree
+    cache (else one query, `refdata.units_by_id`). `named_with_parent`: the
+    levels whose units are named with the one above them (every level when
+    None); the others by their own name only."""
+    names = {}
+    for pk, unit in refdata.units_by_id(area_ids).items():
+        wanted = named_with_parent is None or unit.level in named_with_parent
+        parent = parent_of(unit) if wanted else None
+        names[pk] = f"{unit.name}, {parent.name}" if parent else unit.name
+    return names
+
+
 @register.filter
 def jurisdiction_name(user):
     """The name of `user`'s jurisdiction from the per-process tree cache: the

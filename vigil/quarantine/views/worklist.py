@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET
 
-from vigil.areas import refdata
-from vigil.areas.templatetags.places import parent_of
+from vigil.areas.templatetags.places import place_names
 from vigil.core.masking import mask_id_number, mask_phone
 from vigil.core.permissions import FOLLOW_TAKE_IN, TAKE_IN, may, requires
 from vigil.declarations.models import Declaration, RiskColour
@@ -65,15 +64,6 @@ class TakeInRow:
     )
 
 
-def _places(area_ids):
-    """{area id: "commune, district"}: from the cache of units (else one query)."""
-    places = {}
-    for pk, unit in refdata.units_by_id(area_ids).items():
-        parent = parent_of(unit)
-        places[pk] = f"{unit.name}, {parent.name}" if parent else unit.name
-    return places
-
-
 def _fetch_rows(pks):
     """{pk: TakeInRow} of the page's declarations."""
     labels = {value: str(label) for value, label in RiskColour.choices}
@@ -82,7 +72,7 @@ def _fetch_rows(pks):
         .annotate(decided_at=decided_at())
         .values_list(*ROW_FIELDS, "decided_at")
     )
-    places = _places({v[5] for v in values})
+    places = place_names({v[5] for v in values})  # "commune, district"
     rows = {}
     for pk, code, arrival, colour, until, area_id, name, born, id_number, phone, at in values:
         row = TakeInRow()
