@@ -25,7 +25,7 @@ from vigil.core.phones import normalize_phone
 from vigil.core.scope import scope_path
 from vigil.core.text import fold
 from vigil.people.models import Person
-from vigil.people.services import PREFIX_ENOUGH, by_name_key
+from vigil.people.services import PREFIX_ENOUGH, by_name_key, common_beginning
 
 from .forms import DATE_WIDGET_ATTRS, unit_choices
 from .models import Channel, PaperReason, RegistrationKind
@@ -271,7 +271,7 @@ def keyword_match(text, people, limit=None):
         # in it), a few milliseconds however common the words.
         begins = by_name_key(people).filter(name_key__startswith=key)
         found = list(begins.values_list("pk", flat=True)[: limit + 1])
-        if len(found) < PREFIX_ENOUGH:
+        if len(found) < PREFIX_ENOUGH and not common_beginning(key):
             # Few names begin so: the names containing every word (the trigram
             # index; it reads every person with a common word, 100 ms at 2M
             # people for "nguyen minh dung", so only when the range found few).

@@ -96,13 +96,13 @@ class HandledForm(forms.Form):
 _CODE_LIKE = re.compile(r"^[0-9A-Z]*[0-9][0-9A-Z]*$")
 
 
-def keyword_q(text, people):
+def keyword_q(text):
     """People whose name contains every word (diacritics ignored), or whose ID
     number or phone is exactly `text`.
 
-    When at least PREFIX_ENOUGH of `people` (the user's, `visible_to`) have a
-    name beginning as typed (a common full name, "nguyen minh dung"), the name
-    matches by its beginning only: a range of the name index, instead of the
+    When at least PREFIX_ENOUGH people have a name beginning as typed
+    (`people.services.common_beginning`), the name matches by its beginning
+    only: a range of the name index, instead of the
     trigram index reading every person with a common word (50–100 ms at 2M
     people, more as the table grows). A name that few begin with still
     matches anywhere in the name.
@@ -111,8 +111,8 @@ def keyword_q(text, people):
     conditions = []
     key = fold(text)
     if key and not compact.isdigit():
-        if common_beginning(people, key):
-            conditions.append(Q(StartsWith(name_key(people.db), key)))
+        if common_beginning(key):
+            conditions.append(Q(StartsWith(name_key(), key)))
         else:
             conditions.append(
                 functools.reduce(operator.and_, (Q(search_key__contains=w) for w in key.split()))

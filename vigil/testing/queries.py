@@ -124,7 +124,7 @@ def filter_people(user, form, tab, *, population=True, per_row=False, part=None)
         people = people.alias(latest_surveillance=Subquery(latest.values("surveillance")[:1]))
         people = people.filter(latest_surveillance=data["surveillance"])
     if data.get("q"):
-        people = people.filter(_keyword(form, user))
+        people = people.filter(_keyword(form))
     return people
 
 
@@ -160,11 +160,11 @@ def _province_wide(user):
     return bool(path) and path.count("/") == 1
 
 
-def _keyword(form, user):
+def _keyword(form):
     """`keyword_q` of the form's text, once per form (it may read the name
     index to choose how to match, and the page filters twice: count, ids)."""
     if not hasattr(form, "_keyword_q"):
-        form._keyword_q = keyword_q(form.cleaned_data["q"], Person.objects.visible_to(user))
+        form._keyword_q = keyword_q(form.cleaned_data["q"])
     return form._keyword_q
 
 
