@@ -381,6 +381,9 @@ def fill(url, count, seed, reuse):
                 row[di["risk_colour"]] = colour
                 row[di["risk_score"]] = str(level * 10)
                 row[di["created_at"]] = row[di["updated_at"]] = created.isoformat()
+                if row[di["medical_state"]] == "verified":
+                    # The time CDC decided (transitions.transition sets it).
+                    row[di["decided_at"]] = row[di["created_at"]]
                 buffer.append("\t".join(row))
                 if len(buffer) >= 20_000:
                     copy.write("\n".join(buffer) + "\n")

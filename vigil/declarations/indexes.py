@@ -150,7 +150,16 @@ def _medical_queue_indexes():
             opclasses=[PAT, INT],
             condition=models.Q(medical_state="verified", surveillance="concentrated"),
             # The to-take-in list reads these from the index alone.
-            include=["person", "created_at"],
+            include=["person", "created_at", "decided_at"],
             name="decl_to_take_in_cover",
+        ),
+        # The to-take-in list in its order (a province's first 10,001 read
+        # in order, not all of them sorted by the time of CDC's decision).
+        models.Index(
+            fields=["decided_at", "created_at", "id"],
+            opclasses=[TS, TS, INT],
+            condition=models.Q(medical_state="verified", surveillance="concentrated"),
+            include=["area_path", "person"],
+            name="decl_to_take_in_order",
         ),
     ]

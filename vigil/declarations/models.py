@@ -318,6 +318,10 @@ class Declaration(Journey):
     )
     surveillance_start = models.DateField(_("surveillance from"), null=True, blank=True)
     surveillance_end = models.DateField(_("surveillance until"), null=True, blank=True)
+    # When CDC last decided the surveillance (the medical verification or an
+    # override, `transitions.DECISION_ACTIONS`): the time of that event, set
+    # with it on the transition path. The "to take in" list is in this order.
+    decided_at = models.DateTimeField(_("CDC decided at"), null=True, blank=True, editable=False)
     risk_level = models.PositiveSmallIntegerField(_("risk level"), default=0, db_index=True)
     risk_colour = models.CharField(
         _("risk colour"), max_length=8, choices=RiskColour.choices, default=RiskColour.GREEN

@@ -42,6 +42,10 @@ from .services import (
     identity_mismatch,
 )
 
+# CDC's decisions on a declaration's surveillance: the latest one's time is
+# kept on the declaration (`decided_at`), as the time of its event.
+DECISION_ACTIONS = ("medical_verify", "surveillance_override")
+
 
 class TransitionRefused(Exception):
     """The action does not apply to the declaration's current state."""
@@ -136,6 +140,12 @@ def transition(
     extra_events = (guard(current) if guard is not None else None) or ()
     from_area = current.area
     _move(current, state_field, to_state, changes, to_area)
+    decided = action in DECISION_ACTIONS or any(
+        extra["action"] in DECISION_ACTIONS for extra in extra_events
+    )
+    at = timezone.now()
+    if decided:
+        current.decided_at = at
     current.version += 1
     current.save()
     moved = to_area is not None
@@ -149,9 +159,10 @@ def transition(
         to_area=to_area,
         note=note,
         data=data,
+        at=at,
     )
     for extra in extra_events:
-        _record(current, actor=actor, **extra)
+        _record(current, actor=actor, at=at, **extra)
         data = {**(data or {}), extra["action"]: [extra["from_state"], extra["to_state"]]}
     log(
         actor,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.audit.services import Action, log
+from vigil.declarations.transitions import DECISION_ACTIONS
 
 from .models import (
     CaseEvent,
@@ -40,7 +41,6 @@ FOLLOWED_AT_HOME = (
     MonitoringKind.HOME_MONITORING,
     MonitoringKind.SELF_MONITORING,
 )
-DECISIONS = ("medical_verify", "surveillance_override")
 
 
 class StalePeriod(Exception):
@@ -128,7 +128,7 @@ def open_for_contact(case, *, actor):
 def _decided_now(declaration, action):
     """CDC's decision, or a verifier's override of it (the override is the
     last event of a "verify_returned" transition)."""
-    if action in DECISIONS:
+    if action in DECISION_ACTIONS:
         return True
     if action == "verify_returned":
         last = declaration.events.order_by("-id").values_list("action", flat=True).first()

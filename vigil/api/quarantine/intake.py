@@ -88,7 +88,7 @@ class ToTakeInOut(PageOut):
 def _waiting(d):
     return {
         **arrival_item(d),
-        "decided_at": d.decided_at,
+        "decided_at": d.decided_at or d.created_at,
         "surveillance_start": d.surveillance_start,
         "surveillance_end": d.surveillance_end,
         "answers": {key: getattr(d, key) for key in ANSWER_KEYS},

@@ -69,8 +69,8 @@ def _fetch_rows(pks):
     labels = {value: str(label) for value, label in RiskColour.choices}
     values = list(
         Declaration.objects.filter(pk__in=pks)
-        .annotate(decided_at=decided_at())
-        .values_list(*ROW_FIELDS, "decided_at")
+        .annotate(decided=decided_at())
+        .values_list(*ROW_FIELDS, "decided")
     )
     places = place_names({v[5] for v in values})  # "commune, district"
     rows = {}
