@@ -62,6 +62,9 @@ def main():
     slowest = sorted(connection.queries, key=lambda q: -float(q["time"]))[:4]
     for query in slowest:
         print(f"{float(query['time']) * 1000:8.0f} ms  {query['sql'][:110]}")
+    from _db import machine_speed  # bench/_db.py: the script folder is on sys.path
+
+    print(machine_speed())
     print(
         f"dashboard (province leader, {Declaration.objects.count():,} declarations): "
         f"median {statistics.median(times):.0f} ms, runs {[round(t) for t in times]}"

@@ -49,7 +49,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from _db import ensure_database  # bench/_db.py: the script folder is on sys.path
+from _db import ensure_database, machine_speed  # bench/_db.py: the script folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -604,6 +604,7 @@ def main():
         f"connections): {insert_elapsed:.2f} s = {insert_rate:,.0f} declarations/s"
     )
     print(f"{os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}")
+    print(machine_speed(), flush=True)
     port = free_port()
     server = None
     try:

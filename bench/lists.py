@@ -50,6 +50,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from _db import machine_speed  # bench/_db.py: the script folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -396,6 +398,7 @@ def main():
     total = Declaration.objects.order_by().count()
     accounts = bench_accounts()
     print(f"{total:,} declarations; load {Path('/proc/loadavg').read_text().split()[:3]}")
+    print(machine_speed(), flush=True)
     port = free_port()
     log_path = Path(tempfile.gettempdir()) / f"bench_lists_{port}.log"
     process = None
