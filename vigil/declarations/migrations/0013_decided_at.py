@@ -6,7 +6,9 @@ from django.db import migrations, models
 # The declarations on the "to take in" list (medically verified, sent to
 # concentrated quarantine) get the time of their latest CDC decision on the
 # surveillance (the event's), else their creation, which the list counted
-# from before the time was kept; the others get it at their next decision.
+# from before the time was kept; the others get it at their next decision,
+# and only a decision (CDC's, or an override of it) sends a verified
+# declaration to concentrated quarantine.
 # Only those: every verified declaration would be a tenth of a national
 # table rewritten (a million rows of 10M took more than 11 minutes here).
 # One correlated statement that SQLite and PostgreSQL both run.
