@@ -139,13 +139,7 @@ def transition(
         raise TransitionRefused(ALREADY_DONE)
     extra_events = (guard(current) if guard is not None else None) or ()
     from_area = current.area
-    _move(current, state_field, to_state, changes, to_area)
-    decided = action in DECISION_ACTIONS or any(
-        extra["action"] in DECISION_ACTIONS for extra in extra_events
-    )
-    at = timezone.now()
-    if decided:
-        current.decided_at = at
+    at = _move(current, state_field, to_state, changes, to_area, action, extra_events)
     current.version += 1
     current.save()
     moved = to_area is not None
@@ -176,8 +170,14 @@ def transition(
     return current
 
 
-def _move(current, state_field, to_state, changes, to_area):
-    """Set the new state and the other changed fields on the locked row (not saved)."""
+def _move(current, state_field, to_state, changes, to_area, action, extra_events):
+    """Set the new state and the other changed fields on the locked row (not
+    saved), and the time of CDC's decision when the transition's events
+    (`action`, `extra_events`) hold one. Returns the time of the events."""
+    at = timezone.now()
+    actions = [action, *(extra["action"] for extra in extra_events)]
+    if any(name in DECISION_ACTIONS for name in actions):
+        current.decided_at = at
     from_area = current.area
     setattr(current, state_field, to_state)
     for field, value in (changes or {}).items():
@@ -186,6 +186,7 @@ def _move(current, state_field, to_state, changes, to_area):
         current.transferred_from = from_area
         current.area = to_area
         current.village = None
+    return at
 
 
 # Amendments ----------------------------------------------------------------
