@@ -17,9 +17,13 @@ def open_user_menu(page, viewport):
     assert page.locator("nav .navbar-brand").is_visible()
     if viewport is PHONE_390:
         page.click(".navbar-toggler")
-        page.wait_for_selector("#user-menu", state="visible")
+        # Bootstrap sets "show" once the menu has finished sliding open: a
+        # click during the slide could land on a moving or clipped toggle.
+        page.wait_for_selector("#nav.show #user-menu", state="visible")
     page.click("#user-menu")
-    assert page.locator("#logout").is_visible()
+    # The dropdown opens on the click; waited for, not read at once, on a
+    # busy machine (a timeout fails the test).
+    page.wait_for_selector("#logout", state="visible", timeout=10_000)
     page.keyboard.press("Escape")
 
 
