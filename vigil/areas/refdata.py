@@ -91,3 +91,23 @@ def countries():
             list(Country.objects.using(DEFAULT_DB_ALIAS).values_list(*COUNTRY_FIELDS))
         ),
     )
+
+
+def _paths_above_units():
+    """Every path some unit lies below, of any tree: the proper prefixes of
+    every unit's path ("46/" and "46/474/" for "46/474/19789/")."""
+    above = set()
+    paths = AdminUnit.objects.using(DEFAULT_DB_ALIAS).values_list("path", flat=True)
+    for path in paths.iterator():
+        codes = path.split("/")[:-1]
+        for depth in range(1, len(codes)):
+            above.add("/".join(codes[:depth]) + "/")
+    return frozenset(above)
+
+
+def has_units_below(path):
+    """Whether any administrative unit, of either tree, lies below `path`
+    (a commune's villages, a district's communes). Rows copy their unit's
+    path, so when none does, every row inside `path` has that very path
+    (`ScopedQuerySet.visible_to(..., one_path=True)`)."""
+    return path in refcache.get("areas.paths_above_units", _paths_above_units)

@@ -115,6 +115,30 @@ def parallel_aggregates(func):
     return wrapper
 
 
+@contextmanager
+def merge_joins(alias):
+    """Plan the statements run inside on PostgreSQL with merge joins only
+    (nested loops and hash joins off, `SET LOCAL` in one transaction on the
+    database `alias`, so nothing outlives it); elsewhere, nothing changes.
+
+    For a capped count over tables read in one order: a commune's people,
+    declarations and results each from an index range in person order
+    (`visible_to(..., one_path=True)`), merged until the cap is reached.
+    PostgreSQL misjudges how many people such a join keeps (a thousand where
+    there are sixty thousand), so it probes the results once per person or
+    hashes every one of them, 2 to 7 times slower at 10M declarations.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=alias):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+        yield
+
+
 class ReplicaHealth:
     """Whether the replica may serve reads now, checked at most every few
     seconds per process and cached in between."""

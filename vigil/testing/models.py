@@ -88,6 +88,13 @@ class TestResult(models.Model):
             models.Index(
                 fields=["person", "sample_date", "id", "area_path"], name="test_person_scope"
             ),
+            # An area's results in person order, merged with its people
+            # (queries._count_on_one_path: the tabs' counts of a commune).
+            models.Index(
+                fields=["area_path", "person"],
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+                name="test_scope_person",
+            ),
         ]
 
     def __str__(self):

@@ -16,7 +16,10 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from vigil.areas.refdata import has_units_below
 from vigil.areas.templatetags.places import place_names
+from vigil.core.db_router import merge_joins
+from vigil.core.expressions import Among
 from vigil.core.levels import Level
 from vigil.core.paging import KeysetPaginator, beyond, capped_count, reverse_order
 from vigil.core.phones import normalize_phone
@@ -132,23 +135,70 @@ def count_people(user, form, tab, people):
     """(n, capped): the size of the list, `people` (filter_people's), counted
     as vigil.core.paging.capped_count does: exact up to the cap.
 
-    "Not tested" for a province-wide jurisdiction is counted in two parts,
-    the people with a declaration, then those with only a stay: each part
-    is then a join PostgreSQL streams in person order (merge joins of the
-    people, the results and the declarations by person, 8,900 buffers for
-    10,001 people at 10M), where the one EXISTS(...) OR EXISTS(...) probes
-    both tables for each person (56,500 buffers). A commune's or a
-    district's people are a small part of the table: one query on their
-    index ranges suits them, as for every other tab."""
-    if tab != UNTESTED or not form.is_valid() or not _province_wide(user):
+    The list unfiltered, for an area with no unit below it (a commune
+    without villages: `_one_path`), is counted on that one path
+    (`_count_on_one_path`). "Not tested" for a province-wide jurisdiction is
+    counted in two parts, the people with a declaration, then those with
+    only a stay: each part is then a join PostgreSQL streams in person order
+    (merge joins of the people, the results and the declarations by person,
+    8,900 buffers for 10,001 people at 10M), where the one EXISTS(...) OR
+    EXISTS(...) probes both tables for each person (56,500 buffers). A
+    district's people, or a filtered list, are a small part of the table:
+    one query on their index ranges suits them, as for every other tab."""
+    if not form.is_valid():
         return capped_count(people)
+    if _one_path(user) and not any(form.cleaned_data.values()):
+        return _count_on_one_path(user, form, tab)
+    if tab != UNTESTED or not _province_wide(user):
+        return capped_count(people)
+    declared, capped = capped_count(filter_people(user, form, tab, part=DECLARED))
+    return (declared, True) if capped else _with_stayed_only(user, form, declared)
+
+
+def _with_stayed_only(user, form, declared):
+    """(n, capped) of "not tested": the `declared` people counted already
+    (fewer than the cap), plus those with a stay and no declaration."""
     cap = settings.VIGIL_LIST_COUNT_CAP
-    declared, capped = capped_count(filter_people(user, form, tab, part=DECLARED), cap)
-    if capped:
-        return declared, True
-    stayed = filter_people(user, form, tab, part=STAYED_ONLY).order_by().values("pk")
+    stayed = filter_people(user, form, UNTESTED, part=STAYED_ONLY).order_by().values("pk")
     total = declared + stayed[: cap - declared + 1].count()
     return min(total, cap), total > cap
+
+
+def _one_path(user):
+    """The user's area when no administrative unit lies below it, so that
+    the people, declarations and results inside it all carry its very path
+    (`visible_to(..., one_path=True)`); None otherwise, and for accounts of a
+    facility or an establishment."""
+    if getattr(user, "facility_id", None) or getattr(user, "establishment_id", None):
+        return None
+    path = scope_path(user)
+    return path if path and not has_units_below(path) else None
+
+
+def _count_on_one_path(user, form, tab):
+    """(n, capped) of the unfiltered list of an area with one path: the
+    people, their declarations and their results each read from an index
+    range in person order and merged (`merge_joins`), up to the cap. At 10M
+    declarations, a commune of 79,000 people: "not tested" 71-105 -> 10 ms
+    of SQL, "tested" 21 -> 10 ms; before, the commune's 93,000 declarations
+    and 37,000 results were each read whole into a hash for 10,001 people."""
+    people = Person.objects.visible_to(user, one_path=True)
+    results = TestResult.objects.visible_to(user, one_path=True)
+    if tab == TESTED:
+        listed = people.filter(Exists(results.filter(person=OuterRef("pk"))))
+    else:
+        declarations = Declaration.objects.visible_to(user, one_path=True)
+        declared = Exists(declarations.filter(person=OuterRef("pk")))
+        # The tested people as a DISTINCT of their own (`Among`): read in
+        # person order from test_scope_person, where the correlated NOT
+        # EXISTS had PostgreSQL sort all of the commune's results.
+        tested = results.order_by().values(v=F("person_id")).distinct()
+        listed = people.filter(declared).filter(~Among("pk", tested))
+    with merge_joins(listed.db):
+        n, capped = capped_count(listed)
+    if tab == TESTED or capped:
+        return n, capped
+    return _with_stayed_only(user, form, n)
 
 
 def _province_wide(user):

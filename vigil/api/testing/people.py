@@ -22,13 +22,19 @@ from vigil.api.common import (
     page,
 )
 from vigil.api.testing import router
-from vigil.core.paging import capped_count
 from vigil.core.permissions import READ_TESTS, api_requires
 from vigil.people.models import Person
 from vigil.testing import stats as test_stats
 from vigil.testing.forms import PeopleFilterForm, StatsFilterForm
 from vigil.testing.models import TestOutcome, TestResult
-from vigil.testing.queries import TESTED, UNTESTED, filter_people, ordered_ids, with_columns
+from vigil.testing.queries import (
+    TESTED,
+    UNTESTED,
+    count_people,
+    filter_people,
+    ordered_ids,
+    with_columns,
+)
 
 FILTERS_DOC = (
     "Query parameters are the page's filters: `tab` (`untested`, the default, or "
@@ -100,9 +106,9 @@ def people(request, window: PageQuery = FILTERS):
     if not form.is_valid():
         return _form_errors(request, form)
     people = filter_people(user, form, tab)
-    # Counted up to the cap, as the page counts; the page's ids first, then
+    # Counted as the page counts (up to the cap); the page's ids first, then
     # the columns of those people only.
-    total, capped = capped_count(people)
+    total, capped = count_people(user, form, tab, people)
     body = page(ordered_ids(user, people, tab, form), window, lambda pk: pk, total=total)
     rows = with_columns(user, Person.objects.filter(pk__in=body["items"]), tab).in_bulk()
     items = [_person(rows[pk]) for pk in body["items"] if pk in rows]
