@@ -2,10 +2,11 @@
 whom no facility has taken in yet, oldest decision first; "Take in" opens the
 intake with everything filled in from the declaration.
 
-The order is by the day of CDC's decision, an annotation no index holds: the
-list's ids are read once, at most VIGIL_LIST_COUNT_CAP + 1 of them, and
-that one read is both the count (exact up to the cap) and the pages; only
-the page's 50 rows are then read, as values."""
+The order is by the time of CDC's decision (`decided_at`, in the order of
+the index decl_to_take_in_order): the list's ids are read once, at most
+VIGIL_LIST_COUNT_CAP + 1 of them, and that one read is both the count (exact
+up to the cap) and the pages; only the page's 50 rows are then read, as
+values."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
