@@ -76,6 +76,16 @@ class Person(QuickDisplay, models.Model):
                 name="people_scope_id",
                 opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
+            # A province's people in id order with their scope, from the
+            # index alone: the test lists' counts merge them with the results
+            # and the declarations by person (testing.queries.count_people),
+            # where the primary key read every person's row for its path
+            # (province "tested" at 10M: 23 -> 13 ms).
+            models.Index(
+                fields=["id", "area_path"],
+                name="people_id_scope",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self):
