@@ -40,7 +40,11 @@ def test_a_commune_user_sees_only_its_people_switches_language_and_logs_out(
     assert "People registry" in page.locator("h1").inner_text()
 
     page.click(".navbar-toggler")
+    # Bootstrap sets "show" once the phone menu has finished sliding open: a
+    # click during the slide can land on a moving toggle and open nothing.
+    page.wait_for_selector("#nav.show #user-menu", state="visible")
     page.click("#user-menu")
+    page.wait_for_selector("#logout", state="visible")
     page.click("#logout")
     page.wait_for_url(f"{site}/accounts/login/")
     page.goto(f"{site}/people/")
