@@ -102,6 +102,10 @@ def test_the_not_tested_count_is_planned_as_merge_joins(mixed, make_user, places
     with CaptureQueriesContext(connection) as ctx:
         queries.count_people(user, form, queries.UNTESTED, people)
     count = next(q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT"))
+    # The test runs in a transaction: the settings end with the count.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_hashjoin")
+        assert cursor.fetchone()[0] == "on"
     with merge_joins("default"), connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN {count}")
         plan = "\n".join(row[0] for row in cursor.fetchall())

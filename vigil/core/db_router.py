@@ -137,6 +137,11 @@ def merge_joins(alias):
             cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute("SET LOCAL enable_hashjoin = off")
         yield
+        # Inside a caller's transaction the block above is a savepoint, whose
+        # release would keep the settings for the rest of that transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_nestloop")
+            cursor.execute("RESET enable_hashjoin")
 
 
 class ReplicaHealth:

@@ -179,9 +179,10 @@ def _count_on_one_path(user, form, tab):
     """(n, capped) of the unfiltered list of an area with one path: the
     people, their declarations and their results each read from an index
     range in person order and merged (`merge_joins`), up to the cap. At 10M
-    declarations, a commune of 79,000 people: "not tested" 71-105 -> 10 ms
-    of SQL, "tested" 21 -> 10 ms; before, the commune's 93,000 declarations
-    and 37,000 results were each read whole into a hash for 10,001 people."""
+    declarations, a commune of 79,000 people: "not tested" 96-110 -> 18-21
+    ms of SQL, "tested" 21-27 -> 10-11 ms; before, the commune's 93,000
+    declarations and 37,000 results were each read whole into a hash for
+    10,001 people."""
     people = Person.objects.visible_to(user, one_path=True)
     results = TestResult.objects.visible_to(user, one_path=True)
     if tab == TESTED:
