@@ -1,3 +1,4 @@
+import re
 import struct
 
 from vigil.accounts.models import Task
@@ -32,10 +33,14 @@ def test_a_commune_user_sees_only_its_people_switches_language_and_logs_out(
     page.click("#filter-toggle")  # on a phone the filters are folded behind one button
     page.fill("#id_q", "nguyen van duc")
     page.click("#search-button")
+    # The search is a new page: counted once it has loaded, not at once.
+    page.wait_for_url(re.compile(r"/people/\?q="))
+    page.wait_for_load_state()
     assert page.locator("#people tbody tr").count() == 1
 
     page.click("#lang-en")
-    page.wait_for_load_state()
+    # The language switch reloads the page: waited for, not read at once.
+    page.wait_for_selector("html[lang='en']", state="attached")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "People registry" in page.locator("h1").inner_text()
 
