@@ -31,6 +31,9 @@ def test_a_commune_user_sees_only_its_people_switches_language_and_logs_out(
     assert not any("Hàng Xóm" in t for t in text)
 
     page.click("#filter-toggle")  # on a phone the filters are folded behind one button
+    # "show" once the panel has finished sliding open: a click during the
+    # slide can land on a moving button and submit nothing.
+    page.wait_for_selector("#filter-panel.show #search-button", state="visible")
     page.fill("#id_q", "nguyen van duc")
     page.click("#search-button")
     # The search is a new page: counted once it has loaded, not at once.
