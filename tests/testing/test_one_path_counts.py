@@ -113,3 +113,57 @@ def test_the_not_tested_count_is_planned_as_merge_joins(mixed, make_user, places
     assert "Hash" not in plan and "Nested Loop" not in plan, plan
     sql = [q["sql"] for q in ctx.captured_queries]
     assert "SET LOCAL enable_hashjoin = off" in sql and "SET LOCAL enable_nestloop = off" in sql
+
+
+@pytest.fixture
+def district_tested(make_person, places):
+    """Tested people of the district in every case its paths tell apart."""
+    village = AdminUnit.objects.create(
+        tree=places.commune.tree,
+        level=Level.VILLAGE,
+        code="TDP2",
+        name="Tổ dân phố 2",
+        parent=places.commune,
+        path=f"{places.commune.path}TDP2/",
+    )
+
+    def move(person, area):
+        person.area = area
+        person.save()
+
+    twice = make_person(places.commune, "Hai lần")  # two results on one path
+    result(twice)
+    result(twice, sample_date=TODAY)
+    moved_in = make_person(places.neighbour, "Chuyển trong huyện")  # result on another path
+    result(moved_in)
+    move(moved_in, places.commune)
+    both = make_person(places.commune, "Hai xã")  # results on two paths of the district
+    result(both)
+    move(both, places.neighbour)
+    result(both, sample_date=TODAY)
+    result(make_person(village, "Ở thôn"))  # below a commune
+    result(make_person(places.district, "Cấp huyện"))  # on the district's own path
+    left = make_person(places.commune, "Chuyển đi")  # now outside the district
+    result(left)
+    move(left, places.far)
+    came = make_person(places.far, "Từ huyện khác")  # its result is not the district's
+    result(came)
+    move(came, places.commune)
+    declare(came)
+    result(make_person(places.far, "Huyện khác"))
+
+
+@pytest.mark.parametrize("step", [1, 2, 5000])
+def test_a_district_counts_its_tested_people_path_by_path(
+    district_tested, make_user, places, settings, monkeypatch, step
+):
+    monkeypatch.setattr(queries, "TESTED_STEP", step)
+    user = make_user("cdc.hue", places.district, tasks=[Task.CDC])
+    assert queries._one_path(user) is None and not queries._province_wide(user)
+    with CaptureQueriesContext(connection) as ctx:
+        counted = _counts(user, queries.TESTED, 100, settings)
+    assert counted == ((5, False), (5, False))
+    assert any('"area_path" = ' in q["sql"] for q in ctx.captured_queries)  # path by path
+    for cap in range(1, 7):
+        expected = (min(5, cap), cap < 5)
+        assert _counts(user, queries.TESTED, cap, settings) == (expected, expected), cap
