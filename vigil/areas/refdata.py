@@ -9,8 +9,6 @@ nothing else. Loaded from the primary database, the one the stamp is read
 from: a lagging replica must not be cached under a newer stamp.
 """
 
-import bisect
-
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 
@@ -95,28 +93,16 @@ def countries():
     )
 
 
-def _unit_paths():
-    """Every unit's path, of any tree, sorted: the paths inside an area are
-    then one range of it (`paths_within`)."""
+def _paths_above_units():
+    """Every path some unit lies below, of any tree: the proper prefixes of
+    every unit's path ("46/" and "46/474/" for "46/474/19789/")."""
+    above = set()
     paths = AdminUnit.objects.using(DEFAULT_DB_ALIAS).values_list("path", flat=True)
-    return tuple(sorted(set(paths.iterator())))
-
-
-def _range_within(path):
-    """(paths, start, end): all unit paths, and the slice of those that
-    begin with `path` (strings that do are one range of the sorted list)."""
-    paths = refcache.get("areas.unit_paths", _unit_paths)
-    after = path[:-1] + chr(ord(path[-1]) + 1)
-    return paths, bisect.bisect_left(paths, path), bisect.bisect_left(paths, after)
-
-
-def paths_within(path):
-    """The paths of the units inside `path`, itself included, whichever
-    tree they belong to, in order. Rows copy their unit's path, so a row
-    inside `path` (a `LIKE 'path%'` scope) carries one of these."""
-    paths, start, end = _range_within(path)
-    within = list(paths[start:end])
-    return within if within[:1] == [path] else [path, *within]
+    for path in paths.iterator():
+        codes = path.split("/")[:-1]
+        for depth in range(1, len(codes)):
+            above.add("/".join(codes[:depth]) + "/")
+    return frozenset(above)
 
 
 def has_units_below(path):
@@ -124,5 +110,4 @@ def has_units_below(path):
     (a commune's villages, a district's communes). Rows copy their unit's
     path, so when none does, every row inside `path` has that very path
     (`ScopedQuerySet.visible_to(..., one_path=True)`)."""
-    paths, start, end = _range_within(path)
-    return end - start > (1 if start < end and paths[start] == path else 0)
+    return path in refcache.get("areas.paths_above_units", _paths_above_units)

@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from vigil.areas.refdata import has_units_below, paths_within
+from vigil.areas.refdata import has_units_below
 from vigil.areas.templatetags.places import place_names
 from vigil.core.db_router import merge_joins
 from vigil.core.expressions import Among
@@ -142,17 +142,13 @@ def count_people(user, form, tab, people):
     only a stay: each part is then a join PostgreSQL streams in person order
     (merge joins of the people, the results and the declarations by person,
     8,900 buffers for 10,001 people at 10M), where the one EXISTS(...) OR
-    EXISTS(...) probes both tables for each person (56,500 buffers).
-    "Tested" of an area of many paths (a district) is counted from its
-    results (`_count_tested_by_path`). A district's "not tested", or a
-    filtered list, is one query on the index ranges, as every other tab."""
+    EXISTS(...) probes both tables for each person (56,500 buffers). A
+    district's people, or a filtered list, are a small part of the table:
+    one query on their index ranges suits them, as for every other tab."""
     if not form.is_valid():
         return capped_count(people)
-    unfiltered = not any(form.cleaned_data.values())
-    if unfiltered and _one_path(user):
+    if _one_path(user) and not any(form.cleaned_data.values()):
         return _count_on_one_path(user, form, tab)
-    if unfiltered and tab == TESTED and _area_path(user) and not _province_wide(user):
-        return _count_tested_by_path(user)
     if tab != UNTESTED or not _province_wide(user):
         return capped_count(people)
     declared, capped = capped_count(filter_people(user, form, tab, part=DECLARED))
@@ -168,20 +164,14 @@ def _with_stayed_only(user, form, declared):
     return min(total, cap), total > cap
 
 
-def _area_path(user):
-    """The path of an account that reads by area, not a facility's or an
-    establishment's (None for those, and for accounts that see nothing)."""
-    if getattr(user, "facility_id", None) or getattr(user, "establishment_id", None):
-        return None
-    return scope_path(user)
-
-
 def _one_path(user):
     """The user's area when no administrative unit lies below it, so that
     the people, declarations and results inside it all carry its very path
     (`visible_to(..., one_path=True)`); None otherwise, and for accounts of a
     facility or an establishment."""
-    path = _area_path(user)
+    if getattr(user, "facility_id", None) or getattr(user, "establishment_id", None):
+        return None
+    path = scope_path(user)
     return path if path and not has_units_below(path) else None
 
 
@@ -212,48 +202,12 @@ def _count_on_one_path(user, form, tab):
     return _with_stayed_only(user, form, n)
 
 
-# Results read per step of `_count_tested_by_path`.
-TESTED_STEP = 5000
-
-
-def _count_tested_by_path(user):
-    """(n, capped) of the unfiltered "tested" list of an area of many paths
-    (a district, a commune with villages): its results read path by path,
-    each in person order from test_scope_person, as distinct persons with
-    whether they are in scope (one probe each), TESTED_STEP at a time; the
-    persons in scope not met on an earlier path are counted, up to the cap.
-    The query of the list itself made PostgreSQL hash every result of the
-    area: Thành phố Huế's 157,929 at 2M declarations (50 ms), and five
-    times as many at 10M; this reads about as many results as it needs,
-    whatever the size of the tables."""
-    cap = settings.VIGIL_LIST_COUNT_CAP
-    in_scope = Exists(Person.objects.visible_to(user).filter(pk=OuterRef("person_id")))
-    results = TestResult.objects.visible_to(user).order_by("person_id")
-    results = results.annotate(in_scope=in_scope).values_list("person_id", "in_scope")
-    seen, n = set(), 0
-    for path in paths_within(scope_path(user)):
-        after = None
-        while True:
-            step = results.filter(area_path=path)
-            if after is not None:
-                step = step.filter(person_id__gt=after)
-            rows = list(step.distinct()[:TESTED_STEP])
-            for person_id, listed in rows:
-                if person_id not in seen:
-                    seen.add(person_id)
-                    n += listed
-            if n > cap:
-                return cap, True
-            if len(rows) < TESTED_STEP:
-                break
-            after = rows[-1][0]
-    return n, False
-
-
 def _province_wide(user):
     """A jurisdiction that is a whole province (its path has one level), for
     an account that reads by area (not a facility's or an establishment's)."""
-    path = _area_path(user)
+    if getattr(user, "facility_id", None) or getattr(user, "establishment_id", None):
+        return False
+    path = scope_path(user)
     return bool(path) and path.count("/") == 1
 
 
