@@ -4,8 +4,8 @@ query alone would (issue #15): "Tổng đối tượng" of "not tested" and "tes
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vigil_bench_10m \\
         .venv/bin/python bench/test_counts.py [--repeat 7]
 
-Nothing is written: unsaved accounts (CDC) of the home province and of
-Phường Phú Nhuận, on a database filled by `stats.py --fill-only`. For each
+Nothing is written: unsaved accounts (CDC) of the home province, of
+Phường Phú Nhuận and of its district, on a database filled by `stats.py --fill-only`. For each
 account and tab: `testing.queries.count_people` (what the page and the API
 run: a commune with no unit below it on its one path, merged in person
 order; a province's "not tested" in two parts), then `capped_count` of the
@@ -68,7 +68,12 @@ def main():
     print(f"declarations: {Declaration.objects.count():,}")
     commune = AdminUnit.objects.active_tree().get(name=COMMUNE)
     province = AdminUnit.objects.home_province()
-    for label, user in (("province", account(province)), ("commune", account(commune))):
+    accounts = (
+        ("province", account(province)),
+        ("district", account(commune.parent)),
+        ("commune", account(commune)),
+    )
+    for label, user in accounts:
         form = PeopleFilterForm(QueryDict(""), user=user)
         for tab in (queries.UNTESTED, queries.TESTED):
             people = queries.filter_people(user, form, tab)
