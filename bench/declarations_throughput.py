@@ -5,7 +5,11 @@
 
 1. Creates the database if it is missing, migrates it, loads the administrative
    units, and empties people, declarations, audit events and OTP codes (use a
-   database of its own).
+   database of its own). With `--filled`, nothing is emptied: the run adds
+   its declarations to those already there (a database of `bench/stats.py
+   --fill-only`, 10 million declarations say), with people whose ID numbers
+   the database does not hold yet, and checks "exactly once" on the rows it
+   added.
 2. Baselines, first (then deleted, untimed): the same N people and N
    declarations written straight into PostgreSQL, with COPY in one transaction
    on one connection, and with INSERTs, one transaction per declaration, from
@@ -71,6 +75,9 @@ def parse_args():
     parser.add_argument("--counted", type=int, default=50, help="S declarations counted")
     parser.add_argument("--warmup", type=int, default=30, help="untimed declarations first")
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument(
+        "--filled", action="store_true", help="add to the rows already there (empty nothing)"
+    )
     return parser.parse_args()
 
 
@@ -96,7 +103,7 @@ def bench_environment(url, sms_file):
 # --- database ---------------------------------------------------------------
 
 
-def prepare_database():
+def prepare_database(filled):
     from django.core.management import call_command
     from django.db import connection
 
@@ -104,6 +111,9 @@ def prepare_database():
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_areas", verbosity=0)
+    if filled:
+        print("migrated, areas loaded; the rows already there are kept", flush=True)
+        return
     with connection.cursor() as cur:
         # Every run starts from the same state: the people from earlier runs
         # would otherwise be matched (updated) instead of created.
@@ -234,14 +244,31 @@ def sign_in_one(port, phone, sms_file):
     return answer["token"]
 
 
-def workload(count, seed, phones):
+def new_people(count, seed, filled):
+    """`count` synthetic people; with `filled`, only people whose ID number
+    the database does not hold yet (drawn from a longer list)."""
+    from vigil.people.models import Person
+    from vigil.people.synthetic import people
+
+    if not filled:
+        return list(people(count, seed=seed))
+    # bench/stats.py fills with the same generator and seed: another seed.
+    drawn = list(people(count * 2, seed=seed + 1))
+    numbers = [p["id_number"] for p in drawn if p["id_number"]]
+    held = set(Person.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
+    fresh = [p for p in drawn if p["id_number"] not in held]
+    if len(fresh) < count:
+        sys.exit(f"only {len(fresh)} new people of {len(drawn)} drawn: try another --seed")
+    return fresh[:count]
+
+
+def workload(count, seed, phones, filled=False):
     """[(token phone, JSON body)]: synthetic people arriving in random communes."""
     from django.utils import timezone
 
     from vigil.areas.models import AdminUnit, Level
     from vigil.core.phones import normalize_phone
     from vigil.declarations import questions
-    from vigil.people.synthetic import people
 
     units = AdminUnit.objects.active_tree()
     home = AdminUnit.objects.home_province()
@@ -256,7 +283,7 @@ def workload(count, seed, phones):
     rng = random.Random(seed)
     today = timezone.localdate()
     out = []
-    for i, person in enumerate(people(count, seed=seed)):
+    for i, person in enumerate(new_people(count, seed, filled)):
         proxy = i % 5 == 4  # one in five declared by a relative
         if normalize_phone(person["phone"]) is None:
             # A few synthetic prefixes are not (or no longer) valid mobile ranges.
@@ -581,16 +608,20 @@ def main():
     django.setup()
     from vigil.declarations.models import Declaration
 
-    prepare_database()
+    prepare_database(args.filled)
+    # "Exactly once" counts the declarations of this run: those after this id.
+    before = Declaration.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    print(f"{Declaration.objects.order_by().count():,} declarations already there", flush=True)
     rng = random.Random(args.seed)
     phones = sorted({f"09{rng.randrange(10**8):08d}" for _ in range(args.phones * 2)})
     phones = phones[: args.phones]
-    jobs = workload(args.warmup + args.declarations + args.counted, args.seed, phones)
+    total = args.warmup + args.declarations + args.counted
+    jobs = workload(total, args.seed, phones, args.filled)
     warmup, timed = jobs[: args.warmup], jobs[args.warmup : args.warmup + args.declarations]
     counted = jobs[args.warmup + args.declarations :]
 
-    # The baselines first, on the same empty tables (then deleted): after the
-    # HTTP run their people would collide with the unique ID numbers.
+    # The baselines first, on the same tables (then deleted): after the HTTP
+    # run their people would collide with the unique ID numbers.
     raw_elapsed = run_raw_sql(url, timed)
     raw_rate = len(timed) / raw_elapsed
     print(
@@ -635,7 +666,7 @@ def main():
     finally:
         stop_gunicorn(server)
 
-    stored = Declaration.objects.filter(channel="app").count()
+    stored = Declaration.objects.filter(channel="app", id__gt=before).count()
     answered = len(warm[3]) + len(acknowledged)
     http_rate = len(timed) / elapsed
     p50, p95 = percentile(latencies, 0.50), percentile(latencies, 0.95)
