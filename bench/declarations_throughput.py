@@ -245,15 +245,17 @@ def sign_in_one(port, phone, sms_file):
 
 
 def new_people(count, seed, filled):
-    """`count` synthetic people; with `filled`, only people whose ID number
-    the database does not hold yet (drawn from a longer list)."""
+    """`count` synthetic people; with `filled` (the number of declarations
+    there, or 0), only people whose ID number the database does not hold yet,
+    drawn from a longer list with a seed of their own per run."""
     from vigil.people.models import Person
     from vigil.people.synthetic import people
 
     if not filled:
         return list(people(count, seed=seed))
-    # bench/stats.py fills with the same generator and seed: another seed.
-    drawn = list(people(count * 2, seed=seed + 1))
+    # bench/stats.py fills with the same generator and seed, and an earlier
+    # run of this one added its people: another seed.
+    drawn = list(people(count * 2, seed=seed + filled))
     numbers = [p["id_number"] for p in drawn if p["id_number"]]
     held = set(Person.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
     fresh = [p for p in drawn if p["id_number"] not in held]
@@ -262,7 +264,7 @@ def new_people(count, seed, filled):
     return fresh[:count]
 
 
-def workload(count, seed, phones, filled=False):
+def workload(count, seed, phones, filled=0):
     """[(token phone, JSON body)]: synthetic people arriving in random communes."""
     from django.utils import timezone
 
@@ -290,7 +292,8 @@ def workload(count, seed, phones, filled=False):
             person["phone"] = f"0905{rng.randrange(10**6):06d}"
         if not person["id_number"]:
             # Children without an ID card: the form wants the birth certificate number.
-            person["id_number"] = f"{i + 1}/{person['birth_year']}"  # unique
+            # Unique, also beside an earlier run's (`filled`: its rows are there).
+            person["id_number"] = f"{filled or ''}{i + 1}/{person['birth_year']}"
         body = {
             **{k: person[k] for k in ("full_name", "id_kind", "id_number", "phone")},
             **{k: person[k] for k in ("birth_year", "gender", "occupation")},
@@ -611,12 +614,13 @@ def main():
     prepare_database(args.filled)
     # "Exactly once" counts the declarations of this run: those after this id.
     before = Declaration.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    print(f"{Declaration.objects.order_by().count():,} declarations already there", flush=True)
+    there = Declaration.objects.order_by().count()
+    print(f"{there:,} declarations already there", flush=True)
     rng = random.Random(args.seed)
     phones = sorted({f"09{rng.randrange(10**8):08d}" for _ in range(args.phones * 2)})
     phones = phones[: args.phones]
     total = args.warmup + args.declarations + args.counted
-    jobs = workload(total, args.seed, phones, args.filled)
+    jobs = workload(total, args.seed, phones, there if args.filled else 0)
     warmup, timed = jobs[: args.warmup], jobs[args.warmup : args.warmup + args.declarations]
     counted = jobs[args.warmup + args.declarations :]
 
