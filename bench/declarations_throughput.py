@@ -103,7 +103,7 @@ def bench_environment(url, sms_file):
 # --- database ---------------------------------------------------------------
 
 
-def prepare_database(filled):
+def prepare_database(filled=False):
     from django.core.management import call_command
     from django.db import connection
 
