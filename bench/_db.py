@@ -1,4 +1,5 @@
-"""What every benchmark needs of PostgreSQL: its database, and fresh statistics."""
+"""What every benchmark needs: its PostgreSQL database, fresh statistics, the
+machine's speed and accounts that are never saved."""
 
 import sys
 import time
@@ -45,3 +46,13 @@ def machine_speed():
             total += i
         best = min(best, time.perf_counter() - started)
     return f"machine: 20M Python additions in {best:.2f} s (best of 3)"
+
+
+def unsaved_account(unit, tasks):
+    """An active account of `unit` with `tasks`, never saved: for benchmarks
+    that call views or queries in process and must write nothing."""
+    from vigil.accounts.models import User
+
+    user = User(username=f"bench.{unit.pk}", tasks=list(tasks), jurisdiction=unit, is_active=True)
+    user.jurisdiction_path = unit.path
+    return user

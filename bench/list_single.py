@@ -30,6 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
 os.environ.setdefault("VIGIL_DEBUG", "true")
 
 import django  # noqa: E402
+from _db import unsaved_account  # noqa: E402 (bench/_db.py: the script folder is on sys.path)
 
 django.setup()
 
@@ -39,7 +40,7 @@ from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from vigil.accounts.models import Task, User  # noqa: E402
+from vigil.accounts.models import Task  # noqa: E402
 from vigil.areas.models import AdminUnit  # noqa: E402
 from vigil.declarations.models import Declaration  # noqa: E402
 from vigil.declarations.views.records import declaration_list  # noqa: E402
@@ -49,14 +50,7 @@ COMMUNE = "Phường Phú Nhuận"
 
 
 def account(unit):
-    user = User(
-        username=f"bench.{unit.pk}",
-        tasks=[Task.HEALTH_STATION, Task.CDC],
-        jurisdiction=unit,
-        is_active=True,
-    )
-    user.jurisdiction_path = unit.path
-    return user
+    return unsaved_account(unit, [Task.HEALTH_STATION, Task.CDC])
 
 
 def call(view, user, params):

@@ -34,8 +34,7 @@ from pathlib import Path
 from _db import machine_speed  # bench/_db.py: the script folder is on sys.path
 from lists import DEFAULT_URL, bench_accounts, bench_environment, pages, sample_values
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# lists.py puts the project on sys.path for `vigil`.
 
 
 def parse_args():

@@ -5,7 +5,8 @@ query alone would (issue #15): "Tổng đối tượng" of "not tested" and "tes
         .venv/bin/python bench/test_counts.py [--repeat 7]
 
 Nothing is written: unsaved accounts (CDC) of the home province, of
-Phường Phú Nhuận and of its district, on a database filled by `stats.py --fill-only`. For each
+Phường Phú Nhuận and of its district, on a database filled by
+`stats.py --fill-only`. For each
 account and tab: `testing.queries.count_people` (what the page and the API
 run: a commune with no unit below it on its one path, merged in person
 order; a province's "not tested" in two parts), then `capped_count` of the
@@ -29,12 +30,13 @@ os.environ.setdefault("VIGIL_DEBUG", "false")
 os.environ.setdefault("VIGIL_SECRET_KEY", "bench-test-counts-" + "x" * 40)
 
 import django  # noqa: E402
+from _db import unsaved_account  # noqa: E402 (bench/_db.py: the script folder is on sys.path)
 
 django.setup()
 
 from django.http import QueryDict  # noqa: E402
 
-from vigil.accounts.models import Task, User  # noqa: E402
+from vigil.accounts.models import Task  # noqa: E402
 from vigil.areas.models import AdminUnit  # noqa: E402
 from vigil.core.paging import capped_count  # noqa: E402
 from vigil.declarations.models import Declaration  # noqa: E402
@@ -45,9 +47,7 @@ COMMUNE = "Phường Phú Nhuận"
 
 
 def account(unit):
-    user = User(username=f"bench.{unit.pk}", tasks=[Task.CDC], jurisdiction=unit, is_active=True)
-    user.jurisdiction_path = unit.path
-    return user
+    return unsaved_account(unit, [Task.CDC])
 
 
 def median_ms(count, repeat):
